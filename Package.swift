@@ -1,0 +1,94 @@
+// swift-tools-version:6.0
+//
+// Gramian: implicit-feedback recommendation in Swift.
+// Module graph (each depends only on those above it):
+//
+//   CLAPACK (system OpenBLAS + LAPACKE)
+//     -> LinearAlgebra      dense matrices, BLAS/LAPACK wrappers, parallel loops
+//     -> InteractionData    readers, id maps, CSR/CSC, splits, synthetic data
+//     -> Evaluation         scorer protocol, top-K, metrics, popularity model
+//     -> IALS               implicit ALS (exact, CG, block solvers)
+//     -> Gramian            umbrella library product
+//     -> GramianCLI         the `gramian` command line (thin)
+
+import PackageDescription
+
+// No unsafe flags: the package must stay usable as a dependency.
+let swiftSettings: [SwiftSetting] = []
+
+let package = Package(
+  name: "Gramian",
+  products: [
+    .library(name: "Gramian", targets: ["Gramian"]),
+    .executable(name: "gramian", targets: ["GramianCLI"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+  ],
+  targets: [
+    // MARK: - System libraries
+
+    .systemLibrary(
+      name: "CLAPACK",
+      pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+    ),
+
+    // MARK: - Library modules
+
+    .target(
+      name: "LinearAlgebra",
+      dependencies: ["CLAPACK"],
+      swiftSettings: swiftSettings,
+      linkerSettings: [.linkedLibrary("lapacke")]
+    ),
+    .target(
+      name: "InteractionData",
+      dependencies: ["LinearAlgebra"],
+      swiftSettings: swiftSettings
+    ),
+    .target(
+      name: "Evaluation",
+      dependencies: ["LinearAlgebra", "InteractionData"],
+      swiftSettings: swiftSettings
+    ),
+    .target(
+      name: "IALS",
+      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation"],
+      swiftSettings: swiftSettings
+    ),
+    .target(
+      name: "Gramian",
+      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation", "IALS"],
+      swiftSettings: swiftSettings
+    ),
+
+    // MARK: - Command line
+
+    .executableTarget(
+      name: "GramianCLI",
+      dependencies: [
+        "Gramian",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+
+    // MARK: - Tests
+
+    .target(
+      name: "GramianTestSupport",
+      dependencies: ["LinearAlgebra", "InteractionData"],
+      path: "Tests/GramianTestSupport"
+    ),
+    .testTarget(
+      name: "LinearAlgebraTests",
+      dependencies: ["LinearAlgebra", "GramianTestSupport"]
+    ),
+    .testTarget(
+      name: "InteractionDataTests",
+      dependencies: ["InteractionData", "GramianTestSupport"]
+    ),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// Implicit alternating least squares (iALS). See ImplicitALS.swift.

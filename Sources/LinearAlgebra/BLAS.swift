@@ -1,0 +1,137 @@
+import CLAPACK
+
+/// Thin, typed wrappers over the CBLAS routines Gramian uses. All matrices
+/// are row-major; leading dimensions are the row strides in elements.
+public enum BLAS {
+  /// Sets OpenBLAS's own thread pool size. Use 1 inside Gramian's parallel
+  /// loops (threads inside threads oversubscribe the cores) and more only
+  /// around single large GEMMs.
+  public static func setThreads(_ n: Int) {
+    openblas_set_num_threads(Int32(max(1, n)))
+  }
+
+  /// The number of threads OpenBLAS currently uses.
+  public static var threads: Int { Int(openblas_get_num_threads()) }
+
+  /// Runs `body` with OpenBLAS set to `n` threads, then restores the old count.
+  public static func withThreads<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
+    let old = threads
+    setThreads(n)
+    defer { setThreads(old) }
+    return try body()
+  }
+
+  /// C = alpha * op(A) * op(B) + beta * C (single precision, row-major).
+  ///
+  /// `op(A)` is `m x k`, `op(B)` is `k x n`, `C` is `m x n`.
+  /// - Complexity: 2·m·n·k flops.
+  @inlinable
+  public static func sgemm(
+    transA: Bool = false, transB: Bool = false,
+    m: Int, n: Int, k: Int,
+    alpha: Float = 1,
+    a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int,
+    beta: Float = 0,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    cblas_sgemm(
+      CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+      Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+  }
+
+  /// Double-precision GEMM, for float64 references.
+  @inlinable
+  public static func dgemm(
+    transA: Bool = false, transB: Bool = false,
+    m: Int, n: Int, k: Int,
+    alpha: Double = 1,
+    a: UnsafePointer<Double>, lda: Int,
+    b: UnsafePointer<Double>, ldb: Int,
+    beta: Double = 0,
+    c: UnsafeMutablePointer<Double>, ldc: Int
+  ) {
+    cblas_dgemm(
+      CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+      Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+  }
+
+  /// C = alpha * op(A)ᵀ op(A) + beta * C for the upper triangle of the
+  /// symmetric `n x n` matrix C. With `trans == true`, A is `k x n` and the
+  /// result is AᵀA (a Gram matrix of A's rows); otherwise A is `n x k` and
+  /// the result is AAᵀ.
+  /// - Complexity: n²·k flops.
+  @inlinable
+  public static func ssyrk(
+    trans: Bool, n: Int, k: Int, alpha: Float = 1,
+    a: UnsafePointer<Float>, lda: Int, beta: Float = 0,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    cblas_ssyrk(
+      CblasRowMajor, CblasUpper, trans ? CblasTrans : CblasNoTrans,
+      Int32(n), Int32(k), alpha, a, Int32(lda), beta, c, Int32(ldc))
+  }
+
+  /// y = alpha * op(A) x + beta * y.
+  @inlinable
+  public static func sgemv(
+    trans: Bool = false, m: Int, n: Int, alpha: Float = 1,
+    a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
+    beta: Float = 0, y: UnsafeMutablePointer<Float>
+  ) {
+    cblas_sgemv(
+      CblasRowMajor, trans ? CblasTrans : CblasNoTrans,
+      Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
+  }
+
+  /// Dot product of two length-`n` vectors.
+  @inlinable
+  public static func sdot(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
+    cblas_sdot(Int32(n), x, 1, y, 1)
+  }
+}
+
+extension Matrix {
+  /// The Gram matrix `AᵀA` (`columns x columns`, both triangles filled),
+  /// computed with one `ssyrk` call using OpenBLAS's current thread count.
+  /// - Complexity: rows·columns² flops.
+  public func gram() -> Matrix {
+    let k = columns
+    var g = Matrix(rows: k, columns: k)
+    guard rows > 0, k > 0 else { return g }
+    storage.withUnsafeBufferPointer { a in
+      g.storage.withUnsafeMutableBufferPointer { c in
+        BLAS.ssyrk(trans: true, n: k, k: rows, a: a.baseAddress!, lda: k, c: c.baseAddress!, ldc: k)
+      }
+    }
+    g.symmetrizeFromUpper()
+    return g
+  }
+
+  /// Copies the upper triangle onto the lower one (square matrices only).
+  public mutating func symmetrizeFromUpper() {
+    precondition(rows == columns)
+    let n = rows
+    storage.withUnsafeMutableBufferPointer { p in
+      for r in 0..<n { for c in 0..<r { p[r * n + c] = p[c * n + r] } }
+    }
+  }
+
+  /// `self * otherᵀ` through sgemm (rows of both are vectors; the result's
+  /// entry (i, j) is the dot product of row i of self and row j of other).
+  public func timesTransposed(_ other: Matrix) -> Matrix {
+    precondition(columns == other.columns)
+    var out = Matrix(rows: rows, columns: other.rows)
+    guard rows > 0, other.rows > 0 else { return out }
+    storage.withUnsafeBufferPointer { a in
+      other.storage.withUnsafeBufferPointer { b in
+        out.storage.withUnsafeMutableBufferPointer { c in
+          BLAS.sgemm(transB: true, m: rows, n: other.rows, k: columns,
+                     a: a.baseAddress!, lda: columns, b: b.baseAddress!, ldb: columns,
+                     c: c.baseAddress!, ldc: other.rows)
+        }
+      }
+    }
+    return out
+  }
+}
