@@ -1,0 +1,82 @@
+import Foundation
+
+/// Reading and writing numpy `.npy` files (format version 1.0) holding a
+/// float32, C-order, 2-D array: the interchange format for factor tables.
+/// Spec: numpy's `numpy/lib/format.py` documentation.
+public enum NPY {
+  public struct FormatError: Error, CustomStringConvertible {
+    public let path: String
+    public let message: String
+    public var description: String { "\(path): error: \(message)" }
+  }
+
+  /// The bytes of a `.npy` file holding `matrix` as `<f4`, C order.
+  public static func encode(_ matrix: Matrix) -> Data {
+    var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(matrix.rows), \(matrix.columns)), }"
+    // Magic (6) + version (2) + header length (2) + header, padded with
+    // spaces and ended by a newline to a multiple of 64 bytes.
+    let unpadded = 10 + header.utf8.count + 1
+    header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+    var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
+    let len = UInt16(header.utf8.count)
+    data.append(contentsOf: [UInt8(len & 0xFF), UInt8(len >> 8)])
+    data.append(contentsOf: Array(header.utf8))
+    matrix.storage.withUnsafeBufferPointer { data.append(Data(buffer: $0)) }
+    return data
+  }
+
+  /// Writes `matrix` to `path` atomically (temporary file, then rename).
+  public static func write(_ matrix: Matrix, to path: String) throws {
+    try encode(matrix).write(to: URL(fileURLWithPath: path), options: .atomic)
+  }
+
+  /// Reads a 2-D `<f4` C-order array (a 1-D array reads as one column).
+  public static func read(_ path: String) throws -> Matrix {
+    let data: Data
+    do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+      throw FormatError(path: path, message: "cannot read file (\(error.localizedDescription))")
+    }
+    let bytes = [UInt8](data)
+    guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1..<6]) == Array("NUMPY".utf8) else {
+      throw FormatError(path: path, message: "not a .npy file (bad magic)")
+    }
+    let major = bytes[6]
+    let headerStart = major == 1 ? 10 : 12
+    guard bytes.count >= headerStart else { throw FormatError(path: path, message: "truncated header") }
+    let headerLen = major == 1
+      ? Int(bytes[8]) | Int(bytes[9]) << 8
+      : Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+    guard bytes.count >= headerStart + headerLen,
+          let header = String(bytes: bytes[headerStart..<(headerStart + headerLen)], encoding: .ascii) else {
+      throw FormatError(path: path, message: "truncated header")
+    }
+    guard header.contains("'<f4'") else {
+      throw FormatError(path: path, message: "dtype is not little-endian float32 ('<f4'); convert with .astype(np.float32)")
+    }
+    guard header.contains("'fortran_order': False") else {
+      throw FormatError(path: path, message: "array is in Fortran order; save a C-order array (np.ascontiguousarray)")
+    }
+    guard let open = header.firstIndex(of: "("), let close = header.firstIndex(of: ")") else {
+      throw FormatError(path: path, message: "header has no shape")
+    }
+    let dims = header[header.index(after: open)..<close].split(separator: ",")
+      .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.compactMap { Int($0) }
+    let rows: Int, cols: Int
+    switch dims.count {
+    case 1: rows = dims[0]; cols = 1
+    case 2: rows = dims[0]; cols = dims[1]
+    default: throw FormatError(path: path, message: "expected a 1-D or 2-D array, shape has \(dims.count) dimensions")
+    }
+    let start = headerStart + headerLen
+    guard bytes.count - start == rows * cols * 4 else {
+      throw FormatError(path: path, message: "expected \(rows * cols * 4) data bytes for shape (\(rows), \(cols)), found \(bytes.count - start)")
+    }
+    var storage = [Float](repeating: 0, count: rows * cols)
+    storage.withUnsafeMutableBytes { dst in
+      bytes.withUnsafeBytes { src in
+        dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[start...]))
+      }
+    }
+    return Matrix(rows: rows, columns: cols, storage: storage)
+  }
+}
