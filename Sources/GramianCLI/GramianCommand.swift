@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Gramian
 
 @main
@@ -7,6 +8,20 @@ struct GramianCommand: ParsableCommand {
     commandName: "gramian",
     abstract: "Implicit-feedback recommendation: iALS, two-tower models, retrieval and evaluation.",
     version: "0.1.0",
-    subcommands: []
+    subcommands: [DataCommand.self, EvaluateCommand.self, DemoCommand.self]
   )
+
+  /// Parses and runs, turning data errors into one line on stderr
+  /// (`gramian: file:line:column: error: ...`) and exit code 1.
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch let error as DataError {
+      Console.info("gramian: \(error)")
+      Foundation.exit(1)
+    } catch {
+      exit(withError: error)
+    }
+  }
 }

@@ -1,0 +1,144 @@
+import ArgumentParser
+import Foundation
+import Gramian
+
+struct DataCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "data",
+    abstract: "Inspect, split and convert interaction files.",
+    subcommands: [DataStats.self, DataSplit.self, DataConvert.self]
+  )
+}
+
+/// Counts, sparsity, degree distribution.
+struct DataStats: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "stats", abstract: "Print counts and degree statistics of an interaction file.")
+
+  @Argument(help: "The interaction file.") var file: String
+  @OptionGroup var reader: ReaderOptions
+  @OptionGroup var common: CommonOptions
+
+  struct Stats: Codable {
+    var file: String
+    var lines: Int
+    var interactions: Int
+    var pairs: Int
+    var users: Int
+    var items: Int
+    var density: Double
+    var duplicatesMerged: Int
+    var skippedBadLines: Int
+    var belowMinRating: Int
+    var userDegree: Quantiles
+    var itemDegree: Quantiles
+    var topItemsShare: Double
+  }
+
+  struct Quantiles: Codable {
+    var min: Int, median: Int, mean: Double, p90: Int, max: Int
+    init(_ values: [Int]) {
+      let s = values.sorted()
+      func q(_ p: Double) -> Int { s.isEmpty ? 0 : s[min(s.count - 1, Int(p * Double(s.count - 1)))] }
+      self.min = s.first ?? 0
+      self.max = s.last ?? 0
+      median = q(0.5)
+      p90 = q(0.9)
+      mean = s.isEmpty ? 0 : Double(s.reduce(0, +)) / Double(s.count)
+    }
+  }
+
+  func run() throws {
+    let (x, report) = try DatasetLoading.read(file, reader: reader)
+    let m = InteractionMatrix(x, duplicates: reader.duplicates)
+    let itemDeg = m.itemDegrees
+    let top = itemDeg.sorted(by: >).prefix(max(1, m.itemCount / 100)).reduce(0, +)
+    let stats = Stats(
+      file: file, lines: report.lines, interactions: x.count, pairs: m.nnz,
+      users: m.userCount, items: m.itemCount,
+      density: m.userCount * m.itemCount > 0 ? Double(m.nnz) / (Double(m.userCount) * Double(m.itemCount)) : 0,
+      duplicatesMerged: m.duplicatesMerged, skippedBadLines: report.skippedBadLines,
+      belowMinRating: report.belowMinRating,
+      userDegree: Quantiles(m.userDegrees), itemDegree: Quantiles(itemDeg),
+      topItemsShare: m.nnz > 0 ? Double(top) / Double(m.nnz) : 0)
+    if common.json {
+      try Console.json(stats)
+    } else {
+      let lines = [
+        "file           \(stats.file)",
+        "interactions   \(stats.interactions) (\(stats.pairs) distinct pairs, \(stats.duplicatesMerged) repeats merged)",
+        "users          \(stats.users)",
+        "items          \(stats.items)",
+        String(format: "density        %.5f%%", stats.density * 100),
+        "user degree    min \(stats.userDegree.min), median \(stats.userDegree.median), mean \(String(format: "%.1f", stats.userDegree.mean)), p90 \(stats.userDegree.p90), max \(stats.userDegree.max)",
+        "item degree    min \(stats.itemDegree.min), median \(stats.itemDegree.median), mean \(String(format: "%.1f", stats.itemDegree.mean)), p90 \(stats.itemDegree.p90), max \(stats.itemDegree.max)",
+        String(format: "top 1%% items   %.1f%% of interactions", stats.topItemsShare * 100),
+      ]
+      Console.out(lines.joined(separator: "\n"))
+    }
+  }
+}
+
+/// Writes train/test (and fold-in) files.
+struct DataSplit: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "split", abstract: "Split an interaction file into train and test files (TSV: user, item, weight).")
+
+  @Argument(help: "The interaction file.") var file: String
+  @OptionGroup var reader: ReaderOptions
+  @OptionGroup var split: SplitOptions
+  @Option(help: "Output folder for train.tsv, test.tsv (and foldin.tsv).") var output: String
+  @OptionGroup var common: CommonOptions
+
+  struct Result: Codable { var summary: DataSummary; var files: [String] }
+
+  func run() throws {
+    let loaded = try DatasetLoading.load(train: file, reader: reader, split: split, seed: common.seed)
+    try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+    var files = [output + "/train.tsv", output + "/test.tsv"]
+    try InteractionWriter.writeDelimited(loaded.split.train, to: files[0])
+    try InteractionWriter.writeDelimited(loaded.split.test, to: files[1])
+    if let foldIn = loaded.split.foldIn {
+      files.append(output + "/foldin.tsv")
+      try InteractionWriter.writeDelimited(foldIn, to: files[2])
+    }
+    Console.info("wrote \(files.joined(separator: ", "))")
+    if common.json { try Console.json(Result(summary: loaded.summary, files: files)) }
+  }
+}
+
+enum ConvertTarget: String, ExpressibleByArgument, CaseIterable { case tsv, csv, lists, mtx, cache }
+
+/// Converts between formats, including Gramian's binary cache.
+struct DataConvert: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "convert", abstract: "Convert an interaction file to TSV, CSV, lists, MatrixMarket or the binary cache.")
+
+  @Argument(help: "The input file (any readable format, or a .gcache file).") var file: String
+  @OptionGroup var reader: ReaderOptions
+  @Option(help: "Output format: tsv, csv, lists, mtx or cache.") var to: ConvertTarget
+  @Option(help: "Output file (written atomically).") var output: String
+  @OptionGroup var common: CommonOptions
+
+  struct Result: Codable { var input: String; var output: String; var format: String; var interactions: Int; var seconds: Double }
+
+  func run() throws {
+    let t0 = Date()
+    let x: Interactions
+    if file.hasSuffix(".gcache") {
+      x = try InteractionCache.read(file)
+    } else {
+      x = try DatasetLoading.read(file, reader: reader).0
+    }
+    switch to {
+    case .tsv: try InteractionWriter.writeDelimited(x, to: output)
+    case .csv: try InteractionWriter.writeDelimited(x, to: output, delimiter: UInt8(ascii: ","), header: true)
+    case .lists: try InteractionWriter.writeLists(x, to: output)
+    case .mtx: try InteractionWriter.writeMatrixMarket(x, to: output)
+    case .cache: try InteractionCache.write(x, to: output)
+    }
+    let seconds = Date().timeIntervalSince(t0)
+    Console.info("wrote \(output) (\(to.rawValue), \(x.count) interactions) in \(String(format: "%.2f", seconds)) s")
+    if common.json { try Console.json(Result(input: file, output: output, format: to.rawValue, interactions: x.count, seconds: seconds)) }
+  }
+}

@@ -1,0 +1,123 @@
+import ArgumentParser
+import Gramian
+
+/// `--json`, `--threads`, `--seed`: kept by every subcommand.
+struct CommonOptions: ParsableArguments {
+  @Flag(help: "Print exactly one JSON object on stdout; text and progress go to stderr.")
+  var json = false
+
+  @Option(help: "Worker threads (default: all cores).")
+  var threads: Int = Parallel.availableThreads
+
+  @Option(help: "Random seed for splits, initialisation and shuffles.")
+  var seed: UInt64 = 1
+
+  func validate() throws {
+    guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+  }
+}
+
+extension InputFormat: ExpressibleByArgument {}
+extension DuplicatePolicy: ExpressibleByArgument {}
+extension HeaderMode: ExpressibleByArgument {}
+
+/// How to read an interaction file.
+struct ReaderOptions: ParsableArguments {
+  @Option(help: "File format: auto, delimited, movielens, lists (\"user item item ...\") or mtx (MatrixMarket).")
+  var format: InputFormat = .auto
+
+  @Option(help: "Field delimiter for delimited text: auto, comma, tab, whitespace, pipe or '::'.")
+  var delimiter: String = "auto"
+
+  @Option(help: "Header line: auto (detected), present or absent.")
+  var header: HeaderMode = .auto
+
+  @Option(name: .customLong("user-col"), help: "User column: a 0-based index or a header name.")
+  var userColumn: String = "0"
+
+  @Option(name: .customLong("item-col"), help: "Item column: a 0-based index or a header name.")
+  var itemColumn: String = "1"
+
+  @Option(name: .customLong("weight-col"), help: "Weight column (index or name), or 'none' for weight 1.")
+  var weightColumn: String = "2"
+
+  @Option(name: .customLong("time-col"), help: "Timestamp column (index or name), or 'none'.")
+  var timeColumn: String = "3"
+
+  @Option(help: "Keep ratings at or above this value as positives (explicit data).")
+  var minRating: Float?
+
+  @Flag(help: "Give every kept interaction weight 1 instead of its value.")
+  var binary = false
+
+  @Option(help: "How to merge repeated (user, item) pairs: sum, max or last.")
+  var duplicates: DuplicatePolicy = .sum
+
+  @Flag(help: "Skip malformed lines with a counted warning instead of stopping.")
+  var skipBadLines = false
+
+  func validate() throws {
+    _ = try parsedDelimiter()
+  }
+
+  func parsedDelimiter() throws -> Delimiter {
+    switch delimiter.lowercased() {
+    case "auto": return .auto
+    case "comma", ",": return .comma
+    case "tab", "\\t", "\t": return .tab
+    case "whitespace", "space", " ": return .whitespace
+    case "pipe", "|": return .pipe
+    case "::", "doublecolon": return .doubleColon
+    default:
+      throw ValidationError("--delimiter '\(delimiter)' is not one of auto, comma, tab, whitespace, pipe, '::'")
+    }
+  }
+
+  static func column(_ text: String) -> ColumnRef? {
+    if text.lowercased() == "none" { return nil }
+    if let i = Int(text), i >= 0 { return .index(i) }
+    return .name(text)
+  }
+
+  /// The library's read options for these flags.
+  func readOptions() throws -> ReadOptions {
+    var o = ReadOptions()
+    o.format = format
+    o.delimiter = try parsedDelimiter()
+    o.header = header
+    o.userColumn = Self.column(userColumn) ?? .index(0)
+    o.itemColumn = Self.column(itemColumn) ?? .index(1)
+    o.weightColumn = Self.column(weightColumn)
+    o.timestampColumn = Self.column(timeColumn)
+    o.minRating = minRating
+    o.weightMode = binary ? .one : .value
+    o.skipBadLines = skipBadLines
+    return o
+  }
+}
+
+enum SplitMethod: String, ExpressibleByArgument, CaseIterable {
+  case random, leaveLastOut = "leave-last-out", strong
+}
+
+/// How to obtain a test set: a given file, or a split of the training file.
+struct SplitOptions: ParsableArguments {
+  @Option(help: "A test file read against the training file's ids (unknown ids are counted and dropped).")
+  var test: String?
+
+  @Option(help: "Split method when no --test is given: random, leave-last-out or strong.")
+  var split: SplitMethod = .random
+
+  @Option(help: "Fraction of each user's interactions held out (random split).")
+  var testFraction: Double = 0.2
+
+  @Option(help: "Number of held-out users (strong generalisation).")
+  var heldOutUsers: Int = 100
+
+  func validate() throws {
+    guard testFraction > 0, testFraction < 1 else {
+      throw ValidationError("--test-fraction must be strictly between 0 and 1, got \(testFraction)")
+    }
+    guard heldOutUsers >= 1 else { throw ValidationError("--held-out-users must be at least 1") }
+  }
+}
