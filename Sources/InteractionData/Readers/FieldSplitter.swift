@@ -125,7 +125,9 @@ enum FieldSplitter {
     if let s = String(validating: buffer, as: UTF8.self) {
       return s.count > 40 ? String(s.prefix(40)) + "..." : s
     }
-    return buffer.prefix(24).map { b in
+    // Printable ASCII as is, every other byte as \xNN.
+    return buffer.prefix(40).map { b in
+      if b >= 32 && b < 127 { return String(Character(Unicode.Scalar(b))) }
       let h = String(b, radix: 16, uppercase: true)
       return "\\x" + (h.count == 1 ? "0" + h : h)
     }.joined()

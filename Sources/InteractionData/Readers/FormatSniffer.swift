@@ -59,14 +59,14 @@ enum FormatSniffer {
     return nil
   }
 
-  /// `::` if every sniffed line has it, else tab, comma, pipe (same rule),
-  /// else whitespace. The header line is included, so a separator must
-  /// appear on every line to be chosen.
+  /// `::` if most sniffed lines have it, else tab, comma, pipe (same
+  /// rule), else whitespace. "Most" (at least half) tolerates a few
+  /// malformed lines, which the reader then reports.
   static func sniffDelimiter(_ bytes: UnsafeBufferPointer<UInt8>, _ lines: [Range<Int>]) -> FieldDelimiter {
     guard !lines.isEmpty else { return .whitespace }
-    func everyLineHas(_ test: (Range<Int>) -> Bool) -> Bool { lines.allSatisfy(test) }
-    if everyLineHas({ r in r.dropLast().contains { bytes[$0] == 58 && bytes[$0 + 1] == 58 } }) { return .doubleColon }
-    for sep: UInt8 in [9, UInt8(ascii: ","), UInt8(ascii: "|")] where everyLineHas({ r in r.contains { bytes[$0] == sep } }) {
+    func mostLinesHave(_ test: (Range<Int>) -> Bool) -> Bool { 2 * lines.filter(test).count >= lines.count }
+    if mostLinesHave({ r in r.dropLast().contains { bytes[$0] == 58 && bytes[$0 + 1] == 58 } }) { return .doubleColon }
+    for sep: UInt8 in [9, UInt8(ascii: ","), UInt8(ascii: "|")] where mostLinesHave({ r in r.contains { bytes[$0] == sep } }) {
       return .byte(sep)
     }
     return .whitespace
