@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// Reads one-event-a-line text (CSV, TSV, whitespace, `::`, pipe).
 struct DelimitedReader {
   let path: String
@@ -10,7 +12,8 @@ struct DelimitedReader {
     var item: Int
     var weight: Int?
     var timestamp: Int?
-    var needed: Int { max(user, item, weight ?? -1, timestamp ?? -1) + 1 }
+    /// Fields a line must have (computed once: variadic `max` allocates).
+    var needed: Int { Swift.max(Swift.max(user, item), Swift.max(weight ?? -1, timestamp ?? -1)) + 1 }
   }
 
   /// Reads all events of `bytes` into `sink`.
@@ -38,59 +41,104 @@ struct DelimitedReader {
     try scan(base, from: start, to: bytes.count, firstLine: lineNumber(bytes, start), columns, &sink)
   }
 
-  /// The main loop: split each line, parse weight and timestamp, intern ids.
+  /// Phase 1 on `Parallel.availableThreads` chunks (one when the file is
+  /// below ``ReadOptions/parallelThreshold``) of whole lines, then
+  /// phase 2 in file order: intern the ids of each chunk and append its
+  /// events, so ids get indices in first-seen order whatever the threads.
   private func scan(
     _ base: UnsafePointer<UInt8>, from: Int, to count: Int, firstLine: Int, _ c: Columns, _ sink: inout EventSink
   ) throws(DataError) {
-    let needed = c.needed
-    let bounds = UnsafeMutablePointer<Int>.allocate(capacity: 2 * needed)
-    defer { bounds.deallocate() }
-    var pos = from
-    var line = firstLine - 1
-    while pos < count {
-      let nl = FieldSplitter.lineEnd(base, pos, count)
-      var end = nl
-      if end > pos && base[end - 1] == 13 { end -= 1 }
-      let start = pos
-      pos = nl + 1
-      line += 1
-      if start == end || ((base[start] == 32 || base[start] == 9) && FieldSplitter.isBlank(base, start, end)) {
-        continue
-      }
-      sink.report.lines += 1
-      let found = FieldSplitter.split(base, start, end, delimiter, limit: needed, into: bounds)
-      if found < needed {
-        try sink.badLine(tooFewFields(found, c, line: line))
-        continue
-      }
-      var weight: Float = 1
-      if let w = c.weight {
-        let a = bounds[2 * w]
-        let b = bounds[2 * w + 1]
-        guard let v = ByteNumbers.parseFloat(base + a, b - a) else {
-          try sink.badLine(notANumber("weight", base, a, b, line: line, column: w + 1, expected: "a decimal value such as 4.5"))
-          continue
-        }
-        guard v.isFinite && v >= 0 else {
-          try sink.badLine(badWeight(base, a, b, line: line, column: w + 1))
-          continue
-        }
-        weight = v
-      }
-      var timestamp: Int64? = nil
-      if let t = c.timestamp {
-        let a = bounds[2 * t]
-        let b = bounds[2 * t + 1]
-        guard let v = ByteNumbers.parseTimestamp(base + a, b - a) else {
-          try sink.badLine(notANumber("timestamp", base, a, b, line: line, column: t + 1, expected: "an integer such as 978300760"))
-          continue
-        }
-        timestamp = v
-      }
-      try sink.add(
-        base, user: bounds[2 * c.user], bounds[2 * c.user + 1], item: bounds[2 * c.item], bounds[2 * c.item + 1],
-        weight: weight, timestamp: timestamp, line: line, userColumn: c.user + 1, itemColumn: c.item + 1)
+    let threads = count - from > options.parallelThreshold ? max(1, options.threads ?? Parallel.availableThreads) : 1
+    var cuts = [from]
+    for t in 1..<max(threads, 1) {
+      let guess = from + (count - from) * t / threads
+      let cut = FieldSplitter.lineEnd(base, max(guess, cuts.last!), count) + 1
+      cuts.append(min(cut, count))
     }
+    cuts.append(count)
+    let scanner = DelimitedScan(
+      path: path, delimiter: delimiter, columns: c, minRating: options.minRating, skipBadLines: options.skipBadLines)
+    let results = UnsafeMutablePointer<DelimitedChunk>.allocate(capacity: threads)
+    defer {
+      results.deinitialize(count: threads)
+      results.deallocate()
+    }
+    let out = SendablePointer(results)
+    let input = SendableConstPointer(base)
+    let ranges = zip(cuts, cuts.dropFirst()).map { $0..<$1 }
+    Parallel.forEach(threads, threads: threads, grain: 1) { t, _ in
+      (out.base + t).initialize(to: scanner.parse(input.base, from: ranges[t].lowerBound, to: ranges[t].upperBound))
+    }
+    var lineOffset = firstLine - 1
+    for t in 0..<threads {
+      try merge(results[t], base, from: ranges[t].lowerBound, lineOffset: lineOffset, c, &sink)
+      lineOffset += results[t].physicalLines
+      results[t] = DelimitedChunk()  // free its arrays
+    }
+  }
+
+  /// Phase 2 for one chunk: interns ids in event order, appends the events,
+  /// then records the chunk's bad lines (in line order, numbered in the file).
+  private func merge(
+    _ chunk: DelimitedChunk, _ base: UnsafePointer<UInt8>, from: Int, lineOffset: Int, _ c: Columns,
+    _ sink: inout EventSink
+  ) throws(DataError) {
+    sink.report.lines += chunk.lines
+    sink.report.belowMinRating += chunk.belowMinRating
+    var bad = chunk.bad.map { e -> DataError in
+      var e = e
+      e.line = e.line.map { $0 + lineOffset }
+      return e
+    }
+    let n = chunk.count
+    var dropped: [Int] = []
+    sink.users.reserveCapacity(sink.users.count + n)
+    sink.items.reserveCapacity(sink.items.count + n)
+    for e in 0..<n {
+      let u = sink.userIds.intern(key: chunk.userKeys[e], base: base)
+      let i = u < 0 ? u : sink.itemIds.intern(key: chunk.itemKeys[e], base: base)
+      if u >= 0 && i >= 0 {
+        sink.users.append(u)
+        sink.items.append(i)
+        continue
+      }
+      dropped.append(e)
+      if u == IdInterner.unknown || i == IdInterner.unknown {
+        sink.report.unknownIdsDropped += 1
+        continue
+      }
+      let r = IdInterner.range(ofKey: u < 0 ? chunk.userKeys[e] : chunk.itemKeys[e])!
+      var line = lineOffset + 1
+      for k in from..<r.lowerBound where base[k] == 10 { line += 1 }
+      let error = DataError(
+        .invalidUTF8, file: path, line: line, column: (u < 0 ? c.user : c.item) + 1,
+        "\(u < 0 ? "user" : "item") id \"\(FieldSplitter.display(base, r.lowerBound, r.upperBound))\" is not valid UTF-8",
+        hint: "convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8), or pass --skip-bad-lines to skip such lines")
+      if !options.skipBadLines { throw error }
+      bad.append(error)
+    }
+    // Weights and timestamps: one bulk copy unless events were dropped.
+    let withTimestamps = c.timestamp != nil
+    if dropped.isEmpty {
+      if sink.weightOne {
+        sink.weights.append(contentsOf: repeatElement(1, count: n))
+      } else {
+        sink.weights.append(contentsOf: chunk.weights)
+      }
+      if withTimestamps { sink.timestamps!.append(contentsOf: chunk.timestamps) }
+    } else {
+      var d = 0
+      for e in 0..<n {
+        if d < dropped.count && dropped[d] == e {
+          d += 1
+          continue
+        }
+        sink.weights.append(sink.weightOne ? 1 : chunk.weights[e])
+        if withTimestamps { sink.timestamps!.append(chunk.timestamps[e]) }
+      }
+    }
+    bad.sort { ($0.line ?? 0) < ($1.line ?? 0) }
+    for e in bad { try sink.badLine(e) }
   }
 
   /// Maps the column options to field indices.
@@ -145,32 +193,6 @@ struct DelimitedReader {
     DataError(
       .emptyFile, file: path, "the file is empty (expected lines of user, item[, weight[, timestamp]])",
       hint: "check that the right file was given and that it was written completely")
-  }
-
-  private func tooFewFields(_ found: Int, _ c: Columns, line: Int) -> DataError {
-    var wanted = "user in field \(c.user + 1), item in field \(c.item + 1)"
-    if let w = c.weight { wanted += ", weight in field \(w + 1)" }
-    if let t = c.timestamp { wanted += ", timestamp in field \(t + 1)" }
-    return DataError(
-      .malformedLine, file: path, line: line, column: found + 1,
-      "expected \(c.needed) fields separated by \(delimiter.name) (\(wanted)), found \(found)",
-      hint: "fix the line, choose columns with --user-col/--item-col, or pass --skip-bad-lines to skip such lines")
-  }
-
-  private func notANumber(
-    _ what: String, _ base: UnsafePointer<UInt8>, _ a: Int, _ b: Int, line: Int, column: Int, expected: String
-  ) -> DataError {
-    DataError(
-      .badNumber, file: path, line: line, column: column,
-      "\(what) \"\(FieldSplitter.display(base, a, b))\" is not a number (expected \(expected))",
-      hint: "fix the line, choose another column with --\(what)-col, or pass --skip-bad-lines to skip such lines")
-  }
-
-  private func badWeight(_ base: UnsafePointer<UInt8>, _ a: Int, _ b: Int, line: Int, column: Int) -> DataError {
-    DataError(
-      .badWeight, file: path, line: line, column: column,
-      "weight \"\(FieldSplitter.display(base, a, b))\" is not a finite number >= 0 (weights are confidences: ratings, counts)",
-      hint: "fix the line, or pass --skip-bad-lines to skip such lines")
   }
 
   /// 1-based line number of the byte offset (counts newlines before it).

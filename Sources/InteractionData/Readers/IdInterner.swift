@@ -68,17 +68,52 @@ struct IdInterner {
   @inline(__always)
   mutating func intern(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int32 {
     let v = Self.smallValue(p, n)
-    if v >= 0 {
-      if v < small.count {
-        let i = small[v]
-        if i >= 0 { return i }
-      }
-      guard addNewIds else { return Self.unknown }
-      growSmall(v)
-      let i = map.insert(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self))
-      small[v] = i
-      return i
+    return v >= 0 ? internSmall(v) : internBytes(p, n)
+  }
+
+  // MARK: Keys (ids located by parallel parsing, interned afterwards in order)
+
+  /// Tag bit of a key holding a canonical decimal value.
+  private static let smallTag: UInt64 = 1 << 63
+  /// Longest id a key can locate (bytes).
+  static let maxKeyLength = (1 << 20) - 1
+
+  /// A key for the id at `base[a..<b]`: its decimal value when canonical,
+  /// else its offset and length (`b - a` must be <= ``maxKeyLength``).
+  @inline(__always)
+  static func key(_ base: UnsafePointer<UInt8>, _ a: Int, _ b: Int) -> UInt64 {
+    let v = smallValue(base + a, b - a)
+    if v >= 0 { return smallTag | UInt64(v) }
+    return UInt64(a) << 20 | UInt64(b - a)
+  }
+
+  /// The byte range a non-small key points at, for messages.
+  static func range(ofKey key: UInt64) -> Range<Int>? {
+    key & smallTag != 0 ? nil : Int(key >> 20)..<Int(key >> 20) + Int(key & 0xF_FFFF)
+  }
+
+  /// ``intern(_:_:)`` for a key made by ``key(_:_:_:)`` over the same `base`.
+  @inline(__always)
+  mutating func intern(key: UInt64, base: UnsafePointer<UInt8>) -> Int32 {
+    if key & Self.smallTag != 0 { return internSmall(Int(truncatingIfNeeded: key & 0xFF_FFFF)) }
+    return internBytes(base + Int(key >> 20), Int(key & 0xF_FFFF))
+  }
+
+  @inline(__always)
+  private mutating func internSmall(_ v: Int) -> Int32 {
+    if v < small.count {
+      let i = small[v]
+      if i >= 0 { return i }
     }
+    guard addNewIds else { return Self.unknown }
+    growSmall(v)
+    let i = map.insert(String(v))
+    small[v] = i
+    return i
+  }
+
+  @inline(__always)
+  private mutating func internBytes(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int32 {
     let h = ByteKeyTable.hash(p, n)
     if let i = table.find(p, n, hash: h) { return i }
     guard addNewIds else { return Self.unknown }

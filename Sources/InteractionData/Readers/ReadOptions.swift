@@ -71,5 +71,9 @@ public struct ReadOptions: Sendable {
   public var weightMode: WeightMode = .value
   /// Bad lines become counted warnings instead of errors.
   public var skipBadLines = false
+  /// Delimited files larger than this (bytes) are parsed by several threads.
+  var parallelThreshold = 4 << 20
+  /// Thread count for parallel parsing (default: the available cores).
+  var threads: Int? = nil
   public init() {}
 }
