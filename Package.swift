@@ -74,6 +74,14 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
 
+    // MARK: - Benchmarks (release builds, run by Benchmarks/*/run.sh)
+
+    .executableTarget(
+      name: "ReadBenchmark",
+      dependencies: ["InteractionData"],
+      path: "Benchmarks/read/ReadBenchmark"
+    ),
+
     // MARK: - Tests
 
     .target(

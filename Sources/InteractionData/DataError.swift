@@ -6,7 +6,7 @@
 public struct DataError: Error, CustomStringConvertible, Equatable, Sendable {
   /// What went wrong, by category (stable, for tests and callers).
   public enum Kind: String, Sendable {
-    case missingFile, notAFile, unreadable, emptyFile, headerOnly
+    case missingFile, notAFile, unreadable, unwritable, emptyFile, headerOnly
     case malformedLine, badNumber, badWeight, invalidUTF8
     case badFormat, corrupt, unknownColumn
   }

@@ -1,0 +1,56 @@
+// Times InteractionReader on one file and InteractionCache write/read of
+// the result; prints one `key=value` line per figure (medians of --runs).
+//
+//   swift run -c release ReadBenchmark FILE CACHE [RUNS]
+import Foundation
+import InteractionData
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3 else {
+  FileHandle.standardError.write(Data("usage: ReadBenchmark FILE CACHE [RUNS]\n".utf8))
+  exit(2)
+}
+let path = arguments[1]
+let cachePath = arguments[2]
+let runs = arguments.count > 3 ? Int(arguments[3]) ?? 3 : 3
+
+func seconds(_ d: Duration) -> Double {
+  Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+}
+
+func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+
+/// Runs `body` `runs` times; returns the median wall time and the last result.
+func timed<T>(_ body: () throws -> T) rethrows -> (Double, T) {
+  var times: [Double] = []
+  var last: T? = nil
+  for _ in 0..<runs {
+    let clock = ContinuousClock()
+    let start = clock.now
+    last = try body()
+    times.append(seconds(clock.now - start))
+    FileHandle.standardError.write(Data(String(format: "  %.3f s\n", times.last!).utf8))
+  }
+  return (median(times), last!)
+}
+
+do {
+  FileHandle.standardError.write(Data("parse \(path)\n".utf8))
+  let (parse, (x, report)) = try timed { try InteractionReader.read(path) }
+  FileHandle.standardError.write(Data("cache write\n".utf8))
+  let (write, _) = try timed { try InteractionCache.write(x, to: cachePath) }
+  FileHandle.standardError.write(Data("cache read\n".utf8))
+  let (load, y) = try timed { try InteractionCache.read(cachePath) }
+  precondition(y == x, "cache round trip differs")
+  print("events=\(x.count)")
+  print("users=\(x.userCount)")
+  print("items=\(x.itemCount)")
+  print("lines=\(report.lines)")
+  print("header=\(report.headerDetected)")
+  print(String(format: "parse_seconds=%.3f", parse))
+  print(String(format: "cache_write_seconds=%.3f", write))
+  print(String(format: "cache_read_seconds=%.3f", load))
+} catch {
+  FileHandle.standardError.write(Data("\(error)\n".utf8))
+  exit(1)
+}

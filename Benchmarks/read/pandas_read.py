@@ -1,0 +1,19 @@
+"""Times pandas.read_csv on FILE (median of RUNS), the reference the Swift
+reader is compared with. Prints `pandas_seconds=...` and the row count."""
+import statistics
+import sys
+import time
+
+import pandas as pd
+
+path = sys.argv[1]
+runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+times = []
+for _ in range(runs):
+    t = time.perf_counter()
+    frame = pd.read_csv(path)
+    times.append(time.perf_counter() - t)
+    print(f"  {times[-1]:.3f} s", file=sys.stderr)
+print(f"pandas_rows={len(frame)}")
+print(f"pandas_version={pd.__version__}")
+print(f"pandas_seconds={statistics.median(times):.3f}")

@@ -1,0 +1,204 @@
+import LinearAlgebra
+
+/// Reads one-event-a-line text (CSV, TSV, whitespace, `::`, pipe).
+struct DelimitedReader {
+  let path: String
+  let options: ReadOptions
+  let delimiter: FieldDelimiter
+
+  /// Resolved 0-based columns; weight / timestamp nil when absent.
+  struct Columns: Equatable {
+    var user: Int
+    var item: Int
+    var weight: Int?
+    var timestamp: Int?
+    /// Fields a line must have (computed once: variadic `max` allocates).
+    var needed: Int { Swift.max(Swift.max(user, item), Swift.max(weight ?? -1, timestamp ?? -1)) + 1 }
+  }
+
+  /// Reads all events of `bytes` into `sink`.
+  /// - Complexity: O(bytes), one pass after looking at the first two lines.
+  func read(_ bytes: UnsafeBufferPointer<UInt8>, into sink: inout EventSink) throws(DataError) {
+    guard let base = bytes.baseAddress else { throw emptyFile() }
+    let first = FormatSniffer.firstLines(bytes, limit: 2)
+    guard let line1 = first.first else { throw emptyFile() }
+    let header = try HeaderDetector(path: path, options: options, delimiter: delimiter).decide(base, first)
+    sink.report.headerDetected = header != nil
+    // The first data line decides which optional columns exist.
+    let dataLines = header == nil ? first : Array(first.dropFirst())
+    guard let firstData = dataLines.first else {
+      throw DataError(
+        .headerOnly, file: path, line: lineNumber(bytes, line1.lowerBound),
+        "the file has a header line but no data lines",
+        hint: "check that the right file was given and that it was written completely")
+    }
+    let fieldsOfFirst = FieldSplitter.fieldCount(base, firstData.lowerBound, firstData.upperBound, delimiter)
+    let columns = try resolve(header: header, fieldsOfFirstDataLine: fieldsOfFirst, line: lineNumber(bytes, firstData.lowerBound))
+
+    let averageLine = max(8, (first.last!.upperBound - line1.lowerBound) / first.count)
+    sink.reserve(bytes.count / averageLine + 16, timestamps: columns.timestamp != nil)
+    let start = header == nil ? line1.lowerBound : FieldSplitter.lineEnd(base, line1.lowerBound, bytes.count) + 1
+    try scan(base, from: start, to: bytes.count, firstLine: lineNumber(bytes, start), columns, &sink)
+  }
+
+  /// Phase 1 on `Parallel.availableThreads` chunks (one when the file is
+  /// below ``ReadOptions/parallelThreshold``) of whole lines, then
+  /// phase 2 in file order: intern the ids of each chunk and append its
+  /// events, so ids get indices in first-seen order whatever the threads.
+  private func scan(
+    _ base: UnsafePointer<UInt8>, from: Int, to count: Int, firstLine: Int, _ c: Columns, _ sink: inout EventSink
+  ) throws(DataError) {
+    let threads = count - from > options.parallelThreshold ? max(1, options.threads ?? Parallel.availableThreads) : 1
+    var cuts = [from]
+    for t in 1..<max(threads, 1) {
+      let guess = from + (count - from) * t / threads
+      let cut = FieldSplitter.lineEnd(base, max(guess, cuts.last!), count) + 1
+      cuts.append(min(cut, count))
+    }
+    cuts.append(count)
+    let scanner = DelimitedScan(
+      path: path, delimiter: delimiter, columns: c, minRating: options.minRating, skipBadLines: options.skipBadLines)
+    let results = UnsafeMutablePointer<DelimitedChunk>.allocate(capacity: threads)
+    defer {
+      results.deinitialize(count: threads)
+      results.deallocate()
+    }
+    let out = SendablePointer(results)
+    let input = SendableConstPointer(base)
+    let ranges = zip(cuts, cuts.dropFirst()).map { $0..<$1 }
+    Parallel.forEach(threads, threads: threads, grain: 1) { t, _ in
+      (out.base + t).initialize(to: scanner.parse(input.base, from: ranges[t].lowerBound, to: ranges[t].upperBound))
+    }
+    var lineOffset = firstLine - 1
+    for t in 0..<threads {
+      try merge(results[t], base, from: ranges[t].lowerBound, lineOffset: lineOffset, c, &sink)
+      lineOffset += results[t].physicalLines
+      results[t] = DelimitedChunk()  // free its arrays
+    }
+  }
+
+  /// Phase 2 for one chunk: interns ids in event order, appends the events,
+  /// then records the chunk's bad lines (in line order, numbered in the file).
+  private func merge(
+    _ chunk: DelimitedChunk, _ base: UnsafePointer<UInt8>, from: Int, lineOffset: Int, _ c: Columns,
+    _ sink: inout EventSink
+  ) throws(DataError) {
+    sink.report.lines += chunk.lines
+    sink.report.belowMinRating += chunk.belowMinRating
+    var bad = chunk.bad.map { e -> DataError in
+      var e = e
+      e.line = e.line.map { $0 + lineOffset }
+      return e
+    }
+    let n = chunk.count
+    var dropped: [Int] = []
+    sink.users.reserveCapacity(sink.users.count + n)
+    sink.items.reserveCapacity(sink.items.count + n)
+    for e in 0..<n {
+      let u = sink.userIds.intern(key: chunk.userKeys[e], base: base)
+      let i = u < 0 ? u : sink.itemIds.intern(key: chunk.itemKeys[e], base: base)
+      if u >= 0 && i >= 0 {
+        sink.users.append(u)
+        sink.items.append(i)
+        continue
+      }
+      dropped.append(e)
+      if u == IdInterner.unknown || i == IdInterner.unknown {
+        sink.report.unknownIdsDropped += 1
+        continue
+      }
+      let r = IdInterner.range(ofKey: u < 0 ? chunk.userKeys[e] : chunk.itemKeys[e])!
+      var line = lineOffset + 1
+      for k in from..<r.lowerBound where base[k] == 10 { line += 1 }
+      let error = DataError(
+        .invalidUTF8, file: path, line: line, column: (u < 0 ? c.user : c.item) + 1,
+        "\(u < 0 ? "user" : "item") id \"\(FieldSplitter.display(base, r.lowerBound, r.upperBound))\" is not valid UTF-8",
+        hint: "convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8), or pass --skip-bad-lines to skip such lines")
+      if !options.skipBadLines { throw error }
+      bad.append(error)
+    }
+    // Weights and timestamps: one bulk copy unless events were dropped.
+    let withTimestamps = c.timestamp != nil
+    if dropped.isEmpty {
+      if sink.weightOne {
+        sink.weights.append(contentsOf: repeatElement(1, count: n))
+      } else {
+        sink.weights.append(contentsOf: chunk.weights)
+      }
+      if withTimestamps { sink.timestamps!.append(contentsOf: chunk.timestamps) }
+    } else {
+      var d = 0
+      for e in 0..<n {
+        if d < dropped.count && dropped[d] == e {
+          d += 1
+          continue
+        }
+        sink.weights.append(sink.weightOne ? 1 : chunk.weights[e])
+        if withTimestamps { sink.timestamps!.append(chunk.timestamps[e]) }
+      }
+    }
+    bad.sort { ($0.line ?? 0) < ($1.line ?? 0) }
+    for e in bad { try sink.badLine(e) }
+  }
+
+  /// Maps the column options to field indices.
+  func resolve(header: [String]?, fieldsOfFirstDataLine n: Int, line: Int) throws(DataError) -> Columns {
+    func index(_ ref: ColumnRef, _ flag: String) throws(DataError) -> Int {
+      switch ref {
+      case .index(let k):
+        guard k >= 0 else {
+          throw DataError(.unknownColumn, file: path, "column index \(k) for \(flag) is negative", hint: "columns count from 0")
+        }
+        return k
+      case .name(let name):
+        guard let header else {
+          throw DataError(
+            .unknownColumn, file: path, line: 1, "\(flag) names column \"\(name)\" but the file has no header line",
+            hint: "give the column by number (0-based), or pass --header present if the first line is a header")
+        }
+        guard let k = header.firstIndex(where: { $0.lowercased() == name.lowercased() }) else {
+          throw DataError(
+            .unknownColumn, file: path, line: 1, "no column named \"\(name)\" (for \(flag)) in the header",
+            hint: "the header has " + header.map { "\"\($0)\"" }.joined(separator: ", "))
+        }
+        return k
+      }
+    }
+    let user = try index(options.userColumn, "--user-col")
+    let item = try index(options.itemColumn, "--item-col")
+    for (k, flag) in [(user, "--user-col"), (item, "--item-col")] where k >= n {
+      throw DataError(
+        .unknownColumn, file: path, line: line,
+        "\(flag) is field \(k + 1) but the first data line has \(n) field\(n == 1 ? "" : "s") when split on \(delimiter.name)",
+        hint: "choose the separator with --delimiter, or columns with --user-col/--item-col")
+    }
+    func optional(_ ref: ColumnRef?, _ flag: String) throws(DataError) -> Int? {
+      guard let ref else { return nil }
+      let k = try index(ref, flag)
+      if case .name = ref, k >= n {
+        throw DataError(
+          .unknownColumn, file: path, line: line,
+          "\(flag) is field \(k + 1) but the first data line has \(n) fields", hint: "check the separator with --delimiter")
+      }
+      return k < n ? k : nil
+    }
+    return Columns(
+      user: user, item: item, weight: try optional(options.weightColumn, "--weight-col"),
+      timestamp: try optional(options.timestampColumn, "--timestamp-col"))
+  }
+
+  // MARK: Messages
+
+  private func emptyFile() -> DataError {
+    DataError(
+      .emptyFile, file: path, "the file is empty (expected lines of user, item[, weight[, timestamp]])",
+      hint: "check that the right file was given and that it was written completely")
+  }
+
+  /// 1-based line number of the byte offset (counts newlines before it).
+  private func lineNumber(_ bytes: UnsafeBufferPointer<UInt8>, _ offset: Int) -> Int {
+    var n = 1
+    for k in 0..<min(offset, bytes.count) where bytes[k] == 10 { n += 1 }
+    return n
+  }
+}

@@ -1,0 +1,135 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A resolved field separator (``Delimiter`` without `.auto`).
+enum FieldDelimiter: Equatable, Sendable {
+  case byte(UInt8)
+  /// Runs of spaces and tabs; leading and trailing whitespace ignored.
+  case whitespace
+  case doubleColon
+
+  init?(_ d: Delimiter) {
+    switch d {
+    case .auto: return nil
+    case .comma: self = .byte(UInt8(ascii: ","))
+    case .tab: self = .byte(9)
+    case .pipe: self = .byte(UInt8(ascii: "|"))
+    case .whitespace: self = .whitespace
+    case .doubleColon: self = .doubleColon
+    }
+  }
+
+  /// How the separator is named in messages.
+  var name: String {
+    switch self {
+    case .byte(9): return "tab"
+    case .byte(UInt8(ascii: ",")): return "comma"
+    case .byte(UInt8(ascii: "|")): return "pipe"
+    case .byte(let b): return "'\(Character(Unicode.Scalar(b)))'"
+    case .whitespace: return "whitespace"
+    case .doubleColon: return "'::'"
+    }
+  }
+}
+
+/// Byte-level line and field scanning over a mapped file.
+enum FieldSplitter {
+  /// The end of the line starting at `start` (index of its `\n`, or
+  /// `count`). Uses `memchr`, which glibc vectorises.
+  @inline(__always)
+  static func lineEnd(_ base: UnsafePointer<UInt8>, _ start: Int, _ count: Int) -> Int {
+    guard let hit = memchr(base + start, 10, count - start) else { return count }
+    return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+  }
+
+  /// Splits `base[start..<end]` into at most `limit` fields, writing field
+  /// `k` as `bounds[2k] ..< bounds[2k+1]`; returns how many were found.
+  /// A field wrapped in double quotes loses them (embedded separators in
+  /// quotes are not supported).
+  @inline(__always)
+  static func split(
+    _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ delimiter: FieldDelimiter,
+    limit: Int, into bounds: UnsafeMutablePointer<Int>
+  ) -> Int {
+    var found = 0
+    var i = start
+    switch delimiter {
+    case .byte(let sep):
+      var fieldStart = i
+      while found < limit {
+        while i < end && base[i] != sep { i += 1 }
+        var a = fieldStart
+        var b = i
+        if b - a >= 2 && base[a] == 34 && base[b - 1] == 34 {
+          a += 1
+          b -= 1
+        }
+        bounds[2 * found] = a
+        bounds[2 * found + 1] = b
+        found += 1
+        if i >= end { break }
+        i += 1
+        fieldStart = i
+      }
+    case .whitespace:
+      while found < limit {
+        while i < end && (base[i] == 32 || base[i] == 9) { i += 1 }
+        if i >= end { break }
+        let a = i
+        while i < end && base[i] != 32 && base[i] != 9 { i += 1 }
+        bounds[2 * found] = a
+        bounds[2 * found + 1] = i
+        found += 1
+      }
+    case .doubleColon:
+      var fieldStart = i
+      while found < limit {
+        while i < end && !(base[i] == 58 && i + 1 < end && base[i + 1] == 58) { i += 1 }
+        bounds[2 * found] = fieldStart
+        bounds[2 * found + 1] = i
+        found += 1
+        if i >= end { break }
+        i += 2
+        fieldStart = i
+      }
+    }
+    return found
+  }
+
+  /// Total number of fields of a line (for messages).
+  static func fieldCount(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ delimiter: FieldDelimiter) -> Int {
+    let limit = end - start + 1
+    return withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * limit) { b in
+      split(base, start, end, delimiter, limit: limit, into: b.baseAddress!)
+    }
+  }
+
+  /// Whether `base[start..<end]` holds only spaces and tabs.
+  @inline(__always)
+  static func isBlank(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+    var i = start
+    while i < end {
+      if base[i] != 32 && base[i] != 9 { return false }
+      i += 1
+    }
+    return true
+  }
+
+  /// The text of a field for messages: valid UTF-8 as is (shortened past
+  /// 40 characters), otherwise hex bytes.
+  static func display(_ base: UnsafePointer<UInt8>, _ a: Int, _ b: Int) -> String {
+    let buffer = UnsafeBufferPointer(start: base + a, count: b - a)
+    if let s = String(validating: buffer, as: UTF8.self) {
+      return s.count > 40 ? String(s.prefix(40)) + "..." : s
+    }
+    // Printable ASCII as is, every other byte as \xNN.
+    return buffer.prefix(40).map { b in
+      if b >= 32 && b < 127 { return String(Character(Unicode.Scalar(b))) }
+      let h = String(b, radix: 16, uppercase: true)
+      return "\\x" + (h.count == 1 ? "0" + h : h)
+    }.joined()
+  }
+}

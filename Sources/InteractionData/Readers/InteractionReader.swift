@@ -1,0 +1,64 @@
+/// Reads interaction files into ``Interactions``: delimited text, MovieLens
+/// ratings, "user item item ..." lists and MatrixMarket coordinate files.
+///
+/// The file is memory-mapped and parsed from bytes in one pass: lines and
+/// fields are split on bytes, numbers parsed without making strings, and
+/// ids interned by hashing their bytes, so a `String` is made only the first
+/// time an id is seen. Parsing is single-threaded.
+///
+/// Bad input throws a ``DataError`` naming the file, line and field, what
+/// was expected and how to fix it; with ``ReadOptions/skipBadLines`` bad
+/// lines are counted in the ``ReadReport`` instead.
+public enum InteractionReader {
+  /// Reads a file into events. New ids are added to fresh id maps.
+  /// - Complexity: O(file size) time; memory for the events plus the ids.
+  public static func read(_ path: String, options: ReadOptions = .init()) throws(DataError) -> (Interactions, ReadReport) {
+    try read(path, options: options, userIds: IdMap(), itemIds: IdMap(), addNewIds: true, freshMaps: true)
+  }
+
+  /// Reads a file against existing id maps (a test file next to a train
+  /// file). Known ids keep their indices; with `addNewIds == false`, events
+  /// whose user or item is unknown are dropped and counted in
+  /// ``ReadReport/unknownIdsDropped``.
+  public static func read(
+    _ path: String, options: ReadOptions = .init(), userIds: IdMap, itemIds: IdMap, addNewIds: Bool
+  ) throws(DataError) -> (Interactions, ReadReport) {
+    try read(path, options: options, userIds: userIds, itemIds: itemIds, addNewIds: addNewIds, freshMaps: false)
+  }
+
+  private static func read(
+    _ path: String, options: ReadOptions, userIds: IdMap, itemIds: IdMap, addNewIds: Bool, freshMaps: Bool
+  ) throws(DataError) -> (Interactions, ReadReport) {
+    let file = try MappedFile(path: path)
+    let bytes = file.bytes
+    if file.count == 0 {
+      throw DataError(
+        .emptyFile, file: path, "the file is empty (0 bytes)",
+        hint: "check that the right file was given and that it was written completely")
+    }
+    let (kind, delimiter) = FormatSniffer.resolve(path: path, bytes: bytes, options: options)
+    let result: (Interactions, ReadReport)
+    switch kind {
+    case .delimited:
+      var sink = EventSink(file: path, options: options, userIds: userIds, itemIds: itemIds, addNewIds: addNewIds)
+      try DelimitedReader(path: path, options: options, delimiter: delimiter).read(bytes, into: &sink)
+      result = sink.finish()
+    case .lists:
+      var sink = EventSink(file: path, options: options, userIds: userIds, itemIds: itemIds, addNewIds: addNewIds)
+      try ListReader(path: path, options: options, delimiter: delimiter).read(bytes, into: &sink)
+      result = sink.finish()
+    case .mtx:
+      let reader = MatrixMarketReader(path: path)
+      let header = try reader.header(bytes)
+      // Fresh maps hold every index, so dense index = MatrixMarket index - 1
+      // and empty rows / columns keep their place.
+      let users = freshMaps ? IdMap(names: (0..<header.rows).map { String($0 + 1) }) : userIds
+      let items = freshMaps ? IdMap(names: (0..<header.columns).map { String($0 + 1) }) : itemIds
+      var sink = EventSink(file: path, options: options, userIds: users, itemIds: items, addNewIds: addNewIds)
+      try reader.read(bytes, header: header, into: &sink)
+      result = sink.finish()
+    }
+    withExtendedLifetime(file) {}
+    return result
+  }
+}
