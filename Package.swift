@@ -97,6 +97,10 @@ let package = Package(
       name: "InteractionDataTests",
       dependencies: ["InteractionData", "GramianTestSupport"]
     ),
+    .testTarget(
+      name: "EvaluationTests",
+      dependencies: ["Evaluation", "InteractionData", "GramianTestSupport"]
+    ),
   ],
   swiftLanguageModes: [.v6]
 )

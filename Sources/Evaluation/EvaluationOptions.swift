@@ -1,0 +1,32 @@
+import LinearAlgebra
+
+/// Settings of ``Evaluator/evaluate(_:train:test:options:progress:)``.
+public struct EvaluationOptions: Sendable {
+  /// Cut-offs K of the ranked lists; metrics are reported for each.
+  public var ks: [Int] = [20, 50, 100]
+  /// Worker threads (blocks of users are dealt to them round-robin).
+  public var threads = Parallel.availableThreads
+  /// Users scored per `scoreBlock` call; memory is threads·userBlock·|I| floats.
+  public var userBlock = 256
+
+  public init() {}
+}
+
+/// Averages of ranking metrics over the evaluated users.
+///
+/// Metric names: `recall@K`, `ndcg@K`, `hr@K`, `precision@K`, `coverage@K`,
+/// `mean_popularity@K` for each K, and `mrr` over the longest list.
+public struct EvaluationResult: Sendable, Codable, Equatable {
+  /// Metric name -> value.
+  public var metrics: [String: Double]
+  /// Number of users evaluated (users with at least one test item).
+  public var users: Int
+  /// Wall-clock seconds of the evaluation.
+  public var seconds: Double
+
+  public init(metrics: [String: Double], users: Int, seconds: Double) {
+    self.metrics = metrics
+    self.users = users
+    self.seconds = seconds
+  }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import InteractionData
+import LinearAlgebra
+
+/// Offline evaluation protocols over any ``Scorer``.
+public enum Evaluator {
+  /// Full-ranking evaluation: each test user's scores over all items, their
+  /// training items removed, cut to the top max(ks) by ``TopK``, compared
+  /// with their test items (metrics defined in ``RankingMetrics``).
+  ///
+  /// Users with no test items are skipped. Blocks of `options.userBlock`
+  /// users are scored through `scorer.scoreBlock` by `options.threads`
+  /// workers (BLAS at 1 thread inside them); per-user values are stored and
+  /// summed serially in user order, so results do not depend on the thread
+  /// count. `coverage@K` is the fraction of the catalogue in any user's
+  /// top-K; `mean_popularity@K` averages, over users, the mean training
+  /// count (users per item in `train`) of their top-K items.
+  ///
+  /// - Parameters:
+  ///   - train: items to exclude per user (and popularity counts).
+  ///   - test: relevant items per user; same shape as `train`.
+  ///   - progress: called with (users done, users in total) after each block.
+  /// - Complexity: O(|U_test|·(cost of scoring |I| items + |I| + n_u)) time;
+  ///   O(threads·userBlock·|I| + |U_test|·max(ks)) memory.
+  public static func evaluate(
+    _ scorer: some Scorer, train: InteractionMatrix, test: InteractionMatrix,
+    options: EvaluationOptions = .init(), progress: (@Sendable (Int, Int) -> Void)? = nil
+  ) -> EvaluationResult {
+    let clock = ContinuousClock()
+    let start = clock.now
+    precondition(train.userCount == test.userCount && train.itemCount == test.itemCount,
+                 "train is \(train.userCount)x\(train.itemCount), test \(test.userCount)x\(test.itemCount)")
+    precondition(scorer.itemCount == train.itemCount,
+                 "scorer has \(scorer.itemCount) items, the data \(train.itemCount)")
+    let metrics = RankingMetrics(ks: options.ks)
+    let kmax = metrics.discounts.count
+    let users = (0..<test.userCount).filter { test.userOffsets[$0 + 1] > test.userOffsets[$0] }.map(Int32.init)
+    precondition(users.last.map { Int($0) < scorer.userCount } ?? true,
+                 "test user \(users.last ?? 0) has no row in the scorer (\(scorer.userCount) users)")
+
+    let lists = topLists(scorer, users: users, exclude: train, kmax: kmax, options: options, progress: progress)
+    let popularity = train.itemDegrees
+    var sums = [String: Double]()
+    var seen = [[Bool]](repeating: [Bool](repeating: false, count: train.itemCount), count: metrics.ks.count)
+    for (position, user) in users.enumerated() {
+      let u = Int(user)
+      let ranked = lists[position]
+      let values = metrics.user(ranked: ranked, relevantCount: test.userOffsets[u + 1] - test.userOffsets[u]) {
+        test.contains(user: u, item: $0)
+      }
+      for (j, k) in metrics.ks.enumerated() {
+        sums["recall@\(k)", default: 0] += values.recall[j]
+        sums["ndcg@\(k)", default: 0] += values.ndcg[j]
+        sums["hr@\(k)", default: 0] += values.hr[j]
+        sums["precision@\(k)", default: 0] += values.precision[j]
+        let top = ranked.prefix(k)
+        for i in top { seen[j][Int(i)] = true }
+        let meanPop = top.isEmpty ? 0 : Double(top.reduce(0) { $0 + popularity[Int($1)] }) / Double(top.count)
+        sums["mean_popularity@\(k)", default: 0] += meanPop
+      }
+      sums["mrr", default: 0] += values.reciprocalRank
+    }
+    var result = [String: Double]()
+    let n = Double(max(1, users.count))
+    for (name, s) in sums { result[name] = s / n }
+    for (j, k) in metrics.ks.enumerated() {
+      result["coverage@\(k)"] = Double(seen[j].lazy.filter { $0 }.count) / Double(max(1, train.itemCount))
+    }
+    if users.isEmpty { result = [:] }
+    let elapsed = start.duration(to: clock.now)
+    return EvaluationResult(metrics: result, users: users.count, seconds: seconds(elapsed))
+  }
+
+  /// The top-`kmax` list of each of `users` (training items excluded), in the
+  /// order of `users`. Parallel over blocks; each worker owns one score buffer.
+  static func topLists(
+    _ scorer: some Scorer, users: [Int32], exclude train: InteractionMatrix, kmax: Int,
+    options: EvaluationOptions, progress: (@Sendable (Int, Int) -> Void)?
+  ) -> [[Int32]] {
+    let blockSize = max(1, options.userBlock)
+    let blocks = (users.count + blockSize - 1) / blockSize
+    let threads = max(1, min(options.threads, blocks))
+    let items = scorer.itemCount
+    var lists = [[Int32]](repeating: [], count: users.count)
+    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, threads * blockSize * items))
+    defer { buffer.deallocate() }
+    let scores = SendablePointer(buffer)
+    let counter = ProgressCounter(total: users.count, report: progress)
+    lists.withUnsafeMutableBufferPointer { out in
+      let results = SendablePointer(out.baseAddress!)
+      BLAS.withThreads(1) {
+        Parallel.forEach(blocks, threads: threads, grain: 1) { b, worker in
+          let lo = b * blockSize, hi = min(users.count, lo + blockSize)
+          let block = users[lo..<hi]
+          let rows = scores.base + worker * blockSize * items
+          scorer.scoreBlock(users: block, into: rows)
+          for (r, user) in block.enumerated() {
+            results.base[lo + r] = TopK.select(
+              rows + r * items, count: items, k: kmax, excluding: train.items(ofUser: Int(user)))
+          }
+          counter.add(hi - lo)
+        }
+      }
+    }
+    return lists
+  }
+
+  static func seconds(_ d: Duration) -> Double {
+    Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+  }
+}
+
+/// Thread-safe count of finished users, forwarded to a progress callback.
+final class ProgressCounter: @unchecked Sendable {
+  private let lock = NSLock()
+  private var done = 0
+  private let total: Int
+  private let report: (@Sendable (Int, Int) -> Void)?
+
+  init(total: Int, report: (@Sendable (Int, Int) -> Void)?) {
+    self.total = total
+    self.report = report
+  }
+
+  func add(_ n: Int) {
+    guard let report else { return }
+    lock.lock()
+    done += n
+    let now = done
+    lock.unlock()
+    report(now, total)
+  }
+}

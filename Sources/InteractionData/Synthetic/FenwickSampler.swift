@@ -1,0 +1,77 @@
+import LinearAlgebra
+
+/// Weighted sampling without replacement through a Fenwick (binary indexed)
+/// tree of the remaining weights (Fenwick 1994; Wong & Easton 1980 for the
+/// sampling use): each draw and each removal cost O(log n).
+struct FenwickSampler {
+  /// 1-based partial sums; `tree[i]` covers `(i - lowbit(i), i]`.
+  private var tree: [Double]
+  private var taken: [Bool]
+  let count: Int
+
+  init(count: Int) {
+    self.count = count
+    tree = [Double](repeating: 0, count: count + 1)
+    taken = [Bool](repeating: false, count: count)
+  }
+
+  /// Builds the tree over `weights` (all > 0 except taken ones). O(n).
+  private mutating func build(_ weights: [Double]) {
+    for i in 0..<count { tree[i + 1] = taken[i] ? 0 : weights[i] }
+    for i in 1...count {
+      let j = i + (i & -i)
+      if j <= count { tree[j] += tree[i] }
+    }
+  }
+
+  /// Index of the first item whose prefix sum exceeds `target`. O(log n).
+  private func find(_ target: Double) -> Int {
+    var pos = 0
+    var rest = target
+    var step = 1
+    while step * 2 <= count { step *= 2 }
+    while step > 0 {
+      if pos + step <= count, tree[pos + step] <= rest {
+        pos += step
+        rest -= tree[pos]
+      }
+      step /= 2
+    }
+    return min(pos, count - 1)
+  }
+
+  private mutating func remove(_ i: Int, _ w: Double) {
+    var j = i + 1
+    while j <= count { tree[j] -= w; j += j & -j }
+  }
+
+  /// Writes `n` distinct indices drawn successively with probability
+  /// ∝ `weights` among those not yet drawn. When rounding in the running
+  /// sums makes a drawn index repeat, the tree is rebuilt exactly.
+  mutating func drawWithoutReplacement(
+    _ n: Int, weights: [Double], into output: UnsafeMutablePointer<Int32>, rng: inout SeededGenerator
+  ) {
+    precondition(n <= count)
+    for i in 0..<count { taken[i] = false }
+    build(weights)
+    var total = weights.reduce(0, +)
+    var drawn = 0, misses = 0
+    while drawn < n {
+      let i = find(rng.nextUnit() * total)
+      if taken[i] {
+        misses += 1
+        if misses >= 8 {  // running sums drifted: rebuild from the remaining weights
+          build(weights)
+          total = (0..<count).reduce(0.0) { $0 + (taken[$1] ? 0 : weights[$1]) }
+          misses = 0
+        }
+        continue
+      }
+      taken[i] = true
+      output[drawn] = Int32(i)
+      drawn += 1
+      remove(i, weights[i])
+      total -= weights[i]
+    }
+  }
+}
