@@ -72,37 +72,15 @@ public enum Evaluator {
   }
 
   /// The top-`kmax` list of each of `users` (training items excluded), in the
-  /// order of `users`. Parallel over blocks; each worker owns one score buffer.
+  /// order of `users`, through ``Recommendations/topK``.
   static func topLists(
     _ scorer: some Scorer, users: [Int32], exclude train: InteractionMatrix, kmax: Int,
     options: EvaluationOptions, progress: (@Sendable (Int, Int) -> Void)?
   ) -> [[Int32]] {
-    let blockSize = max(1, options.userBlock)
-    let blocks = (users.count + blockSize - 1) / blockSize
-    let threads = max(1, min(options.threads, blocks))
-    let items = scorer.itemCount
-    var lists = [[Int32]](repeating: [], count: users.count)
-    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, threads * blockSize * items))
-    defer { buffer.deallocate() }
-    let scores = SendablePointer(buffer)
-    let counter = ProgressCounter(total: users.count, report: progress)
-    lists.withUnsafeMutableBufferPointer { out in
-      let results = SendablePointer(out.baseAddress!)
-      BLAS.withThreads(1) {
-        Parallel.forEach(blocks, threads: threads, grain: 1) { b, worker in
-          let lo = b * blockSize, hi = min(users.count, lo + blockSize)
-          let block = users[lo..<hi]
-          let rows = scores.base + worker * blockSize * items
-          scorer.scoreBlock(users: block, into: rows)
-          for (r, user) in block.enumerated() {
-            results.base[lo + r] = TopK.select(
-              rows + r * items, count: items, k: kmax, excluding: train.items(ofUser: Int(user)))
-          }
-          counter.add(hi - lo)
-        }
-      }
-    }
-    return lists
+    Recommendations.topK(
+      scorer, users: users, k: kmax, exclude: train, threads: options.threads,
+      block: options.userBlock, progress: progress
+    ).map { $0.map(\.item) }
   }
 
   static func seconds(_ d: Duration) -> Double {

@@ -1,54 +1,55 @@
 import InteractionData
 import LinearAlgebra
-import Synchronization
 
 /// Exact top-K recommendation for many users at once: users are scored in
-/// blocks through the scorer (sgemm for factor models), and each row's top K
-/// is taken by partial selection with the user's seen items excluded.
+/// blocks through the scorer (sgemm for factor models) and each row's top K
+/// is taken by partial selection (``TopK``), the user's seen items excluded.
+/// The evaluator ranks through this same code.
 public enum Recommendations {
-  /// The top `k` (item, score) pairs for each user in `users`, in order.
+  /// The top `k` (item, score) pairs of each user in `users`, in order.
   ///
   /// - Parameters:
-  ///   - seen: items to exclude per user (rows indexed by the scorer's user
-  ///     indices), or nil.
-  ///   - block: users scored per block; memory is `block * itemCount` floats
-  ///     per worker.
-  ///   - progress: called with the number of users done (from any thread).
-  /// - Complexity: O(|users| * itemCount * (d + log k)) for d-dimensional factors.
+  ///   - exclude: items to skip per user (rows indexed by the scorer's user
+  ///     indices; users beyond its rows exclude nothing), or nil.
+  ///   - block: users per block; memory is `threads * block * itemCount`
+  ///     floats.
+  ///   - progress: called with (users done, users in total) after each block,
+  ///     from any thread.
+  /// - Complexity: O(|users| * itemCount * (d + log k)) for d-dimensional
+  ///   factors; parallel over blocks with BLAS at one thread inside workers.
   public static func topK(
-    _ scorer: some Scorer, users: [Int32], k: Int, seen: InteractionMatrix? = nil,
+    _ scorer: some Scorer, users: [Int32], k: Int, exclude: InteractionMatrix? = nil,
     threads: Int = Parallel.availableThreads, block: Int = 256,
-    progress: (@Sendable (Int) -> Void)? = nil
-  ) -> [[(Int32, Float)]] {
-    let n = users.count
+    progress: (@Sendable (Int, Int) -> Void)? = nil
+  ) -> [[(item: Int32, score: Float)]] {
+    let blockSize = max(1, block)
+    let blocks = (users.count + blockSize - 1) / blockSize
+    let workers = max(1, min(threads, blocks))
     let items = scorer.itemCount
-    var result = [[(Int32, Float)]](repeating: [], count: n)
-    let blocks = (n + block - 1) / block
-    result.withUnsafeMutableBufferPointer { out in
-      let outBox = SendablePointer(out.baseAddress!)
-      let done = ProgressCounter()
-      Parallel.forEach(blocks, threads: threads, grain: 1) { b, _ in
-        let lo = b * block, hi = min(n, lo + block)
-        var scores = [Float](repeating: 0, count: (hi - lo) * items)
-        scores.withUnsafeMutableBufferPointer { sp in
-          scorer.scoreBlock(users: users[lo..<hi], into: sp.baseAddress!)
+    var lists = [[(item: Int32, score: Float)]](repeating: [], count: users.count)
+    guard !users.isEmpty else { return lists }
+    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, workers * blockSize * items))
+    defer { buffer.deallocate() }
+    let scores = SendablePointer(buffer)
+    let counter = ProgressCounter(total: users.count, report: progress)
+    lists.withUnsafeMutableBufferPointer { out in
+      let results = SendablePointer(out.baseAddress!)
+      BLAS.withThreads(1) {
+        Parallel.forEach(blocks, threads: workers, grain: 1) { b, worker in
+          let lo = b * blockSize, hi = min(users.count, lo + blockSize)
+          let rows = scores.base + worker * blockSize * items
+          scorer.scoreBlock(users: users[lo..<hi], into: rows)
           for r in lo..<hi {
             let u = Int(users[r])
-            let row = UnsafePointer(sp.baseAddress! + (r - lo) * items)
-            let exclude: ArraySlice<Int32> = (seen != nil && u < seen!.userCount) ? seen!.items(ofUser: u) : []
-            let top = TopK.select(row, count: items, k: k, excluding: exclude)
-            outBox.base[r] = top.map { ($0, row[Int($0)]) }
+            let row = rows + (r - lo) * items
+            let seen: ArraySlice<Int32> = exclude.map { u < $0.userCount ? $0.items(ofUser: u) : [] } ?? []
+            let top = TopK.select(row, count: items, k: k, excluding: seen)
+            results.base[r] = top.map { (item: $0, score: row[Int($0)]) }
           }
+          counter.add(hi - lo)
         }
-        progress?(done.add(hi - lo))
       }
     }
-    return result
+    return lists
   }
-}
-
-/// A thread-safe running count for progress reports.
-final class ProgressCounter: Sendable {
-  private let value = Atomic<Int>(0)
-  func add(_ n: Int) -> Int { value.add(n, ordering: .relaxed).newValue }
 }

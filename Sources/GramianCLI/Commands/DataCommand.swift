@@ -39,7 +39,7 @@ struct DataStats: ParsableCommand {
     var min: Int, median: Int, mean: Double, p90: Int, max: Int
     init(_ values: [Int]) {
       let s = values.sorted()
-      func q(_ p: Double) -> Int { s.isEmpty ? 0 : s[min(s.count - 1, Int(p * Double(s.count - 1)))] }
+      func q(_ p: Double) -> Int { s.isEmpty ? 0 : s[Swift.min(s.count - 1, Int(p * Double(s.count - 1)))] }
       self.min = s.first ?? 0
       self.max = s.last ?? 0
       median = q(0.5)
