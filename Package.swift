@@ -98,6 +98,10 @@ let package = Package(
       dependencies: ["InteractionData", "GramianTestSupport"]
     ),
     .testTarget(
+      name: "GramianCLITests",
+      dependencies: ["GramianCLI", "GramianTestSupport"]
+    ),
+    .testTarget(
       name: "EvaluationTests",
       dependencies: ["Evaluation", "InteractionData", "GramianTestSupport"]
     ),

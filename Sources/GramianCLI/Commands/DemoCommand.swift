@@ -27,7 +27,7 @@ struct DemoCommand: ParsableCommand {
     let loaded = try DatasetLoading.load(train: data + "/ratings.csv", reader: reader, split: split, seed: common.seed)
     var options = EvaluationOptions()
     options.ks = [20, 50, 100]
-    options.threads = common.threads
+    options.threads = common.threadCount
     var rows: [(String, EvaluationResult)] = []
     let popularity = Evaluator.evaluate(PopularityModel(train: loaded.train), train: loaded.train, test: loaded.test, options: options)
     rows.append(("popularity", popularity))

@@ -67,7 +67,7 @@ struct EvaluateCommand: ParsableCommand {
     let (scorer, name) = try makeScorer(loaded)
     var options = EvaluationOptions()
     options.ks = try cutoffs()
-    options.threads = common.threads
+    options.threads = common.threadCount
     let result: EvaluationResult
     switch evaluationProtocol {
     case .full:

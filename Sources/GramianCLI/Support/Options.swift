@@ -7,13 +7,16 @@ struct CommonOptions: ParsableArguments {
   var json = false
 
   @Option(help: "Worker threads (default: all cores).")
-  var threads: Int = Parallel.availableThreads
+  var threads: Int?
+
+  /// The thread count to use.
+  var threadCount: Int { threads ?? Parallel.availableThreads }
 
   @Option(help: "Random seed for splits, initialisation and shuffles.")
   var seed: UInt64 = 1
 
   func validate() throws {
-    guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
   }
 }
 

@@ -1,0 +1,121 @@
+import Foundation
+import GramianTestSupport
+@testable import GramianCLI
+import XCTest
+
+/// The `gramian data` subcommands, run as a user runs them.
+final class DataCommandTests: XCTestCase {
+  var bundledRatings: String { SharedDatasets.bundledMovieLensSmall.appendingPathComponent("ratings.csv").path }
+
+  func temporaryFile(_ name: String, _ contents: String) throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gramian-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let path = dir.appendingPathComponent(name).path
+    try contents.write(toFile: path, atomically: true, encoding: .utf8)
+    addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+    return path
+  }
+
+  /// Counts published in ml-latest-small's README: 100,836 ratings, 610
+  /// users, 9,724 movies.
+  func testStatsJSONOnBundledMovieLens() throws {
+    let r = try GramianExecutable.run(["data", "stats", bundledRatings, "--json"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    XCTAssertEqual(object["interactions"] as? Int, 100_836)
+    XCTAssertEqual(object["users"] as? Int, 610)
+    XCTAssertEqual(object["items"] as? Int, 9_724)
+    XCTAssertEqual(r.stdout.split(separator: "\n").count, 1, "--json prints exactly one line on stdout")
+    XCTAssertTrue(r.stderr.contains("header detected"))
+  }
+
+  func testMissingFileIsOneLineErrorNamingTheFile() throws {
+    let r = try GramianExecutable.run(["data", "stats", "/no/such/ratings.csv"])
+    XCTAssertEqual(r.status, 1)
+    let lines = r.stderr.split(separator: "\n")
+    XCTAssertEqual(lines.count, 1, r.stderr)
+    XCTAssertTrue(r.stderr.hasPrefix("gramian: /no/such/ratings.csv: error:"), r.stderr)
+  }
+
+  /// A non-numeric weight on line 3, field 3: the error names both and
+  /// suggests --skip-bad-lines; with the flag the line is skipped and counted.
+  func testBadWeightNamesLineAndColumnAndCanBeSkipped() throws {
+    let path = try temporaryFile("bad.tsv", "u1\ti1\t1\nu1\ti2\t2\nu2\ti1\tabc\nu2\ti3\t1\n")
+    let r = try GramianExecutable.run(["data", "stats", path])
+    XCTAssertEqual(r.status, 1)
+    XCTAssertTrue(r.stderr.contains("bad.tsv:3:3: error:"), r.stderr)
+    XCTAssertTrue(r.stderr.contains("--skip-bad-lines"), r.stderr)
+    let skipped = try GramianExecutable.run(["data", "stats", path, "--skip-bad-lines", "--json"])
+    XCTAssertEqual(skipped.status, 0, skipped.stderr)
+    let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(skipped.stdout.utf8)) as? [String: Any])
+    XCTAssertEqual(object["interactions"] as? Int, 3)
+    XCTAssertEqual(object["skippedBadLines"] as? Int, 1)
+    XCTAssertTrue(skipped.stderr.contains("skipped 1 bad lines"), skipped.stderr)
+  }
+
+  /// `data split` then `data stats` on its outputs: the parts add up and
+  /// share no pair.
+  func testSplitWritesDisjointParts() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gramian-split-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let r = try GramianExecutable.run(["data", "split", bundledRatings, "--min-rating", "4", "--binary",
+                                       "--test-fraction", "0.2", "--output", dir, "--json"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    func pairs(_ name: String) throws -> Set<String> {
+      let text = try String(contentsOfFile: dir + "/" + name, encoding: .utf8)
+      return Set(text.split(separator: "\n").map { $0.split(separator: "\t").prefix(2).joined(separator: "\t") })
+    }
+    let train = try pairs("train.tsv"), test = try pairs("test.tsv")
+    XCTAssertTrue(train.isDisjoint(with: test))
+    XCTAssertGreaterThan(train.count, 3 * test.count)
+    XCTAssertLessThan(train.count, 5 * test.count)
+  }
+
+  /// The help text is part of the interface: asserted exactly.
+  func testStatsHelpText() {
+    XCTAssertEqual(GramianCommand.helpMessage(for: DataStats.self, columns: 80), """
+      OVERVIEW: Print counts and degree statistics of an interaction file.
+
+      USAGE: gramian data stats [<options>] <file>
+
+      ARGUMENTS:
+        <file>                  The interaction file.
+
+      OPTIONS:
+        --format <format>       File format: auto, delimited, movielens, lists ("user
+                                item item ...") or mtx (MatrixMarket). (values: auto,
+                                delimited, movielens, lists, mtx; default: auto)
+        --delimiter <delimiter> Field delimiter for delimited text: auto, comma, tab,
+                                whitespace, pipe or '::'. (default: auto)
+        --header <header>       Header line: auto (detected), present or absent.
+                                (default: auto)
+        --user-col <user-col>   User column: a 0-based index or a header name.
+                                (default: 0)
+        --item-col <item-col>   Item column: a 0-based index or a header name.
+                                (default: 1)
+        --weight-col <weight-col>
+                                Weight column (index or name), or 'none' for weight
+                                1. (default: 2)
+        --time-col <time-col>   Timestamp column (index or name), or 'none'.
+                                (default: 3)
+        --min-rating <min-rating>
+                                Keep ratings at or above this value as positives
+                                (explicit data).
+        --binary                Give every kept interaction weight 1 instead of its
+                                value.
+        --duplicates <duplicates>
+                                How to merge repeated (user, item) pairs: sum, max or
+                                last. (values: sum, max, last; default: sum)
+        --skip-bad-lines        Skip malformed lines with a counted warning instead
+                                of stopping.
+        --json                  Print exactly one JSON object on stdout; text and
+                                progress go to stderr.
+        --threads <threads>     Worker threads (default: all cores).
+        --seed <seed>           Random seed for splits, initialisation and shuffles.
+                                (default: 1)
+        --version               Show the version.
+        -h, --help              Show help information.
+
+      """)
+  }
+}
