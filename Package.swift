@@ -89,6 +89,10 @@ let package = Package(
       name: "InteractionDataTests",
       dependencies: ["InteractionData", "GramianTestSupport"]
     ),
+    .testTarget(
+      name: "IALSTests",
+      dependencies: ["IALS", "Evaluation", "InteractionData", "GramianTestSupport"]
+    ),
   ],
   swiftLanguageModes: [.v6]
 )
