@@ -36,9 +36,12 @@ let package = Package(
 
     // MARK: - Library modules
 
+    // Hand kernels in C: AVX2+FMA and portable builds chosen at run time
+    // (per-function target attributes, no build flags).
+    .target(name: "GramianKernels"),
     .target(
       name: "LinearAlgebra",
-      dependencies: ["CLAPACK"],
+      dependencies: ["CLAPACK", "GramianKernels"],
       swiftSettings: swiftSettings,
       linkerSettings: [.linkedLibrary("lapacke")]
     ),
@@ -71,6 +74,15 @@ let package = Package(
         "Gramian",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
+      swiftSettings: swiftSettings
+    ),
+
+    // MARK: - Benchmarks (release builds only; see Benchmarks/ials/README.md)
+
+    .executableTarget(
+      name: "IALSBenchmark",
+      dependencies: ["IALS", "InteractionData", "LinearAlgebra"],
+      path: "Benchmarks/ials/IALSBenchmark",
       swiftSettings: swiftSettings
     ),
 

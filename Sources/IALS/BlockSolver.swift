@@ -60,9 +60,7 @@ enum BlockSolver {
             for j in 0..<bs { g[j] = sc * h[j] }
             cnt += 1
           }
-          if cnt > 0 {
-            BLAS.ssyrk(trans: true, n: bs, k: cnt, alpha: sign, a: gathered, lda: bs, beta: 1, c: m, ldc: bs)
-          }
+          if cnt > 0 { ExactSolver.rankUpdate(k: bs, m: cnt, sign: sign, gathered: gathered, into: m) }
         }
         start = end
       }

@@ -11,40 +11,16 @@ import LinearAlgebra
 enum CGSolver {
   static func scratchFloats(k: Int) -> Int { 3 * k }
 
+  /// Runs the CG steps for row `row` of `step` in place (C kernel
+  /// ``Kernels/conjugateGradientRow(k:count:gram:lambda:indices:a:b:fixed:x:steps:scratch:)``:
+  /// r = b - A x; then p, Ap = gram p + lambda p + sum a (h·p) h, the
+  /// standard CG updates, as implicit's `least_squares_cg`).
   static func solveRow(_ step: HalfStep, _ row: Int, steps: Int, scratch: UnsafeMutablePointer<Float>) {
-    let k = step.k
-    let x = step.targetRow(row)
-    let r = scratch, p = scratch + k, ap = scratch + 2 * k
-    let lam = step.lambda.base[row]
     let range = step.range(row)
-    // r = b - A x
-    Kernels.symmetricMatVec(k, step.gram.base, x, r)
-    for j in 0..<k { r[j] = -r[j] - lam * x[j] }
-    for q in range {
-      let h = step.fixedRow(step.indices.base[q])
-      let s = Kernels.dot(k, h, x)
-      Kernels.axpy(k, step.b.base[q] - step.a.base[q] * s, h, r)
-    }
-    p.update(from: r, count: k)
-    var rsOld = Kernels.dot(k, r, r)
-    if rsOld < 1e-20 { return }
-    for _ in 0..<steps {
-      Kernels.symmetricMatVec(k, step.gram.base, p, ap)
-      Kernels.axpy(k, lam, p, ap)
-      for q in range {
-        let h = step.fixedRow(step.indices.base[q])
-        let aq = step.a.base[q]
-        if aq == 0 { continue }
-        Kernels.axpy(k, aq * Kernels.dot(k, h, p), h, ap)
-      }
-      let alpha = rsOld / Kernels.dot(k, p, ap)
-      Kernels.axpy(k, alpha, p, x)
-      Kernels.axpy(k, -alpha, ap, r)
-      let rsNew = Kernels.dot(k, r, r)
-      if rsNew < 1e-20 { break }
-      let beta = rsNew / rsOld
-      for j in 0..<k { p[j] = r[j] + beta * p[j] }
-      rsOld = rsNew
-    }
+    Kernels.conjugateGradientRow(
+      k: step.k, count: range.count, gram: step.gram.base, lambda: step.lambda.base[row],
+      indices: step.indices.base + range.lowerBound, a: step.a.base + range.lowerBound,
+      b: step.b.base + range.lowerBound, fixed: step.fixed.base, x: step.targetRow(row),
+      steps: steps, scratch: scratch)
   }
 }

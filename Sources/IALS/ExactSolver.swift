@@ -36,6 +36,20 @@ enum ExactSolver {
     step.targetRow(row).update(from: x, count: k)
   }
 
+  /// Rows gathered at or above which OpenBLAS's `ssyrk` beats the hand kernel
+  /// (its call overhead dominates for the short rows of typical data).
+  static let blasThreshold = 12
+
+  /// `a += sign * gᵀ g` (upper triangle) for the `m x k` gathered rows `g`.
+  @inline(__always)
+  static func rankUpdate(k: Int, m: Int, sign: Float, gathered: UnsafeMutablePointer<Float>, into a: UnsafeMutablePointer<Float>) {
+    if m >= blasThreshold || sign < 0 {
+      BLAS.ssyrk(trans: true, n: k, k: m, alpha: sign, a: gathered, lda: k, beta: 1, c: a, ldc: k)
+    } else {
+      Kernels.symmetricRankUpdate(n: k, m: m, rows: gathered, into: a)
+    }
+  }
+
   /// Adds `sum_i a_i h_i h_iᵀ` over `range` to the upper triangle of `a`
   /// and `sum_i b_i h_i` to `rhs`.
   static func accumulate(
@@ -58,9 +72,7 @@ enum ExactSolver {
           for j in 0..<k { g[j] = s * h[j] }
           m += 1
         }
-        if m > 0 {
-          BLAS.ssyrk(trans: true, n: k, k: m, alpha: sign, a: gathered, lda: k, beta: 1, c: a, ldc: k)
-        }
+        if m > 0 { rankUpdate(k: k, m: m, sign: sign, gathered: gathered, into: a) }
       }
       start = end
     }

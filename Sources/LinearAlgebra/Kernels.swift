@@ -1,49 +1,60 @@
-/// Small vector kernels over raw float32 buffers, for the inner loops of the
-/// ALS solvers (dots, axpys, symmetric matrix-vector products).
-///
-/// Each kernel uses one `SIMD8<Float>` accumulator (on this machine one
-/// accumulator beat four: the compiler scalarised the latter) and a scalar
-/// tail. Results depend only on `n` and the data, never on threads.
+import GramianKernels
+
+/// Small vector kernels over raw float32 buffers for the inner loops of the
+/// ALS solvers. They call the C kernels of `GramianKernels`, which run an
+/// AVX2+FMA build when the CPU has it and a portable build otherwise
+/// (chosen once at run time; Swift itself compiles for baseline x86-64,
+/// where `SIMD8.addingProduct` even becomes eight `fmaf` calls).
+/// Results depend only on the data and the chosen build, never on threads.
 public enum Kernels {
-  /// The dot product `x · y` of two length-`n` vectors. O(n).
+  /// Whether the AVX2+FMA builds are in use.
+  public static var usingAVX2: Bool { gk_using_avx2() != 0 }
+
+  /// Forces the portable builds (`true`) or restores detection; for tests
+  /// that check both builds against references.
+  public static func forcePortable(_ on: Bool) { gk_force_portable(on ? 1 : 0) }
+
+  /// The dot product `x · y` of two length-`n` vectors. 2n flops.
   @inlinable
   public static func dot(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
-    var acc = SIMD8<Float>()
-    var i = 0
-    while i + 8 <= n {
-      let a = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-      let b = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
-      acc = acc.addingProduct(a, b)
-      i += 8
-    }
-    var s = acc.sum()
-    while i < n { s += x[i] * y[i]; i += 1 }
-    return s
+    gk_dot(n, x, y)
   }
 
-  /// `y += a * x` for length-`n` vectors. O(n).
+  /// `y += a * x` for length-`n` vectors. 2n flops.
   @inlinable
   public static func axpy(_ n: Int, _ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
-    let av = SIMD8<Float>(repeating: a)
-    var i = 0
-    while i + 8 <= n {
-      let xv = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-      let yv = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
-      UnsafeMutableRawPointer(y + i).storeBytes(of: yv.addingProduct(av, xv), as: SIMD8<Float>.self)
-      i += 8
-    }
-    while i < n { y[i] += a * x[i]; i += 1 }
+    gk_axpy(n, a, x, y)
   }
 
-  /// `y = A x` for a symmetric `n x n` row-major matrix `A` whose both
-  /// triangles are filled (row `j` of A is its column `j`), computed as
-  /// `sum_i x_i A[i, :]` so every pass reads a contiguous row.
-  /// - Complexity: 2n² flops.
+  /// `y = A x` for a symmetric `n x n` row-major matrix with both triangles
+  /// filled. 2n² flops.
   @inlinable
   public static func symmetricMatVec(
     _ n: Int, _ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>
   ) {
-    y.update(repeating: 0, count: n)
-    for i in 0..<n { axpy(n, x[i], a + i * n, y) }
+    gk_symv(n, a, x, y)
+  }
+
+  /// `A += Σ_r g_r g_rᵀ` over the `m` contiguous rows of `g` (length `n`),
+  /// upper triangle of the row-major `n x n` matrix `a` only: a rank-m
+  /// update without BLAS call overhead, for small m. n²·m flops.
+  @inlinable
+  public static func symmetricRankUpdate(
+    n: Int, m: Int, rows g: UnsafePointer<Float>, into a: UnsafeMutablePointer<Float>
+  ) {
+    gk_syrk_upper(n, m, g, a)
+  }
+
+  /// One conjugate-gradient row solve (see `CGSolver` in the IALS module):
+  /// `steps` CG steps on `(gram + lam I + Σ_q a_q h_q h_qᵀ) x = Σ_q b_q h_q`,
+  /// `h_q` = row `idx[q]` of `fixed` (`k` wide), warm-started from `x`.
+  /// `scratch` holds 3k floats.
+  @inlinable
+  public static func conjugateGradientRow(
+    k: Int, count n: Int, gram: UnsafePointer<Float>, lambda: Float, indices: UnsafePointer<Int32>,
+    a: UnsafePointer<Float>, b: UnsafePointer<Float>, fixed: UnsafePointer<Float>,
+    x: UnsafeMutablePointer<Float>, steps: Int, scratch: UnsafeMutablePointer<Float>
+  ) {
+    gk_cg_row(k, n, gram, lambda, indices, a, b, fixed, x, steps, scratch)
   }
 }

@@ -7,6 +7,9 @@ final class SmallCholeskyTests: XCTestCase {
   /// on random SPD systems of several sizes; the lower triangle is garbage
   /// on purpose, since it must never be read.
   func testSolveUpperMatchesFloat64Reference() throws {
+    defer { Kernels.forcePortable(false) }
+    for portable in [false, true] {
+    Kernels.forcePortable(portable)
     var rng = SeededGenerator(seed: 3)
     for n in [1, 2, 7, 8, 9, 33, 64] {
       var m = Matrix(rows: n + 5, columns: n)
@@ -22,7 +25,32 @@ final class SmallCholeskyTests: XCTestCase {
         x.withUnsafeMutableBufferPointer { SmallCholesky.solveUpper(n: n, a: ap.baseAddress!, b: $0.baseAddress!) }
       }
       XCTAssertTrue(ok)
-      assertAllClose(x, ref, relative: 2e-3, absolute: 1e-4, "n = \(n)")
+      assertAllClose(x, ref, relative: 2e-3, absolute: 1e-4, "n = \(n), portable \(portable)")
+    }
+    }
+  }
+
+  /// The hand rank-m update against a scalar float64 loop, both builds,
+  /// for sizes that exercise the 4-row blocks, the single-row tail and the
+  /// aligned start below the diagonal.
+  func testRankUpdateMatchesScalarLoop() {
+    defer { Kernels.forcePortable(false) }
+    var rng = SeededGenerator(seed: 8)
+    for portable in [false, true] {
+      Kernels.forcePortable(portable)
+      for (n, m) in [(5, 3), (13, 6), (64, 9)] {
+        let g = (0..<(n * m)).map { _ in Float(rng.nextNormal()) }
+        let a0 = (0..<(n * n)).map { _ in Float(rng.nextNormal()) }
+        var a = a0
+        g.withUnsafeBufferPointer { gp in a.withUnsafeMutableBufferPointer { Kernels.symmetricRankUpdate(n: n, m: m, rows: gp.baseAddress!, into: $0.baseAddress!) } }
+        for i in 0..<n {
+          for j in i..<n {
+            var s = Double(a0[i * n + j])
+            for r in 0..<m { s += Double(g[r * n + i]) * Double(g[r * n + j]) }
+            assertClose(Double(a[i * n + j]), s, relative: 1e-5, absolute: 1e-5, "n \(n) m \(m) (\(i), \(j))")
+          }
+        }
+      }
     }
   }
 
