@@ -47,7 +47,8 @@ enum BlockSolver {
       var start = 0
       while start < n {
         let end = min(n, start + chunk)
-        for sign: Float in [1, -1] {
+        for pass in 0..<2 {
+        let sign: Float = pass == 0 ? 1 : -1
           var cnt = 0
           for t in start..<end {
             let q = range.lowerBound + t

@@ -60,7 +60,8 @@ enum ExactSolver {
     var start = range.lowerBound
     while start < range.upperBound {
       let end = min(range.upperBound, start + chunk)
-      for sign: Float in [1, -1] {
+      for pass in 0..<2 {
+        let sign: Float = pass == 0 ? 1 : -1
         var m = 0
         for p in start..<end {
           let h = step.fixedRow(step.indices.base[p])
