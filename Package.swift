@@ -36,9 +36,12 @@ let package = Package(
 
     // MARK: - Library modules
 
+    // Hand kernels in C: AVX2+FMA and portable builds chosen at run time
+    // (per-function target attributes, no build flags).
+    .target(name: "GramianKernels"),
     .target(
       name: "LinearAlgebra",
-      dependencies: ["CLAPACK"],
+      dependencies: ["CLAPACK", "GramianKernels"],
       swiftSettings: swiftSettings,
       linkerSettings: [.linkedLibrary("lapacke")]
     ),
@@ -81,6 +84,12 @@ let package = Package(
       dependencies: ["InteractionData"],
       path: "Benchmarks/read/ReadBenchmark"
     ),
+    .executableTarget(
+      name: "IALSBenchmark",
+      dependencies: ["IALS", "InteractionData", "LinearAlgebra"],
+      path: "Benchmarks/ials/IALSBenchmark",
+      swiftSettings: swiftSettings
+    ),
 
     // MARK: - Tests
 
@@ -104,6 +113,10 @@ let package = Package(
     .testTarget(
       name: "EvaluationTests",
       dependencies: ["Evaluation", "InteractionData", "GramianTestSupport"]
+    ),
+    .testTarget(
+      name: "IALSTests",
+      dependencies: ["IALS", "Evaluation", "InteractionData", "GramianTestSupport"]
     ),
   ],
   swiftLanguageModes: [.v6]

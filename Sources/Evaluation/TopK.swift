@@ -30,6 +30,19 @@ public enum TopK {
     }
     return heap.sortedIndices()
   }
+
+  /// The `k` best (index, score) pairs of `scores[0..<count]`, best first,
+  /// skipping non-finite scores (the way a caller marks filtered items).
+  /// Fewer than `k` come back when fewer finite scores exist.
+  /// - Complexity: as ``select(_:count:k:excluding:)``.
+  public static func selectFinite(
+    _ scores: UnsafePointer<Float>, count: Int, k: Int
+  ) -> [(item: Int32, score: Float)] {
+    guard k > 0, count > 0 else { return [] }
+    var heap = BoundedHeap(capacity: min(k, count))
+    for i in 0..<count where scores[i].isFinite { heap.offer(scores[i], Int32(i)) }
+    return heap.sortedIndices().map { (item: $0, score: scores[Int($0)]) }
+  }
 }
 
 /// The heap behind ``TopK/select(_:count:k:excluding:)``: a min-heap under

@@ -8,7 +8,10 @@ struct GramianCommand: ParsableCommand {
     commandName: "gramian",
     abstract: "Implicit-feedback recommendation: iALS, two-tower models, retrieval and evaluation.",
     version: "0.1.0",
-    subcommands: [DataCommand.self, EvaluateCommand.self, DemoCommand.self]
+    subcommands: [
+      DataCommand.self, FitCommand.self, EvaluateCommand.self, RecommendCommand.self,
+      ScoreCommand.self, SimilarCommand.self, ExportCommand.self, DemoCommand.self,
+    ]
   )
 
   /// Parses and runs, turning data errors into one line on stderr

@@ -96,7 +96,8 @@ final class DataCommandTests: XCTestCase {
         --weight-col <weight-col>
                                 Weight column (index or name), or 'none' for weight
                                 1. (default: 2)
-        --time-col <time-col>   Timestamp column (index or name), or 'none'.
+        --timestamp-col <timestamp-col>
+                                Timestamp column (index or name), or 'none'.
                                 (default: 3)
         --min-rating <min-rating>
                                 Keep ratings at or above this value as positives

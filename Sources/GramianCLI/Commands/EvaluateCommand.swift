@@ -102,8 +102,18 @@ struct EvaluateCommand: ParsableCommand {
     switch model {
     case "popularity":
       return (PopularityModel(train: loaded.train), "popularity")
-    default:
-      throw ValidationError("unknown model '\(model ?? "")': use 'popularity' or the factor options")
+    case let path?:
+      let m = try ModelFile.load(path)
+      guard m.userIds == loaded.split.train.userIds, m.itemIds == loaded.split.train.itemIds else {
+        // Realign the model's rows to this data's id order.
+        let (ua, _) = try FactorFiles.align(m.userFactors, ids: m.userIds.names, factorFile: path, to: loaded.split.train.userIds)
+        let (va, missing) = try FactorFiles.align(m.itemFactors, ids: m.itemIds.names, factorFile: path, to: loaded.split.train.itemIds)
+        if missing > 0 { Console.info("  \(missing) items of the data are not in the model (scored 0)") }
+        return (FactorScorer(userFactors: ua, itemFactors: va), "ials")
+      }
+      return (m, "ials")
+    case nil:
+      throw ValidationError("give --model or the factor options")
     }
   }
 }

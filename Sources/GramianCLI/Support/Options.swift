@@ -44,7 +44,7 @@ struct ReaderOptions: ParsableArguments {
   @Option(name: .customLong("weight-col"), help: "Weight column (index or name), or 'none' for weight 1.")
   var weightColumn: String = "2"
 
-  @Option(name: .customLong("time-col"), help: "Timestamp column (index or name), or 'none'.")
+  @Option(name: .customLong("timestamp-col"), help: "Timestamp column (index or name), or 'none'.")
   var timeColumn: String = "3"
 
   @Option(help: "Keep ratings at or above this value as positives (explicit data).")

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Gramian iALS vs implicit 0.7.3 on amazon-book, in ONE run, release build,
+# 2 threads: cg and exact at k = 64 and 128, side by side, plus the sgemm
+# peak measured in the same run. Optional (BLOCK=1): the block solver at
+# k = 1024 on the synthetic ML-20M shape (seconds per epoch, peak RSS).
+#
+# Hyperparameters are the same model on both sides: implicit's
+# AlternatingLeastSquares(alpha=A, regularization=R) is Gramian's
+# --formulation hu --confidence linear --alpha A --reg R (unobserved weight 1,
+# reg exponent 0); see ALSFormulation's documentation.
+#
+# Usage: Benchmarks/ials/run.sh  (env: EPOCHS=10 ALPHA=10 REG=0.05 BLOCK=0)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+EPOCHS=${EPOCHS:-10}
+ALPHA=${ALPHA:-10}
+REG=${REG:-0.05}
+THREADS=2
+DATA=${DATA:-../shared/datasets/amazon-book}
+[ -d "$DATA" ] || DATA=/work/shared/datasets/amazon-book
+PEERS=${PEERS:-/work/shared/bench/peers.py}
+PY=${PY:-/tmp/gramian-peers/bin/python}
+OUT=Benchmarks/ials/results/$(date +%Y%m%d-%H%M%S)
+mkdir -p "$OUT"
+
+swift build -c release --product IALSBenchmark >&2
+B=.build/release/IALSBenchmark
+
+$B --peak --threads $THREADS > "$OUT/peak.json"
+for K in 64 128; do
+  $B --micro --factors $K > "$OUT/micro-$K.json"
+  for S in cg exact; do
+    echo "== k=$K $S: gramian" >&2
+    $B --train "$DATA/train.txt" --lists --factors $K --epochs $EPOCHS --threads $THREADS --solver $S \
+       --formulation hu --confidence linear --alpha $ALPHA --reg $REG --export "$OUT/gramian-$S-$K" \
+       > "$OUT/gramian-$S-$K.json"
+    $PY "$PEERS" evaluate --lists --train "$DATA/train.txt" --test "$DATA/test.txt" \
+       --user-factors "$OUT/gramian-$S-$K/user_factors.npy" --item-factors "$OUT/gramian-$S-$K/item_factors.npy" \
+       --user-ids "$OUT/gramian-$S-$K/user_ids.txt" --item-ids "$OUT/gramian-$S-$K/item_ids.txt" \
+       > "$OUT/gramian-$S-$K-eval.json"
+    rm -rf "$OUT/gramian-$S-$K"
+    echo "== k=$K $S: implicit" >&2
+    FLAG=""; [ $S = exact ] && FLAG=--cholesky
+    $PY "$PEERS" implicit-als --lists --train "$DATA/train.txt" --test "$DATA/test.txt" --factors $K $FLAG \
+       --epochs $EPOCHS --threads $THREADS --alpha $ALPHA --reg $REG > "$OUT/implicit-$S-$K.json"
+  done
+done
+
+if [ "${BLOCK:-0}" = 1 ]; then
+  SYN=${SYN:-/tmp/gramian-synthetic-ml20m.tsv}
+  [ -f "$SYN" ] || python3 /work/shared/bench/synthetic.py --output "$SYN" --threads $THREADS >&2
+  $B --train "$SYN" --factors 1024 --epochs ${BLOCK_EPOCHS:-2} --threads $THREADS --solver block \
+     --block-size 128 --unobserved-weight 0.1 --reg 0.01 > "$OUT/gramian-block-1024.json"
+fi
+
+python3 - "$OUT" <<'PY'
+import json, sys, statistics, glob, os
+out = sys.argv[1]
+peak = json.load(open(f"{out}/peak.json"))["gflops"]
+print(f"sgemm 1024^3 peak, 2 threads: {peak:.1f} GFLOP/s")
+print("| k | solver | Gramian s/epoch | implicit s/epoch | ratio | Gramian GFLOP/s (% peak) | implicit GFLOP/s | recall@20 Gramian | recall@20 implicit | rel. diff |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+for k in (64, 128):
+    for s in ("cg", "exact"):
+        g = json.load(open(f"{out}/gramian-{s}-{k}.json"))
+        ge = json.load(open(f"{out}/gramian-{s}-{k}-eval.json"))["metrics"]
+        i = json.load(open(f"{out}/implicit-{s}-{k}.json"))
+        gm, im = g["median_epoch_seconds"], statistics.median(i["epoch_seconds"])
+        gr, ir = ge["recall@20"], i["metrics"]["recall@20"]
+        iflops = g["epoch_gflop"] / im
+        print(f"| {k} | {s} | {gm:.3f} | {im:.3f} | {gm/im:.2f} | {g['gflops']:.1f} ({100*g['gflops']/peak:.0f}%) | {iflops:.1f} | {gr:.4f} | {ir:.4f} | {100*(gr-ir)/ir:+.1f}% |")
+b = f"{out}/gramian-block-1024.json"
+if os.path.exists(b):
+    g = json.load(open(b))
+    print(f"block k=1024 synthetic: {g['median_epoch_seconds']:.1f} s/epoch, {g['gflops']:.1f} GFLOP/s, peak RSS {g['peak_rss_mb']:.0f} MB")
+PY

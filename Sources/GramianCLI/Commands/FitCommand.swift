@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import Gramian
+
+struct FitCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "fit", abstract: "Fit a model.", subcommands: [FitIALS.self])
+}
+
+extension ConfidenceMode: ExpressibleByArgument {}
+extension ALSSolver: ExpressibleByArgument {}
+extension ALSFormulation: ExpressibleByArgument {}
+
+/// iALS hyperparameters as flags.
+struct IALSOptions: ParsableArguments {
+  @Option(help: "Embedding dimension k.") var factors = 64
+  @Option(help: "Number of epochs (each is a user half-step and an item half-step).") var epochs = 15
+  @Option(help: "Regularisation lambda.") var reg: Float = 0.01
+  @Option(help: "Regularisation exponent nu: lambda_u = lambda * (n_u + alpha0 |I|)^nu.") var regExponent: Float = 0
+  @Option(help: "Weight alpha0 of every unobserved pair.") var unobservedWeight: Float = 1
+  @Option(help: "Confidence of observed pairs: binary (c = 1), linear (1 + alpha r) or log (1 + alpha log(1 + r/eps)).")
+  var confidence: ConfidenceMode = .binary
+  @Option(help: "Confidence scale alpha.") var alpha: Float = 1
+  @Option(help: "Confidence log scale eps.") var eps: Float = 1
+  @Option(help: "rendle (Rendle et al. 2022 loss) or hu (Hu et al. 2008, as implicit).") var formulation: ALSFormulation = .rendle
+  @Option(help: "Initial factors ~ N(0, (init-std / sqrt(k))^2).") var initStd: Float = 0.1
+  @Option(help: "exact (Cholesky), cg (conjugate gradient) or block (iALS++).") var solver: ALSSolver = .exact
+  @Option(help: "Conjugate-gradient steps per row (cg solver).") var cgSteps = 3
+  @Option(help: "Block size b (block solver; b = k is exact).") var blockSize = 128
+
+  func validate() throws {
+    guard factors >= 1 else { throw ValidationError("--factors must be at least 1") }
+    guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+    guard reg >= 0, unobservedWeight >= 0, alpha >= 0, eps > 0 else {
+      throw ValidationError("--reg, --unobserved-weight and --alpha must be non-negative, --eps positive")
+    }
+    guard cgSteps >= 1, blockSize >= 1 else { throw ValidationError("--cg-steps and --block-size must be at least 1") }
+  }
+
+  func config(common: CommonOptions) -> IALSConfig {
+    var c = IALSConfig()
+    c.factors = factors
+    c.epochs = epochs
+    c.regularization = reg
+    c.regularizationExponent = regExponent
+    c.unobservedWeight = unobservedWeight
+    c.confidence = confidence
+    c.alpha = alpha
+    c.eps = eps
+    c.formulation = formulation
+    c.initStd = initStd
+    c.solver = solver
+    c.cgSteps = cgSteps
+    c.blockSize = min(blockSize, factors)
+    c.threads = common.threadCount
+    c.seed = common.seed
+    return c
+  }
+}
+
+struct FitIALS: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "ials", abstract: "Fit implicit ALS (iALS) on a training file and evaluate it on a test set.")
+
+  @Option(help: "Training interactions.") var train: String
+  @OptionGroup var split: SplitOptions
+  @OptionGroup var reader: ReaderOptions
+  @OptionGroup var ials: IALSOptions
+  @Option(help: "Where to save the fitted model.") var output: String?
+  @Option(help: "Evaluate on the test set every N epochs (0: only at the end).") var evalEvery = 0
+  @Flag(help: "Fit on the whole file: no test set, no metrics.") var noTest = false
+  @OptionGroup var common: CommonOptions
+
+  struct EpochLine: Codable { var epoch: Int; var seconds: Double; var loss: Double; var metrics: [String: Double]? }
+  struct Output: Codable {
+    var model = "ials"
+    var config: IALSConfig
+    var epochs: [EpochLine]
+    var trainSeconds: Double
+    var metrics: [String: Double]?
+    var data: DataSummary
+    var output: String?
+    enum CodingKeys: String, CodingKey { case model, config, epochs, trainSeconds = "train_seconds", metrics, data, output }
+  }
+
+  func run() throws {
+    let loaded: LoadedSplit
+    if noTest {
+      var s = split
+      s.test = nil
+      let (all, report) = try DatasetLoading.read(train, reader: reader)
+      let m = InteractionMatrix(all, duplicates: reader.duplicates)
+      let empty = Interactions(users: [], items: [], weights: [], userIds: all.userIds, itemIds: all.itemIds)
+      loaded = LoadedSplit(
+        split: Split(train: all, test: empty, foldIn: nil, report: SplitReport(trainEvents: all.count, testEvents: 0, foldInEvents: 0, heldOutUsers: 0, droppedTestEvents: 0, notes: [])),
+        train: m, test: InteractionMatrix(empty),
+        summary: DataSummary(file: train, lines: report.lines, events: report.events, users: all.userCount, items: all.itemCount,
+                             headerDetected: report.headerDetected, skippedBadLines: report.skippedBadLines,
+                             belowMinRating: report.belowMinRating, duplicatesMerged: m.duplicatesMerged))
+      _ = s
+    } else {
+      loaded = try DatasetLoading.load(train: train, reader: reader, split: split, seed: common.seed)
+    }
+    let config = ials.config(common: common)
+    var evalOptions = EvaluationOptions()
+    evalOptions.ks = [20, 50, 100]
+    evalOptions.threads = common.threadCount
+    let bar = ProgressBar("fit ials", total: config.epochs)
+    var lines: [EpochLine] = []
+    let t0 = Date()
+    Console.info("fitting iALS: k=\(config.factors), solver \(config.solver.rawValue), \(config.epochs) epochs, \(config.threads) threads")
+    let model = try IALSModel.fit(loaded.train, userIds: loaded.split.train.userIds, itemIds: loaded.split.train.itemIds,
+                                  config: config) { report in
+      lines.append(EpochLine(epoch: report.epoch, seconds: report.seconds, loss: report.loss, metrics: nil))
+      bar.update(report.epoch, suffix: String(format: "loss %.5g", report.loss))
+      if !Console.stderrIsTerminal || common.json == false {
+        Console.info(String(format: "  epoch %3d  %7.3f s  loss %.6g", report.epoch, report.seconds, report.loss))
+      }
+    }
+    let trainSeconds = Date().timeIntervalSince(t0)
+    bar.finish()
+    var metrics: [String: Double]? = nil
+    if loaded.test.nnz > 0 {
+      let r = Evaluator.evaluate(model, train: loaded.train, test: loaded.test, options: evalOptions)
+      metrics = r.metrics.filter { ["recall@20", "recall@50", "ndcg@20", "ndcg@100"].contains($0.key) }
+      if !common.json { Console.out(MetricsTable.render(rows: [("ials", r)], ks: evalOptions.ks)) }
+    }
+    if let output {
+      try model.save(to: output)
+      Console.info("saved model to \(output)")
+    }
+    if common.json {
+      try Console.json(Output(config: config, epochs: lines, trainSeconds: trainSeconds, metrics: metrics, data: loaded.summary, output: output))
+    }
+  }
+}

@@ -1,0 +1,60 @@
+// Run-time dispatch between the AVX2+FMA and the portable builds of the
+// kernels in kernels_impl.h (hnswlib picks its distance function the same way).
+#include "GramianKernels.h"
+#include <string.h>
+
+typedef float v8 __attribute__((vector_size(32)));
+
+// Helpers are macros, not functions: passing 32-byte vectors across a call
+// in the portable build would change the ABI (clang rejects it).
+#define load8(p) ({ v8 _v; memcpy(&_v, (p), 32); _v; })
+#define store8(p, v) do { v8 _s = (v); memcpy((p), &_s, 32); } while (0)
+#define splat8(a) ({ float _a = (a); (v8){_a, _a, _a, _a, _a, _a, _a, _a}; })
+#define hsum8(v) ({ v8 _h = (v); ((_h[0] + _h[4]) + (_h[1] + _h[5])) + ((_h[2] + _h[6]) + (_h[3] + _h[7])); })
+
+#define GK(name) name##_portable
+#include "kernels_impl.h"
+#undef GK
+
+#if defined(__x86_64__)
+#pragma clang attribute push (__attribute__((target("avx2,fma"))), apply_to = function)
+#define GK(name) name##_avx2
+#include "kernels_impl.h"
+#undef GK
+#pragma clang attribute pop
+#endif
+
+static int gk_mode = -1;  // -1 unknown, 0 portable, 1 avx2
+static int gk_forced = 0;
+
+int gk_using_avx2(void) {
+  int m = __atomic_load_n(&gk_mode, __ATOMIC_RELAXED);
+  if (m < 0) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    m = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    m = 0;
+#endif
+    __atomic_store_n(&gk_mode, m, __ATOMIC_RELAXED);
+  }
+  return m && !__atomic_load_n(&gk_forced, __ATOMIC_RELAXED);
+}
+
+void gk_force_portable(int on) { __atomic_store_n(&gk_forced, on ? 1 : 0, __ATOMIC_RELAXED); }
+
+#if defined(__x86_64__)
+#define DISPATCH(call) (gk_using_avx2() ? call##_avx2 : call##_portable)
+#else
+#define DISPATCH(call) (call##_portable)
+#endif
+
+float gk_dot(long n, const float *x, const float *y) { return DISPATCH(dot)(n, x, y); }
+void gk_axpy(long n, float a, const float *x, float *y) { DISPATCH(axpy)(n, a, x, y); }
+void gk_symv(long n, const float *a, const float *x, float *y) { DISPATCH(symv)(n, a, x, y); }
+int gk_spd_solve_upper(long n, float *a, float *b) { return DISPATCH(spd_solve_upper)(n, a, b); }
+void gk_syrk_upper(long n, long m, const float *g, float *a) { DISPATCH(syrk_upper)(n, m, g, a); }
+void gk_cg_row(long k, long n, const float *gram, float lam, const int32_t *idx, const float *a,
+               const float *b, const float *fixed, float *x, long steps, float *scratch) {
+  DISPATCH(cg_row)(k, n, gram, lam, idx, a, b, fixed, x, steps, scratch);
+}

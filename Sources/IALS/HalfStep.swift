@@ -1,0 +1,184 @@
+import InteractionData
+import LinearAlgebra
+
+/// The rows of one side (users, or items) as the solvers see them: a CSR
+/// structure over the other side plus the per-pair coefficients `a`, `b` of
+/// the normal equations and each row's regularisation `lambda_u`.
+///
+/// Row `u` solves `(gram + sum_i a_ui h_i h_iᵀ + lambda_u I) w_u = sum_i b_ui h_i`
+/// where `gram = alpha0 HᵀH` of the fixed side (see ``ALSFormulation``).
+struct SideData: Sendable {
+  let rows: Int
+  let offsets: [Int]
+  let indices: [Int32]
+  let a: [Float]
+  let b: [Float]
+  let lambda: [Float]
+  let maxDegree: Int
+
+  init(rows: Int, offsets: [Int], indices: [Int32], a: [Float], b: [Float], lambda: [Float]) {
+    self.rows = rows
+    self.offsets = offsets
+    self.indices = indices
+    self.a = a
+    self.b = b
+    self.lambda = lambda
+    maxDegree = (0..<rows).map { offsets[$0 + 1] - offsets[$0] }.max() ?? 0
+  }
+
+  /// Derives the coefficients from a CSR matrix (`matrix` for users,
+  /// `matrix.transposed` for items). O(nnz + rows).
+  init(_ m: InteractionMatrix, config: IALSConfig) {
+    rows = m.userCount
+    offsets = m.userOffsets
+    indices = m.userItems
+    var a = [Float](repeating: 0, count: m.nnz), b = a
+    for p in 0..<m.nnz { (a[p], b[p]) = config.coefficients(m.userWeights[p]) }
+    self.a = a
+    self.b = b
+    var md = 0
+    lambda = (0..<m.userCount).map { u in
+      let n = m.userOffsets[u + 1] - m.userOffsets[u]
+      md = max(md, n)
+      return config.rowRegularization(observed: n, others: m.itemCount)
+    }
+    maxDegree = md
+  }
+}
+
+/// Raw views of one half-step, valid inside ``withHalfStep(_:fixed:gram:target:_:)``:
+/// the pointers are what the row kernels read, wrapped so that the parallel
+/// loop may capture them (rows write disjoint rows of `target`).
+struct HalfStep: Sendable {
+  let rows: Int
+  let k: Int
+  let offsets: SendableConstPointer<Int>
+  let indices: SendableConstPointer<Int32>
+  let a: SendableConstPointer<Float>
+  let b: SendableConstPointer<Float>
+  let lambda: SendableConstPointer<Float>
+  /// Fixed side factors, row-major `n_other x k`.
+  let fixed: SendableConstPointer<Float>
+  /// `alpha0 HᵀH`, `k x k`, both triangles.
+  let gram: SendableConstPointer<Float>
+  /// The side being solved, row-major `rows x k`.
+  let target: SendablePointer<Float>
+  let maxDegree: Int
+
+  @inline(__always) func range(_ row: Int) -> Range<Int> { offsets.base[row]..<offsets.base[row + 1] }
+  @inline(__always) func fixedRow(_ i: Int32) -> UnsafePointer<Float> { fixed.base + Int(i) * k }
+  @inline(__always) func targetRow(_ r: Int) -> UnsafeMutablePointer<Float> { target.base + r * k }
+}
+
+/// Runs `body` with a ``HalfStep`` over `side`, the fixed factors, their
+/// scaled Gram matrix and the target factors.
+func withHalfStep<R>(
+  _ side: SideData, fixed: Matrix, gram: Matrix, target: inout Matrix, _ body: (HalfStep) throws -> R
+) rethrows -> R {
+  precondition(fixed.columns == target.columns && target.rows == side.rows)
+  return try side.offsets.withUnsafeBufferPointer { off in
+    try side.indices.withUnsafeBufferPointer { idx in
+      try side.a.withUnsafeBufferPointer { a in
+        try side.b.withUnsafeBufferPointer { b in
+          try side.lambda.withUnsafeBufferPointer { lam in
+            try fixed.storage.withUnsafeBufferPointer { f in
+              try gram.storage.withUnsafeBufferPointer { g in
+                try target.storage.withUnsafeMutableBufferPointer { t in
+                  // Empty arrays may have nil base addresses; a dummy keeps
+                  // the views non-optional (they are never dereferenced then).
+                  let dummyI = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+                  let dummyF = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+                  defer { dummyI.deallocate(); dummyF.deallocate() }
+                  let step = HalfStep(
+                    rows: side.rows, k: target.columns,
+                    offsets: SendableConstPointer(off.baseAddress!),
+                    indices: SendableConstPointer(idx.baseAddress ?? UnsafePointer(dummyI)),
+                    a: SendableConstPointer(a.baseAddress ?? UnsafePointer(dummyF)),
+                    b: SendableConstPointer(b.baseAddress ?? UnsafePointer(dummyF)),
+                    lambda: SendableConstPointer(lam.baseAddress ?? UnsafePointer(dummyF)),
+                    fixed: SendableConstPointer(f.baseAddress ?? UnsafePointer(dummyF)),
+                    gram: SendableConstPointer(g.baseAddress!),
+                    target: SendablePointer(t.baseAddress ?? dummyF),
+                    maxDegree: side.maxDegree)
+                  return try body(step)
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/// Per-worker scratch memory, one contiguous slab per worker, freed by the
+/// owner after the parallel loop. Workers touch only their own slab.
+struct WorkerScratch: @unchecked Sendable {
+  let base: UnsafeMutablePointer<Float>
+  let stride: Int
+  init(workers: Int, floatsPerWorker: Int) {
+    stride = max(16, (floatsPerWorker + 15) / 16 * 16)
+    base = .allocate(capacity: stride * max(1, workers))
+    base.initialize(repeating: 0, count: stride * max(1, workers))
+  }
+  func slab(_ w: Int) -> UnsafeMutablePointer<Float> { base + w * stride }
+  func free() { base.deallocate() }
+}
+
+/// Records, across workers, the smallest row whose solution is not finite.
+final class NonFiniteRecorder: @unchecked Sendable {
+  private var rows: [Int]
+  init(workers: Int) { rows = [Int](repeating: .max, count: max(1, workers)) }
+  /// Called by worker `w` only (each worker owns its slot).
+  func record(row: Int, worker w: Int) {
+    rows.withUnsafeMutableBufferPointer { if row < $0[w] { $0[w] = row } }
+  }
+  var first: Int? { let m = rows.min()!; return m == .max ? nil : m }
+}
+
+/// Whether all `n` values are finite. O(n).
+@inline(__always)
+func allFinite(_ n: Int, _ x: UnsafePointer<Float>) -> Bool {
+  var s: Float = 0
+  for j in 0..<n { s += x[j] * 0 }  // NaN * 0 and inf * 0 are NaN
+  return !s.isNaN
+}
+
+/// Which solver a half-step uses, with its parameters.
+enum RowSolver: Sendable {
+  case exact
+  case cg(steps: Int)
+  case block(size: Int)
+}
+
+extension HalfStep {
+  /// Solves `rows` (all rows when nil) with `solver` on `threads` workers
+  /// (BLAS must be at one thread). Returns the smallest row whose result is
+  /// not finite, if any. Deterministic: each row's arithmetic is fixed.
+  func solve(_ solver: RowSolver, rows subset: [Int32]? = nil, threads: Int) -> Int? {
+    let count = subset?.count ?? rows
+    let workers = max(1, threads)
+    let recorder = NonFiniteRecorder(workers: workers)
+    let chunk = ExactSolver.gatherChunk
+    let floats: Int
+    switch solver {
+    case .exact: floats = ExactSolver.scratchFloats(k: k, chunk: chunk)
+    case .cg: floats = CGSolver.scratchFloats(k: k)
+    case .block(let size): floats = BlockSolver.scratchFloats(k: k, block: min(size, k), chunk: chunk, maxDegree: maxDegree)
+    }
+    let scratch = WorkerScratch(workers: workers, floatsPerWorker: floats)
+    defer { scratch.free() }
+    let rowsList = subset
+    Parallel.forEach(count, threads: workers, grain: 32) { index, w in
+      let row = rowsList.map { Int($0[index]) } ?? index
+      let mem = scratch.slab(w)
+      switch solver {
+      case .exact: ExactSolver.solveRow(self, row, scratch: mem, chunk: chunk)
+      case .cg(let steps): CGSolver.solveRow(self, row, steps: steps, scratch: mem)
+      case .block(let size): BlockSolver.solveRow(self, row, block: min(size, k), scratch: mem, chunk: chunk)
+      }
+      if !allFinite(k, targetRow(row)) { recorder.record(row: row, worker: w) }
+    }
+    return recorder.first
+  }
+}

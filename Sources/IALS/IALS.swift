@@ -1,1 +1,0 @@
-// Implicit alternating least squares (iALS). See ImplicitALS.swift.

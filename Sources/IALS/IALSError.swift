@@ -1,0 +1,24 @@
+/// Errors of fitting, loading and using an ``IALSModel``.
+public enum IALSError: Error, CustomStringConvertible, Equatable {
+  /// A half-step produced a NaN or infinite factor.
+  case nonFinite(epoch: Int, side: String, row: Int)
+  /// A hyperparameter is out of range.
+  case invalidConfig(String)
+  /// Shapes do not agree (training matrix vs. model, weights vs. items...).
+  case dimensionMismatch(String)
+  /// A saved model could not be read.
+  case corruptFile(path: String, message: String)
+
+  public var description: String {
+    switch self {
+    case .nonFinite(let epoch, let side, let row):
+      return "epoch \(epoch): \(side) factor row \(row) is not finite (NaN or infinity); increase --reg, lower --alpha or --init-std"
+    case .invalidConfig(let m):
+      return "invalid iALS configuration: \(m)"
+    case .dimensionMismatch(let m):
+      return "dimension mismatch: \(m)"
+    case .corruptFile(let path, let m):
+      return "\(path): error: \(m); the file is not a complete Gramian iALS model (re-save it with `gramian fit ials --output`)"
+    }
+  }
+}

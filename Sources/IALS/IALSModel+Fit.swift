@@ -1,0 +1,96 @@
+import Foundation
+import InteractionData
+import LinearAlgebra
+
+extension IALSModel {
+  /// Fits user and item factors to `train` by alternating least squares:
+  /// each epoch solves every user row against the fixed items, then every
+  /// item row against the fixed users, with ``IALSConfig/solver``.
+  ///
+  /// The Gram matrix `HᵀH` (or `WᵀW`) is computed once per half-step by one
+  /// `ssyrk` on `config.threads` BLAS threads; the rows are then solved in
+  /// parallel on `config.threads` workers with BLAS at one thread. The seed
+  /// and thread count fix the result bit for bit.
+  ///
+  /// - Parameters:
+  ///   - train: the user x item matrix; weights are the raw `r` of the confidence.
+  ///   - userIds, itemIds: external ids (their counts must match `train`'s, or be empty).
+  ///   - onEpoch: called after every epoch with its seconds and exact loss.
+  /// - Throws: ``IALSError/invalidConfig(_:)``, ``IALSError/dimensionMismatch(_:)``,
+  ///   ``IALSError/nonFinite(epoch:side:row:)`` (the first non-finite row).
+  /// - Complexity: per epoch, exact O(nnz·k² + (|U|+|I|)·k³), cg
+  ///   O(steps·(nnz·k + (|U|+|I|)·k²)), block O(nnz·k·b + (|U|+|I|)·k·b²);
+  ///   plus O(nnz·k + (|U|+|I|)·k²) for the loss.
+  public static func fit(
+    _ train: InteractionMatrix, userIds: IdMap, itemIds: IdMap, config: IALSConfig,
+    onEpoch: ((EpochReport) -> Void)? = nil
+  ) throws(IALSError) -> IALSModel {
+    try config.validate()
+    if userIds.count != 0 && userIds.count != train.userCount {
+      throw .dimensionMismatch("\(userIds.count) user ids for a matrix of \(train.userCount) users")
+    }
+    if itemIds.count != 0 && itemIds.count != train.itemCount {
+      throw .dimensionMismatch("\(itemIds.count) item ids for a matrix of \(train.itemCount) items")
+    }
+    let k = config.factors
+    var users = initialFactors(rows: train.userCount, k: k, config: config, stream: 0)
+    var items = initialFactors(rows: train.itemCount, k: k, config: config, stream: 1)
+    let userSide = SideData(train, config: config)
+    let itemSide = SideData(train.transposed, config: config)
+    let solver = config.rowSolver
+    let oldThreads = BLAS.threads
+    defer { BLAS.setThreads(oldThreads) }
+    for epoch in stride(from: 1, through: config.epochs, by: 1) {
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      try halfStep(userSide, fixed: items, target: &users, solver: solver, config: config, epoch: epoch, side: "user")
+      try halfStep(itemSide, fixed: users, target: &items, solver: solver, config: config, epoch: epoch, side: "item")
+      let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+      if let onEpoch {
+        let loss = Self.loss(users: users, items: items, userSide: userSide, itemSide: itemSide, config: config)
+        onEpoch(EpochReport(epoch: epoch, seconds: seconds, loss: loss))
+      }
+    }
+    return IALSModel(config: config, userFactors: users, itemFactors: items, userIds: userIds, itemIds: itemIds)
+  }
+
+  /// One half-step: Gram of the fixed side, then every row (or `rows`) of
+  /// `target` solved in parallel.
+  static func halfStep(
+    _ side: SideData, fixed: Matrix, target: inout Matrix, solver: RowSolver, config: IALSConfig,
+    rows: [Int32]? = nil, epoch: Int, side sideName: String
+  ) throws(IALSError) {
+    let g = scaledGram(gram(fixed, threads: config.threads), config: config)
+    BLAS.setThreads(1)
+    let bad = withHalfStep(side, fixed: fixed, gram: g, target: &target) { step in
+      step.solve(solver, rows: rows, threads: config.threads)
+    }
+    if let bad { throw .nonFinite(epoch: epoch, side: sideName, row: bad) }
+  }
+
+  /// `alpha0 * g`.
+  static func scaledGram(_ g: Matrix, config: IALSConfig) -> Matrix {
+    var g = g
+    let alpha0 = config.unobservedWeight
+    if alpha0 != 1 { for j in 0..<g.storage.count { g.storage[j] *= alpha0 } }
+    return g
+  }
+
+  /// Rows drawn from N(0, (initStd / sqrt(k))²), from stream `stream` of the seed.
+  static func initialFactors(rows: Int, k: Int, config: IALSConfig, stream: UInt64) -> Matrix {
+    var rng = SeededGenerator(seed: config.seed, stream: stream)
+    let sd = Double(config.initStd) / Double(k).squareRoot()
+    var m = Matrix(rows: rows, columns: k)
+    for j in 0..<m.storage.count { m.storage[j] = Float(rng.nextNormal() * sd) }
+    return m
+  }
+}
+
+extension IALSConfig {
+  var rowSolver: RowSolver {
+    switch solver {
+    case .exact: return .exact
+    case .cg: return .cg(steps: cgSteps)
+    case .block: return .block(size: blockSize)
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import InteractionData
+import LinearAlgebra
+
+extension IALSModel {
+  /// The exact training loss of the current factors on `train` (see
+  /// ``ALSFormulation``), computed with the Gram trick: the unobserved term
+  /// `alpha0 sum_{u,i} <w_u,h_i>²` equals `alpha0 <WᵀW, HᵀH>_F`, so only
+  /// the observed pairs are visited.
+  ///
+  /// Sums are accumulated in Double, per fixed chunk of users, then added in
+  /// chunk order (deterministic for a thread count).
+  /// - Complexity: O(nnz·k + (|U|+|I|)·k²).
+  public func loss(_ train: InteractionMatrix) -> Double {
+    precondition(train.userCount == userFactors.rows && train.itemCount == itemFactors.rows,
+                 "train is \(train.userCount) x \(train.itemCount), model is \(userFactors.rows) x \(itemFactors.rows)")
+    return Self.loss(users: userFactors, items: itemFactors,
+                     userSide: SideData(train, config: config),
+                     itemSide: SideData(train.transposed, config: config), config: config)
+  }
+
+  static func loss(users: Matrix, items: Matrix, userSide: SideData, itemSide: SideData, config: IALSConfig) -> Double {
+    let k = users.columns
+    let gu = gram(users, threads: config.threads)
+    let gi = gram(items, threads: config.threads)
+    var unobserved = 0.0
+    for j in 0..<(k * k) { unobserved += Double(gu.storage[j]) * Double(gi.storage[j]) }
+    let chunks = max(1, config.threads) * 8
+    var partial = [Double](repeating: 0, count: chunks)
+    BLAS.setThreads(1)
+    users.storage.withUnsafeBufferPointer { wp in
+      items.storage.withUnsafeBufferPointer { hp in
+        userSide.offsets.withUnsafeBufferPointer { off in
+          userSide.indices.withUnsafeBufferPointer { idx in
+            userSide.a.withUnsafeBufferPointer { ap in
+              userSide.b.withUnsafeBufferPointer { bp in
+                partial.withUnsafeMutableBufferPointer { out in
+                  let w = constBase(wp)
+                  let h = constBase(hp)
+                  let o = SendableConstPointer(off.baseAddress!)
+                  let ix = constBase(idx)
+                  let av = constBase(ap)
+                  let bv = constBase(bp)
+                  let res = SendablePointer(out.baseAddress!)
+                  let rows = userSide.rows
+                  Parallel.forEach(chunks, threads: config.threads, grain: 1) { c, _ in
+                    var sum = 0.0
+                    for u in (rows * c / chunks)..<(rows * (c + 1) / chunks) {
+                      for q in o.base[u]..<o.base[u + 1] {
+                        let s = Double(Kernels.dot(k, w.base + u * k, h.base + Int(ix.base[q]) * k))
+                        sum += Double(av.base[q]) * s * s - 2 * Double(bv.base[q]) * s + Double(bv.base[q])
+                      }
+                    }
+                    res.base[c] = sum
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    var total = Double(config.unobservedWeight) * unobserved
+    for p in partial { total += p }
+    total += regularizationTerm(users, lambda: userSide.lambda)
+    total += regularizationTerm(items, lambda: itemSide.lambda)
+    return total
+  }
+
+  /// `sum_r lambda_r ||row_r||²` in Double. O(rows·k).
+  static func regularizationTerm(_ m: Matrix, lambda: [Float]) -> Double {
+    var total = 0.0
+    let k = m.columns
+    m.storage.withUnsafeBufferPointer { p in
+      for r in 0..<m.rows {
+        var s = 0.0
+        for j in 0..<k { let v = Double(p[r * k + j]); s += v * v }
+        total += Double(lambda[r]) * s
+      }
+    }
+    return total
+  }
+}
+
+/// A sendable view of a buffer's base (a never-dereferenced non-null
+/// placeholder when the buffer is empty).
+func constBase<T>(_ b: UnsafeBufferPointer<T>) -> SendableConstPointer<T> {
+  SendableConstPointer(b.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<T>.alignment)!)
+}

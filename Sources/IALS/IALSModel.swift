@@ -1,0 +1,48 @@
+import InteractionData
+import LinearAlgebra
+
+/// An implicit-feedback matrix factorisation model fitted by alternating
+/// least squares: user factors `W` (`|U| x k`) and item factors `H`
+/// (`|I| x k`); the score of `(u, i)` is `<w_u, h_i>`.
+///
+/// Fit with ``fit(_:userIds:itemIds:config:onEpoch:)``; the loss and the
+/// solvers are described on ``ALSFormulation`` and ``ALSSolver``.
+public struct IALSModel: Sendable {
+  /// The hyperparameters the factors were fitted with.
+  public var config: IALSConfig
+  /// `|U| x k`, row u is user u's vector.
+  public var userFactors: Matrix
+  /// `|I| x k`, row i is item i's vector.
+  public var itemFactors: Matrix {
+    didSet { itemGramCache = nil }
+  }
+  /// External user ids, by dense index.
+  public var userIds: IdMap
+  /// External item ids, by dense index.
+  public var itemIds: IdMap
+  /// `HᵀH`, kept for fold-in; recomputed lazily after `itemFactors` changes.
+  var itemGramCache: Matrix?
+
+  /// A model over given factors (rows must match the id maps when these are
+  /// non-empty). The item Gram matrix used by fold-in is computed here.
+  public init(config: IALSConfig, userFactors: Matrix, itemFactors: Matrix, userIds: IdMap, itemIds: IdMap) {
+    precondition(userFactors.columns == itemFactors.columns, "user and item factors differ in width")
+    self.config = config
+    self.userFactors = userFactors
+    self.itemFactors = itemFactors
+    self.userIds = userIds
+    self.itemIds = itemIds
+    self.itemGramCache = Self.gram(itemFactors, threads: config.threads)
+  }
+
+  /// Embedding dimension k.
+  public var factors: Int { itemFactors.columns }
+
+  /// `HᵀH` of the current item factors (cached). O(|I| k²) when not cached.
+  public var itemGram: Matrix { itemGramCache ?? Self.gram(itemFactors, threads: config.threads) }
+
+  /// `MᵀM` with both triangles, with OpenBLAS at `threads` threads.
+  static func gram(_ m: Matrix, threads: Int) -> Matrix {
+    BLAS.withThreads(threads) { m.gram() }
+  }
+}
