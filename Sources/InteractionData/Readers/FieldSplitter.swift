@@ -45,6 +45,17 @@ enum FieldSplitter {
     return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
   }
 
+  /// Number of `\n` bytes in `base[start..<end]` (memchr steps).
+  static func newlineCount(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int {
+    var n = 0
+    var i = start
+    while i < end {
+      i = lineEnd(base, i, end) + 1
+      n += 1
+    }
+    return end > start && base[end - 1] != 10 ? n - 1 : n
+  }
+
   /// Splits `base[start..<end]` into at most `limit` fields, writing field
   /// `k` as `bounds[2k] ..< bounds[2k+1]`; returns how many were found.
   /// A field wrapped in double quotes loses them (embedded separators in
