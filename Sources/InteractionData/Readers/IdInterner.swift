@@ -39,7 +39,7 @@ struct IdInterner {
     for k in 0..<n {
       let d = p[k] &- 48
       if d > 9 { return -1 }
-      v = v * 10 + Int(d)
+      v = v &* 10 &+ Int(d)  // at most 8 digits: no overflow
     }
     return v < smallLimit ? v : -1
   }
