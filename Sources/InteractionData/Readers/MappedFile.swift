@@ -18,21 +18,7 @@ final class MappedFile {
   /// Maps `path`, turning the usual mistakes (missing path, a directory,
   /// no permission) into ``DataError``s that name the path and the fix.
   init(path: String) throws(DataError) {
-    var info = stat()
-    guard stat(path, &info) == 0 else {
-      let code = errno
-      if code == ENOENT || code == ENOTDIR {
-        throw DataError(
-          .missingFile, file: path, "no such file",
-          hint: "check the path (relative paths start from the current directory)")
-      }
-      throw DataError(.unreadable, file: path, "cannot read the file (\(String(cString: strerror(code))))")
-    }
-    if (info.st_mode & S_IFMT) == S_IFDIR {
-      throw DataError(
-        .notAFile, file: path, "is a directory, expected a file of interactions",
-        hint: MappedFile.directoryHint(path))
-    }
+    let info = try MappedFile.checkRegularFile(path)
     let fd = open(path, O_RDONLY)
     guard fd >= 0 else {
       throw DataError(
@@ -56,6 +42,27 @@ final class MappedFile {
     }
     _ = madvise(raw, count, MADV_SEQUENTIAL)
     base = UnsafePointer(raw.assumingMemoryBound(to: UInt8.self))
+  }
+
+  /// The `stat` of `path`, or the ``DataError`` for a missing path or a
+  /// directory.
+  static func checkRegularFile(_ path: String) throws(DataError) -> stat {
+    var info = stat()
+    guard stat(path, &info) == 0 else {
+      let code = errno
+      if code == ENOENT || code == ENOTDIR {
+        throw DataError(
+          .missingFile, file: path, "no such file",
+          hint: "check the path (relative paths start from the current directory)")
+      }
+      throw DataError(.unreadable, file: path, "cannot read the file (\(String(cString: strerror(code))))")
+    }
+    if (info.st_mode & S_IFMT) == S_IFDIR {
+      throw DataError(
+        .notAFile, file: path, "is a directory, expected a file of interactions",
+        hint: MappedFile.directoryHint(path))
+    }
+    return info
   }
 
   deinit {
