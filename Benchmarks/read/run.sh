@@ -27,6 +27,7 @@ BIN=$(swift build -c release --show-bin-path)/ReadBenchmark
 
 # Warm the page cache so both sides read from memory.
 cat "$CSV" > /dev/null
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo "== Swift InteractionReader (1 thread) ==" >&2
 SWIFT_OUT=$("$BIN" "$CSV" "$CACHE" "$RUNS")
@@ -40,6 +41,8 @@ PANDAS_OUT=$("$VENV/bin/python" Benchmarks/read/pandas_read.py "$CSV" "$RUNS")
   echo "file=$CSV"
   echo "file_bytes=$(stat -c %s "$CSV")"
   echo "runs=$RUNS"
+  echo "swift_threads=$(nproc) (parallel parse), pandas_threads=1"
+  echo "loadavg_before=$LOAD_BEFORE loadavg_after=$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "$SWIFT_OUT"
   echo "$PANDAS_OUT"
   S=$(echo "$SWIFT_OUT" | sed -n 's/^parse_seconds=//p')

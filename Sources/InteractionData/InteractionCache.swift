@@ -143,7 +143,7 @@ private final class CacheFile {
   let size: Int
 
   init(path: String) throws(DataError) {
-    _ = try MappedFile(path: path)  // missing file / directory messages
+    _ = try MappedFile.checkRegularFile(path)  // missing file / directory messages
     let fd = open(path, O_RDONLY)
     guard fd >= 0 else {
       throw DataError(.unreadable, file: path, "cannot open the file (\(String(cString: strerror(errno))))")

@@ -28,6 +28,12 @@ final class ReaderFormatTests: XCTestCase {
     }
   }
 
+  func testByteOrderMarkIsIgnored() throws {
+    let dir = TemporaryFolder(self)
+    let (x, _) = try InteractionReader.read(dir.file("bom.csv", bytes: [0xEF, 0xBB, 0xBF] + Array("u1,i1,2\n".utf8)))
+    XCTAssertEqual(triples(x), ["u1 i1 2.0"])
+  }
+
   func testMovieLensNamesAndTimestamps() throws {
     let dir = TemporaryFolder(self)
     try FileManager.default.createDirectory(atPath: dir.path("ml"), withIntermediateDirectories: true)

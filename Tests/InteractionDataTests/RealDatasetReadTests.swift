@@ -74,40 +74,60 @@ final class RealDatasetReadTests: XCTestCase {
     XCTAssertTrue(positives.weights.allSatisfy { $0 == 1 })
   }
 
-  /// amazon-book train.txt ("user item item ..."): pairs counted naively.
+  /// Tokens and non-blank lines of a whitespace-separated file, by a
+  /// plain byte loop (the naive reference for list files).
+  private func tokensAndLines(_ path: String) throws -> (tokens: Int, lines: Int) {
+    let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    var tokens = 0
+    var lines = 0
+    var inToken = false
+    var lineHasToken = false
+    for b in bytes {
+      let separator = b == 32 || b == 9 || b == 10 || b == 13
+      if !separator && !inToken {
+        tokens += 1
+        lineHasToken = true
+      }
+      inToken = !separator
+      if b == 10 {
+        if lineHasToken { lines += 1 }
+        lineHasToken = false
+      }
+    }
+    if lineHasToken { lines += 1 }
+    return (tokens, lines)
+  }
+
+  /// amazon-book train.txt ("user item item ..."): pairs counted naively;
+  /// train + test against the published unique-pair, user and item counts.
   func testAmazonBookLists() throws {
     let path = try requireSharedDataset("amazon-book/train.txt")
     let (x, report) = try InteractionReader.read(path)
-    let text = try String(contentsOfFile: path, encoding: .utf8)
-    var pairs = 0
-    var users = Set<Substring>()
-    var items = Set<Substring>()
-    var firstLine: [Substring] = []
-    for line in text.split(whereSeparator: \.isNewline) {
-      let f = line.split(separator: " ")
-      guard let u = f.first else { continue }
-      if firstLine.isEmpty { firstLine = f }
-      users.insert(u)
-      pairs += f.count - 1
-      items.formUnion(f.dropFirst())
-    }
-    XCTAssertEqual(x.count, pairs)
-    XCTAssertEqual(x.userCount, users.count)
-    XCTAssertEqual(x.itemCount, items.count)
-    XCTAssertEqual(report.lines, users.count)
+    let (tokens, lines) = try tokensAndLines(path)
+    XCTAssertEqual(x.count, tokens - lines)
+    XCTAssertEqual(report.lines, lines)
+    XCTAssertEqual(x.userCount, lines)
     XCTAssertTrue(x.weights.allSatisfy { $0 == 1 })
-    // Timestamps are positions within the line.
+    // Timestamps are positions within the line; line 1 is "0 0 1 2 ...".
     XCTAssertEqual(Array(x.timestamps![0..<3]), [0, 1, 2])
-    XCTAssertEqual(x.itemIds.name(of: x.items[firstLine.count - 2]), String(firstLine.last!))
+    XCTAssertEqual(x.itemIds.name(of: x.items[2]), "2")
 
-    // The test split read against the train maps: every pair is known or counted.
+    // The test split read against the train maps: every pair is kept or counted.
     let testPath = try requireSharedDataset("amazon-book/test.txt")
     let (t, tr) = try InteractionReader.read(testPath, userIds: x.userIds, itemIds: x.itemIds, addNewIds: false)
     XCTAssertEqual(t.userIds, x.userIds)
     XCTAssertEqual(t.itemIds, x.itemIds)
-    let testText = try String(contentsOfFile: testPath, encoding: .utf8)
-    let testPairs = testText.split(whereSeparator: \.isNewline).reduce(0) { $0 + $1.split(separator: " ").count - 1 }
-    XCTAssertEqual(t.count + tr.unknownIdsDropped, testPairs)
+    let testCounts = try tokensAndLines(testPath)
+    XCTAssertEqual(t.count + tr.unknownIdsDropped, testCounts.tokens - testCounts.lines)
+
+    // Both files: 846,434 unique pairs, 70,679 users, 24,915 items (README).
+    let (all, _) = try InteractionReader.read(testPath, userIds: x.userIds, itemIds: x.itemIds, addNewIds: true)
+    let m = InteractionMatrix(
+      userCount: all.userCount, itemCount: all.itemCount, users: x.users + all.users, items: x.items + all.items,
+      weights: x.weights + all.weights)
+    XCTAssertEqual(m.nnz, 846_434)
+    XCTAssertEqual(all.userCount, 70_679)
+    XCTAssertEqual(all.itemCount, 24_915)
   }
 
   func testAmazonBeautySequences() throws {

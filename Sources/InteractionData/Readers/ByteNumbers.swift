@@ -130,6 +130,16 @@ enum ByteNumbers {
       if n == 1 { return nil }
     }
     var value: Int64 = 0
+    if n - i <= 18 {
+      // At most 18 digits cannot overflow Int64.
+      while i < n {
+        let d = p[i] &- 48
+        if d > 9 { return nil }
+        value = value &* 10 &+ Int64(d)
+        i += 1
+      }
+      return negative ? -value : value
+    }
     while i < n {
       let d = p[i] &- 48
       if d > 9 { return nil }

@@ -1,9 +1,16 @@
 /// Phase 1 of delimited reading, run on several threads: one contiguous
-/// range of whole lines parsed into id keys (``IdInterner/key(_:_:_:)``),
-/// weights and timestamps, without touching the shared id maps.
+/// range of whole lines parsed into raw ids, weights and timestamps,
+/// without touching the shared id maps.
+///
+/// A raw id `r >= 0` is a canonical decimal id with value `r` (see
+/// ``IdInterner/smallValue(_:_:)``); `r < 0` points at `longKeys[-r - 1]`,
+/// the offset and length of the id's bytes (``IdInterner/key(_:_:_:)``).
+/// Phase 2 replaces raw ids by dense indices in place, so these arrays
+/// become the result without another copy.
 struct DelimitedChunk {
-  var userKeys: [UInt64] = []
-  var itemKeys: [UInt64] = []
+  var users: [Int32] = []
+  var items: [Int32] = []
+  var longKeys: [UInt64] = []
   var weights: [Float] = []
   var timestamps: [Int64] = []
   /// Non-blank lines seen.
@@ -15,7 +22,7 @@ struct DelimitedChunk {
   /// `skipBadLines` the scan stops at the first one.
   var bad: [DataError] = []
 
-  var count: Int { userKeys.count }
+  var count: Int { users.count }
 }
 
 /// The settings phase 1 needs (plain values, safe to share across threads).
@@ -25,9 +32,14 @@ struct DelimitedScan: Sendable {
   let columns: DelimitedReader.Columns
   let minRating: Float?
   let skipBadLines: Bool
+  let weightOne: Bool
   let needed: Int
 
-  init(path: String, delimiter: FieldDelimiter, columns: DelimitedReader.Columns, minRating: Float?, skipBadLines: Bool) {
+  init(
+    path: String, delimiter: FieldDelimiter, columns: DelimitedReader.Columns, minRating: Float?, skipBadLines: Bool,
+    weightOne: Bool
+  ) {
+    self.weightOne = weightOne
     self.path = path
     self.delimiter = delimiter
     self.columns = columns
@@ -39,14 +51,15 @@ struct DelimitedScan: Sendable {
   /// Parses the lines of `base[from..<to]` (`from` at a line start, `to`
   /// at a line start or the end of the file).
   /// - Complexity: O(to - from).
-  func parse(_ base: UnsafePointer<UInt8>, from: Int, to count: Int) -> DelimitedChunk {
+  /// The arrays get room for `capacity` events: the range's line count,
+  /// or the whole file's for chunk 0, whose arrays become the result.
+  func parse(_ base: UnsafePointer<UInt8>, from: Int, to count: Int, capacity: Int) -> DelimitedChunk {
     var chunk = DelimitedChunk()
     let c = columns
-    let expected = (count - from) / 24 + 16
-    chunk.userKeys.reserveCapacity(expected)
-    chunk.itemKeys.reserveCapacity(expected)
-    chunk.weights.reserveCapacity(expected)
-    if c.timestamp != nil { chunk.timestamps.reserveCapacity(expected) }
+    chunk.users.reserveCapacity(capacity)
+    chunk.items.reserveCapacity(capacity)
+    chunk.weights.reserveCapacity(capacity)
+    if c.timestamp != nil { chunk.timestamps.reserveCapacity(capacity) }
     let bounds = UnsafeMutablePointer<Int>.allocate(capacity: 2 * needed)
     defer { bounds.deallocate() }
     var pos = from
@@ -106,11 +119,20 @@ struct DelimitedScan: Sendable {
       chunk.belowMinRating += 1
       return nil
     }
-    chunk.userKeys.append(IdInterner.key(base, bounds[2 * c.user], bounds[2 * c.user + 1]))
-    chunk.itemKeys.append(IdInterner.key(base, bounds[2 * c.item], bounds[2 * c.item + 1]))
-    chunk.weights.append(weight)
+    chunk.users.append(rawId(base, bounds[2 * c.user], bounds[2 * c.user + 1], &chunk.longKeys))
+    chunk.items.append(rawId(base, bounds[2 * c.item], bounds[2 * c.item + 1], &chunk.longKeys))
+    chunk.weights.append(weightOne ? 1 : weight)
     if c.timestamp != nil { chunk.timestamps.append(timestamp) }
     return nil
+  }
+
+  /// The raw id of `base[a..<b]` (see ``DelimitedChunk``).
+  @inline(__always)
+  private func rawId(_ base: UnsafePointer<UInt8>, _ a: Int, _ b: Int, _ longKeys: inout [UInt64]) -> Int32 {
+    let v = IdInterner.smallValue(base + a, b - a)
+    if v >= 0 { return Int32(truncatingIfNeeded: v) }
+    longKeys.append(IdInterner.key(base, a, b))
+    return Int32(truncatingIfNeeded: -longKeys.count)
   }
 
   /// An error when the id in field `k` is empty or too long for a key.

@@ -35,8 +35,7 @@ struct DelimitedReader {
     let fieldsOfFirst = FieldSplitter.fieldCount(base, firstData.lowerBound, firstData.upperBound, delimiter)
     let columns = try resolve(header: header, fieldsOfFirstDataLine: fieldsOfFirst, line: lineNumber(bytes, firstData.lowerBound))
 
-    let averageLine = max(8, (first.last!.upperBound - line1.lowerBound) / first.count)
-    sink.reserve(bytes.count / averageLine + 16, timestamps: columns.timestamp != nil)
+    if columns.timestamp != nil { sink.timestamps = [] }
     let start = header == nil ? line1.lowerBound : FieldSplitter.lineEnd(base, line1.lowerBound, bytes.count) + 1
     try scan(base, from: start, to: bytes.count, firstLine: lineNumber(bytes, start), columns, &sink)
   }
@@ -57,7 +56,8 @@ struct DelimitedReader {
     }
     cuts.append(count)
     let scanner = DelimitedScan(
-      path: path, delimiter: delimiter, columns: c, minRating: options.minRating, skipBadLines: options.skipBadLines)
+      path: path, delimiter: delimiter, columns: c, minRating: options.minRating, skipBadLines: options.skipBadLines,
+      weightOne: options.weightMode == .one)
     let results = UnsafeMutablePointer<DelimitedChunk>.allocate(capacity: threads)
     defer {
       results.deinitialize(count: threads)
@@ -66,21 +66,35 @@ struct DelimitedReader {
     let out = SendablePointer(results)
     let input = SendableConstPointer(base)
     let ranges = zip(cuts, cuts.dropFirst()).map { $0..<$1 }
+    // Count lines first (memchr, cheap) so every array is allocated once at
+    // its final size: growing arrays of 10^7 values would copy and touch
+    // twice the memory.
+    let counts = UnsafeMutablePointer<Int>.allocate(capacity: threads)
+    defer { counts.deallocate() }
+    let countsOut = SendablePointer(counts)
     Parallel.forEach(threads, threads: threads, grain: 1) { t, _ in
-      (out.base + t).initialize(to: scanner.parse(input.base, from: ranges[t].lowerBound, to: ranges[t].upperBound))
+      countsOut.base[t] = FieldSplitter.newlineCount(input.base, ranges[t].lowerBound, ranges[t].upperBound) + 1
+    }
+    let total = (0..<threads).reduce(0) { $0 + counts[$1] }
+    Parallel.forEach(threads, threads: threads, grain: 1) { t, _ in
+      (out.base + t).initialize(
+        to: scanner.parse(
+          input.base, from: ranges[t].lowerBound, to: ranges[t].upperBound,
+          capacity: t == 0 ? total : countsOut.base[t]))
     }
     var lineOffset = firstLine - 1
     for t in 0..<threads {
-      try merge(results[t], base, from: ranges[t].lowerBound, lineOffset: lineOffset, c, &sink)
+      try merge(&results[t], base, from: ranges[t].lowerBound, lineOffset: lineOffset, c, &sink)
       lineOffset += results[t].physicalLines
       results[t] = DelimitedChunk()  // free its arrays
     }
   }
 
-  /// Phase 2 for one chunk: interns ids in event order, appends the events,
-  /// then records the chunk's bad lines (in line order, numbered in the file).
+  /// Phase 2 for one chunk: replaces raw ids by dense indices in event
+  /// order (dropping events with unknown or invalid ids), moves the events
+  /// to `sink`, then records the chunk's bad lines in line order.
   private func merge(
-    _ chunk: DelimitedChunk, _ base: UnsafePointer<UInt8>, from: Int, lineOffset: Int, _ c: Columns,
+    _ chunk: inout DelimitedChunk, _ base: UnsafePointer<UInt8>, from: Int, lineOffset: Int, _ c: Columns,
     _ sink: inout EventSink
   ) throws(DataError) {
     sink.report.lines += chunk.lines
@@ -91,23 +105,32 @@ struct DelimitedReader {
       return e
     }
     let n = chunk.count
-    var dropped: [Int] = []
-    sink.users.reserveCapacity(sink.users.count + n)
-    sink.items.reserveCapacity(sink.items.count + n)
+    let withTimestamps = c.timestamp != nil
+    var kept = 0
     for e in 0..<n {
-      let u = sink.userIds.intern(key: chunk.userKeys[e], base: base)
-      let i = u < 0 ? u : sink.itemIds.intern(key: chunk.itemKeys[e], base: base)
+      let ru = chunk.users[e]
+      let u = ru >= 0 ? sink.userIds.internSmall(Int(ru)) : sink.userIds.intern(key: chunk.longKeys[Int(-ru - 1)], base: base)
+      var i = u
+      if u >= 0 {
+        let ri = chunk.items[e]
+        i = ri >= 0 ? sink.itemIds.internSmall(Int(ri)) : sink.itemIds.intern(key: chunk.longKeys[Int(-ri - 1)], base: base)
+      }
       if u >= 0 && i >= 0 {
-        sink.users.append(u)
-        sink.items.append(i)
+        chunk.users[kept] = u
+        chunk.items[kept] = i
+        if kept != e {
+          chunk.weights[kept] = chunk.weights[e]
+          if withTimestamps { chunk.timestamps[kept] = chunk.timestamps[e] }
+        }
+        kept += 1
         continue
       }
-      dropped.append(e)
       if u == IdInterner.unknown || i == IdInterner.unknown {
         sink.report.unknownIdsDropped += 1
         continue
       }
-      let r = IdInterner.range(ofKey: u < 0 ? chunk.userKeys[e] : chunk.itemKeys[e])!
+      let raw = u < 0 ? chunk.users[e] : chunk.items[e]
+      let r = IdInterner.range(ofKey: chunk.longKeys[Int(-raw - 1)])!
       var line = lineOffset + 1
       for k in from..<r.lowerBound where base[k] == 10 { line += 1 }
       let error = DataError(
@@ -117,25 +140,23 @@ struct DelimitedReader {
       if !options.skipBadLines { throw error }
       bad.append(error)
     }
-    // Weights and timestamps: one bulk copy unless events were dropped.
-    let withTimestamps = c.timestamp != nil
-    if dropped.isEmpty {
-      if sink.weightOne {
-        sink.weights.append(contentsOf: repeatElement(1, count: n))
-      } else {
-        sink.weights.append(contentsOf: chunk.weights)
-      }
-      if withTimestamps { sink.timestamps!.append(contentsOf: chunk.timestamps) }
+    if kept < n {
+      chunk.users.removeLast(n - kept)
+      chunk.items.removeLast(n - kept)
+      chunk.weights.removeLast(n - kept)
+      if withTimestamps { chunk.timestamps.removeLast(n - kept) }
+    }
+    if sink.users.isEmpty {
+      // Chunk 0's arrays have room for the whole file: take them.
+      swap(&sink.users, &chunk.users)
+      swap(&sink.items, &chunk.items)
+      swap(&sink.weights, &chunk.weights)
+      if withTimestamps { sink.timestamps = chunk.timestamps }
     } else {
-      var d = 0
-      for e in 0..<n {
-        if d < dropped.count && dropped[d] == e {
-          d += 1
-          continue
-        }
-        sink.weights.append(sink.weightOne ? 1 : chunk.weights[e])
-        if withTimestamps { sink.timestamps!.append(chunk.timestamps[e]) }
-      }
+      sink.users.append(contentsOf: chunk.users)
+      sink.items.append(contentsOf: chunk.items)
+      sink.weights.append(contentsOf: chunk.weights)
+      if withTimestamps { sink.timestamps!.append(contentsOf: chunk.timestamps) }
     }
     bad.sort { ($0.line ?? 0) < ($1.line ?? 0) }
     for e in bad { try sink.badLine(e) }

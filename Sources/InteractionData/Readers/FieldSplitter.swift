@@ -45,6 +45,17 @@ enum FieldSplitter {
     return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
   }
 
+  /// Number of `\n` bytes in `base[start..<end]` (memchr steps).
+  static func newlineCount(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int {
+    var n = 0
+    var i = start
+    while i < end {
+      i = lineEnd(base, i, end) + 1
+      n += 1
+    }
+    return end > start && base[end - 1] != 10 ? n - 1 : n
+  }
+
   /// Splits `base[start..<end]` into at most `limit` fields, writing field
   /// `k` as `bounds[2k] ..< bounds[2k+1]`; returns how many were found.
   /// A field wrapped in double quotes loses them (embedded separators in
@@ -60,7 +71,7 @@ enum FieldSplitter {
     case .byte(let sep):
       var fieldStart = i
       while found < limit {
-        while i < end && base[i] != sep { i += 1 }
+        i = find(sep, base, i, end)
         var a = fieldStart
         var b = i
         if b - a >= 2 && base[a] == 34 && base[b - 1] == 34 {
@@ -97,6 +108,28 @@ enum FieldSplitter {
       }
     }
     return found
+  }
+
+  /// The index of the first `byte` in `base[i..<end]`, or `end`. Eight
+  /// bytes at a time (SWAR: a byte equal to `byte` becomes zero after the
+  /// xor; `(v - 0x01..) & ~v & 0x80..` flags zero bytes, exactly for the
+  /// lowest one), so a field costs a few word operations, not one
+  /// compare-and-branch per byte.
+  @inline(__always)
+  static func find(_ byte: UInt8, _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    let pattern = ones &* UInt64(byte)
+    let raw = UnsafeRawPointer(base)
+    var i = start
+    while i + 8 <= end {
+      let v = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) ^ pattern
+      let hit = (v &- ones) & ~v & highs
+      if hit != 0 { return i + hit.trailingZeroBitCount >> 3 }
+      i += 8
+    }
+    while i < end && base[i] != byte { i += 1 }
+    return i
   }
 
   /// Total number of fields of a line (for messages).

@@ -33,13 +33,13 @@ struct IdInterner {
 
   /// The value of a canonical decimal id below ``smallLimit``, else -1.
   @inline(__always)
-  private static func smallValue(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
+  static func smallValue(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
     if n == 0 || n > 8 || (p[0] == UInt8(ascii: "0") && n > 1) { return -1 }
     var v = 0
     for k in 0..<n {
       let d = p[k] &- 48
       if d > 9 { return -1 }
-      v = v * 10 + Int(d)
+      v = v &* 10 &+ Int(d)  // at most 8 digits: no overflow
     }
     return v < smallLimit ? v : -1
   }
@@ -100,7 +100,7 @@ struct IdInterner {
   }
 
   @inline(__always)
-  private mutating func internSmall(_ v: Int) -> Int32 {
+  mutating func internSmall(_ v: Int) -> Int32 {
     if v < small.count {
       let i = small[v]
       if i >= 0 { return i }
@@ -113,7 +113,7 @@ struct IdInterner {
   }
 
   @inline(__always)
-  private mutating func internBytes(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int32 {
+  mutating func internBytes(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int32 {
     let h = ByteKeyTable.hash(p, n)
     if let i = table.find(p, n, hash: h) { return i }
     guard addNewIds else { return Self.unknown }

@@ -30,7 +30,11 @@ public enum InteractionReader {
     _ path: String, options: ReadOptions, userIds: IdMap, itemIds: IdMap, addNewIds: Bool, freshMaps: Bool
   ) throws(DataError) -> (Interactions, ReadReport) {
     let file = try MappedFile(path: path)
-    let bytes = file.bytes
+    var bytes = file.bytes
+    // A UTF-8 byte order mark (spreadsheet exports) is not part of the first id.
+    if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF {
+      bytes = UnsafeBufferPointer(rebasing: bytes[3...])
+    }
     if file.count == 0 {
       throw DataError(
         .emptyFile, file: path, "the file is empty (0 bytes)",

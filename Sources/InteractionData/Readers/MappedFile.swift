@@ -18,6 +18,35 @@ final class MappedFile {
   /// Maps `path`, turning the usual mistakes (missing path, a directory,
   /// no permission) into ``DataError``s that name the path and the fix.
   init(path: String) throws(DataError) {
+    let info = try MappedFile.checkRegularFile(path)
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else {
+      throw DataError(
+        .unreadable, file: path, "cannot open the file (\(String(cString: strerror(errno))))",
+        hint: "check its permissions")
+    }
+    defer { close(fd) }
+    count = Int(info.st_size)
+    if count == 0 {
+      base = nil
+      return
+    }
+    #if os(Linux)
+      // Map every page now (one kernel call) instead of faulting per page.
+      let flags = MAP_PRIVATE | MAP_POPULATE
+    #else
+      let flags = MAP_PRIVATE
+    #endif
+    guard let raw = mmap(nil, count, PROT_READ, flags, fd, 0), raw != MAP_FAILED else {
+      throw DataError(.unreadable, file: path, "cannot map the file (\(String(cString: strerror(errno))))")
+    }
+    _ = madvise(raw, count, MADV_SEQUENTIAL)
+    base = UnsafePointer(raw.assumingMemoryBound(to: UInt8.self))
+  }
+
+  /// The `stat` of `path`, or the ``DataError`` for a missing path or a
+  /// directory.
+  static func checkRegularFile(_ path: String) throws(DataError) -> stat {
     var info = stat()
     guard stat(path, &info) == 0 else {
       let code = errno
@@ -33,23 +62,7 @@ final class MappedFile {
         .notAFile, file: path, "is a directory, expected a file of interactions",
         hint: MappedFile.directoryHint(path))
     }
-    let fd = open(path, O_RDONLY)
-    guard fd >= 0 else {
-      throw DataError(
-        .unreadable, file: path, "cannot open the file (\(String(cString: strerror(errno))))",
-        hint: "check its permissions")
-    }
-    defer { close(fd) }
-    count = Int(info.st_size)
-    if count == 0 {
-      base = nil
-      return
-    }
-    guard let raw = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0), raw != MAP_FAILED else {
-      throw DataError(.unreadable, file: path, "cannot map the file (\(String(cString: strerror(errno))))")
-    }
-    _ = madvise(raw, count, MADV_SEQUENTIAL)
-    base = UnsafePointer(raw.assumingMemoryBound(to: UInt8.self))
+    return info
   }
 
   deinit {
