@@ -16,6 +16,8 @@ extension IALSModel {
   ///   - train: the user x item matrix; weights are the raw `r` of the confidence.
   ///   - userIds, itemIds: external ids (their counts must match `train`'s, or be empty).
   ///   - onEpoch: called after every epoch with its seconds and exact loss.
+  ///   - onEpochModel: like `onEpoch`, also given the model as it stands after
+  ///     that epoch (for evaluation during training, early stopping reports).
   /// - Throws: ``IALSError/invalidConfig(_:)``, ``IALSError/dimensionMismatch(_:)``,
   ///   ``IALSError/nonFinite(epoch:side:row:)`` (the first non-finite row).
   /// - Complexity: per epoch, exact O(nnz·k² + (|U|+|I|)·k³), cg
@@ -23,7 +25,8 @@ extension IALSModel {
   ///   plus O(nnz·k + (|U|+|I|)·k²) for the loss.
   public static func fit(
     _ train: InteractionMatrix, userIds: IdMap, itemIds: IdMap, config: IALSConfig,
-    onEpoch: ((EpochReport) -> Void)? = nil
+    onEpoch: ((EpochReport) -> Void)? = nil,
+    onEpochModel: ((EpochReport, IALSModel) -> Void)? = nil
   ) throws(IALSError) -> IALSModel {
     try config.validate()
     if userIds.count != 0 && userIds.count != train.userCount {
@@ -45,9 +48,11 @@ extension IALSModel {
       try halfStep(userSide, fixed: items, target: &users, solver: solver, config: config, epoch: epoch, side: "user")
       try halfStep(itemSide, fixed: users, target: &items, solver: solver, config: config, epoch: epoch, side: "item")
       let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-      if let onEpoch {
+      if onEpoch != nil || onEpochModel != nil {
         let loss = Self.loss(users: users, items: items, userSide: userSide, itemSide: itemSide, config: config)
-        onEpoch(EpochReport(epoch: epoch, seconds: seconds, loss: loss))
+        let report = EpochReport(epoch: epoch, seconds: seconds, loss: loss)
+        onEpoch?(report)
+        onEpochModel?(report, IALSModel(config: config, userFactors: users, itemFactors: items, userIds: userIds, itemIds: itemIds))
       }
     }
     return IALSModel(config: config, userFactors: users, itemFactors: items, userIds: userIds, itemIds: itemIds)

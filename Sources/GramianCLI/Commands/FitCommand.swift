@@ -71,6 +71,9 @@ struct FitIALS: ParsableCommand {
   @Flag(help: "Fit on the whole file: no test set, no metrics.") var noTest = false
   @OptionGroup var common: CommonOptions
 
+  /// The metrics reported in --json, as issue #3 specifies.
+  static let reported: Set<String> = ["recall@20", "recall@50", "ndcg@20", "ndcg@100"]
+
   struct EpochLine: Codable { var epoch: Int; var seconds: Double; var loss: Double; var metrics: [String: Double]? }
   struct Output: Codable {
     var model = "ials"
@@ -110,19 +113,25 @@ struct FitIALS: ParsableCommand {
     let t0 = Date()
     Console.info("fitting iALS: k=\(config.factors), solver \(config.solver.rawValue), \(config.epochs) epochs, \(config.threads) threads")
     let model = try IALSModel.fit(loaded.train, userIds: loaded.split.train.userIds, itemIds: loaded.split.train.itemIds,
-                                  config: config) { report in
-      lines.append(EpochLine(epoch: report.epoch, seconds: report.seconds, loss: report.loss, metrics: nil))
-      bar.update(report.epoch, suffix: String(format: "loss %.5g", report.loss))
-      if !Console.stderrIsTerminal || common.json == false {
-        Console.info(String(format: "  epoch %3d  %7.3f s  loss %.6g", report.epoch, report.seconds, report.loss))
+                                  config: config, onEpochModel: { report, current in
+      var line = EpochLine(epoch: report.epoch, seconds: report.seconds, loss: report.loss, metrics: nil)
+      var text = String(format: "  epoch %3d  %7.3f s  loss %.6g", report.epoch, report.seconds, report.loss)
+      if evalEvery > 0, report.epoch % evalEvery == 0, report.epoch < config.epochs, loaded.test.nnz > 0 {
+        let r = Evaluator.evaluate(current, train: loaded.train, test: loaded.test, options: evalOptions)
+        line.metrics = r.metrics.filter { Self.reported.contains($0.key) }
+        text += String(format: "  recall@20 %.4f  ndcg@20 %.4f", r.metrics["recall@20"] ?? 0, r.metrics["ndcg@20"] ?? 0)
       }
-    }
+      lines.append(line)
+      bar.finish()
+      Console.info(text)
+      bar.update(report.epoch, suffix: String(format: "loss %.5g", report.loss))
+    })
     let trainSeconds = Date().timeIntervalSince(t0)
     bar.finish()
     var metrics: [String: Double]? = nil
     if loaded.test.nnz > 0 {
       let r = Evaluator.evaluate(model, train: loaded.train, test: loaded.test, options: evalOptions)
-      metrics = r.metrics.filter { ["recall@20", "recall@50", "ndcg@20", "ndcg@100"].contains($0.key) }
+      metrics = r.metrics.filter { Self.reported.contains($0.key) }
       if !common.json { Console.out(MetricsTable.render(rows: [("ials", r)], ks: evalOptions.ks)) }
     }
     if let output {
