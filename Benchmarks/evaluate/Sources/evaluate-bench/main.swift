@@ -39,6 +39,10 @@ for t in threadList {
   out["generate_seconds_threads\(t)"] = s
   log("generate, \(t) threads: \(s) s")
 }
+if args.contains("--generate-only") {
+  print(String(data: try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys]), encoding: .utf8)!)
+  exit(0)
+}
 let data = SyntheticData.generate(config, threads: 2)
 let (split, splitSeconds) = time { Splitter.randomHoldout(data, testFraction: 0.2, seed: 1) }
 out["random_holdout_seconds"] = splitSeconds
