@@ -1,34 +1,62 @@
 /// Top-k selection over one row of scores.
 ///
-/// A bounded binary min-heap of the `k` best (score, index) pairs seen so far:
-/// each candidate is compared once with the heap's worst element and only
-/// better ones pay the O(log k) sift, so a row of `n` scores costs
-/// O(n + h log k) where `h` (the number of heap replacements) is small for
-/// random orders. No full sort of the row is ever made.
+/// A bounded binary min-heap of the `k` best entries seen so far, each entry
+/// one `UInt64` key ordering (score, index) exactly as the output does (see
+/// ``TopKKey``). The row is scanned once against the heap's worst score;
+/// only better candidates pay the O(log k) sift, so a row of `n` scores costs
+/// O(n + h·log k), where h, the number of replacements, is about k·ln(n/k)
+/// for scores in random order. No full sort of the row is ever made.
 public enum TopK {
   /// The indices of the `k` highest scores of `scores[0..<count]`, best first.
   ///
   /// - Parameters:
-  ///   - scores: `count` scores; NaN counts as `-infinity`.
+  ///   - scores: `count` scores; NaN counts as `-infinity`, −0 as +0.
   ///   - k: how many to return; fewer come back when fewer candidates remain.
   ///   - sortedExclude: indices to skip (training items), sorted increasingly;
   ///     duplicates and out-of-range values are harmless.
   /// - Returns: indices sorted by score descending, ties by lower index.
-  /// - Complexity: O(count + |exclude| + h·log k) with h heap replacements.
+  /// - Complexity: O(count + |exclude| + h·log k + k·log k).
   public static func select(
     _ scores: UnsafePointer<Float>, count: Int, k: Int,
     excluding sortedExclude: ArraySlice<Int32> = []
   ) -> [Int32] {
     guard k > 0, count > 0 else { return [] }
-    var heap = BoundedHeap(capacity: min(k, count))
-    var next = sortedExclude.startIndex
-    for i in 0..<count {
-      while next < sortedExclude.endIndex, Int(sortedExclude[next]) < i { next += 1 }
-      if next < sortedExclude.endIndex, Int(sortedExclude[next]) == i { continue }
-      let s = scores[i]
-      heap.offer(s.isNaN ? -.infinity : s, Int32(i))
+    return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: min(k, count)) { storage in
+      var heap = KeyHeap(storage)
+      var next = sortedExclude.startIndex
+      var i = 0
+      while i < count {
+        // The candidates run from i up to the next excluded index.
+        while next < sortedExclude.endIndex, Int(sortedExclude[next]) < i { next += 1 }
+        let end = next < sortedExclude.endIndex ? min(count, Int(sortedExclude[next])) : count
+        scan(scores, i..<end, into: &heap)
+        i = end + 1
+      }
+      return heap.sortedIndices()
     }
-    return heap.sortedIndices()
+  }
+
+  /// Offers `scores[range]` to the heap. Once the heap is full, a candidate
+  /// enters only if its score beats the worst kept score strictly: indices
+  /// are scanned in increasing order, so a tie with any kept entry loses
+  /// (and NaN, which compares false, never enters).
+  @inline(__always)
+  static func scan(_ scores: UnsafePointer<Float>, _ range: Range<Int>, into heap: inout KeyHeap) {
+    var j = range.lowerBound
+    while j < range.upperBound, !heap.isFull {
+      heap.push(TopKKey.make(scores[j], j))
+      j += 1
+    }
+    guard j < range.upperBound else { return }
+    var threshold = heap.worstScore
+    while j < range.upperBound {
+      let s = scores[j]
+      if s > threshold {
+        heap.replaceWorst(TopKKey.make(s, j))
+        threshold = heap.worstScore
+      }
+      j += 1
+    }
   }
 
   /// The `k` best (index, score) pairs of `scores[0..<count]`, best first,
@@ -45,73 +73,81 @@ public enum TopK {
   }
 }
 
-/// The heap behind ``TopK/select(_:count:k:excluding:)``: a min-heap under
-/// "worse first" order (lower score, or equal score and higher index), so the
-/// root is the entry the next better candidate replaces.
-struct BoundedHeap {
-  private(set) var scores: [Float] = []
-  private(set) var indices: [Int32] = []
+/// One `UInt64` per (score, index): the score's bits mapped to an unsigned
+/// integer of the same order in the high half, `UInt32.max - index` in the low
+/// half, so a larger key means a higher score or, on a tie, a lower index.
+enum TopKKey {
+  @inline(__always)
+  static func make(_ score: Float, _ index: Int) -> UInt64 {
+    assert(index >= 0 && index <= Int(UInt32.max))
+    let s = score.isNaN ? -Float.infinity : score + 0  // + 0 turns −0 into +0
+    let b = s.bitPattern
+    let ordered = b & 0x8000_0000 != 0 ? ~b : b | 0x8000_0000
+    return UInt64(ordered) << 32 | UInt64(UInt32.max - UInt32(index))
+  }
+
+  @inline(__always)
+  static func score(_ key: UInt64) -> Float {
+    let ordered = UInt32(truncatingIfNeeded: key >> 32)
+    return Float(bitPattern: ordered & 0x8000_0000 != 0 ? ordered & 0x7FFF_FFFF : ~ordered)
+  }
+
+  @inline(__always)
+  static func index(_ key: UInt64) -> Int32 {
+    Int32(bitPattern: UInt32.max - UInt32(truncatingIfNeeded: key))
+  }
+}
+
+/// A binary min-heap of keys over caller-owned storage (the worst kept entry
+/// at the root). All raw indexing of ``TopK`` lives here.
+struct KeyHeap {
+  private let base: UnsafeMutablePointer<UInt64>
   let capacity: Int
+  private(set) var count = 0
 
-  init(capacity: Int) {
-    self.capacity = capacity
-    scores.reserveCapacity(capacity)
-    indices.reserveCapacity(capacity)
+  init(_ storage: UnsafeMutableBufferPointer<UInt64>) {
+    base = storage.baseAddress!
+    capacity = storage.count
   }
 
-  /// Whether (s1, i1) ranks above (s2, i2): higher score, ties by lower index.
+  var isFull: Bool { count == capacity }
+  /// Score of the worst kept entry; the heap must not be empty.
+  var worstScore: Float { assert(count > 0); return TopKKey.score(base[0]) }
+
+  /// Adds a key; the heap must not be full. O(log k).
   @inline(__always)
-  static func better(_ s1: Float, _ i1: Int32, than s2: Float, _ i2: Int32) -> Bool {
-    s1 > s2 || (s1 == s2 && i1 < i2)
-  }
-
-  /// Keeps (score, index) if the heap has room or it beats the current worst.
-  @inline(__always)
-  mutating func offer(_ score: Float, _ index: Int32) {
-    if scores.count < capacity {
-      scores.append(score)
-      indices.append(index)
-      siftUp(scores.count - 1)
-    } else if Self.better(score, index, than: scores[0], indices[0]) {
-      scores[0] = score
-      indices[0] = index
-      siftDown(0)
-    }
-  }
-
-  private mutating func siftUp(_ start: Int) {
-    var c = start
+  mutating func push(_ key: UInt64) {
+    assert(count < capacity)
+    var c = count
+    count += 1
     while c > 0 {
       let p = (c - 1) / 2
-      // The parent must be worse than (or equal to) the child.
-      guard Self.better(scores[p], indices[p], than: scores[c], indices[c]) else { return }
-      scores.swapAt(p, c)
-      indices.swapAt(p, c)
+      guard base[p] > key else { break }
+      base[c] = base[p]
       c = p
     }
+    base[c] = key
   }
 
-  private mutating func siftDown(_ start: Int) {
-    let n = scores.count
-    var p = start
+  /// Replaces the root (worst) with a better key and restores order. O(log k).
+  @inline(__always)
+  mutating func replaceWorst(_ key: UInt64) {
+    assert(count > 0 && key > base[0])
+    var p = 0
     while true {
       let l = 2 * p + 1
-      guard l < n else { return }
-      var worst = l
-      let r = l + 1
-      if r < n, Self.better(scores[l], indices[l], than: scores[r], indices[r]) { worst = r }
-      guard Self.better(scores[p], indices[p], than: scores[worst], indices[worst]) else { return }
-      scores.swapAt(p, worst)
-      indices.swapAt(p, worst)
-      p = worst
+      guard l < count else { break }
+      var c = l
+      if l + 1 < count, base[l + 1] < base[l] { c = l + 1 }
+      guard base[c] < key else { break }
+      base[p] = base[c]
+      p = c
     }
+    base[p] = key
   }
 
   /// The kept indices, best first. O(k log k).
   func sortedIndices() -> [Int32] {
-    let order = (0..<scores.count).sorted { a, b in
-      Self.better(scores[a], indices[a], than: scores[b], indices[b])
-    }
-    return order.map { indices[$0] }
+    UnsafeBufferPointer(start: base, count: count).sorted(by: >).map(TopKKey.index)
   }
 }

@@ -17,11 +17,26 @@ struct FenwickSampler {
 
   /// Builds the tree over `weights` (all > 0 except taken ones). O(n).
   private mutating func build(_ weights: [Double]) {
-    for i in 0..<count { tree[i + 1] = taken[i] ? 0 : weights[i] }
-    for i in 1...count {
-      let j = i + (i & -i)
-      if j <= count { tree[j] += tree[i] }
+    let n = count
+    weights.withUnsafeBufferPointer { w in
+      taken.withUnsafeBufferPointer { t in
+        tree.withUnsafeMutableBufferPointer { f in
+          for i in 0..<n { f[i + 1] = t[i] ? 0 : w[i] }
+          for i in 1...n {
+            let j = i + (i & -i)
+            if j <= n { f[j] += f[i] }
+          }
+        }
+      }
     }
+  }
+
+  /// Sum of all remaining weights, read off the tree. O(log n).
+  private var total: Double {
+    var s = 0.0
+    var i = count
+    while i > 0 { s += tree[i]; i -= i & -i }
+    return s
   }
 
   /// Index of the first item whose prefix sum exceeds `target`. O(log n).
@@ -52,9 +67,8 @@ struct FenwickSampler {
     _ n: Int, weights: [Double], into output: UnsafeMutablePointer<Int32>, rng: inout SeededGenerator
   ) {
     precondition(n <= count)
-    for i in 0..<count { taken[i] = false }
     build(weights)
-    var total = weights.reduce(0, +)
+    var total = self.total
     var drawn = 0, misses = 0
     while drawn < n {
       let i = find(rng.nextUnit() * total)
@@ -62,7 +76,7 @@ struct FenwickSampler {
         misses += 1
         if misses >= 8 {  // running sums drifted: rebuild from the remaining weights
           build(weights)
-          total = (0..<count).reduce(0.0) { $0 + (taken[$1] ? 0 : weights[$1]) }
+          total = self.total
           misses = 0
         }
         continue
@@ -73,5 +87,6 @@ struct FenwickSampler {
       remove(i, weights[i])
       total -= weights[i]
     }
+    for j in 0..<n { taken[Int(output[j])] = false }
   }
 }

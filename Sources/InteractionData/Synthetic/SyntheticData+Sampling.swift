@@ -26,18 +26,33 @@ struct BlockSampler: Sendable {
     var tree = FenwickSampler(count: items)
     var weights = [Double](repeating: 0, count: items)
     for user in lo..<hi {
-      let row = scores + (user - lo) * items
-      var maxKey = -Float.infinity
-      for i in 0..<items {
-        row[i] = row[i] * inverseTemperature + logPopularity[i]
-        maxKey = max(maxKey, row[i])
+      weights.withUnsafeMutableBufferPointer { w in
+        logPopularity.withUnsafeBufferPointer { lp in
+          Self.weights(row: scores + (user - lo) * items, logPopularity: lp, scale: inverseTemperature, into: w)
+        }
       }
-      // Floor at a tiny positive weight so every item stays drawable.
-      for i in 0..<items { weights[i] = max(Double(expf(row[i] - maxKey)), 1e-300) }
       var rng = SeededGenerator(seed: seed, stream: UInt64(user))
       tree.drawWithoutReplacement(
         counts[user], weights: weights, into: output + offsets[user], rng: &rng)
     }
+  }
+
+  /// w[i] = exp(row[i]·scale + logPopularity[i] − max), the sampling weights
+  /// of one user relative to their largest, floored at a tiny positive value
+  /// so every item stays drawable. O(|I|).
+  static func weights(
+    row: UnsafeMutablePointer<Float>, logPopularity: UnsafeBufferPointer<Float>, scale: Float,
+    into w: UnsafeMutableBufferPointer<Double>
+  ) {
+    let n = logPopularity.count
+    assert(w.count == n)
+    var maxKey = -Float.infinity
+    for i in 0..<n {
+      let key = row[i] * scale + logPopularity[i]
+      row[i] = key
+      maxKey = max(maxKey, key)
+    }
+    for i in 0..<n { w[i] = max(Double(expf(row[i] - maxKey)), 1e-300) }
   }
 }
 
