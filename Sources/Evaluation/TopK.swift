@@ -67,9 +67,18 @@ public enum TopK {
     _ scores: UnsafePointer<Float>, count: Int, k: Int
   ) -> [(item: Int32, score: Float)] {
     guard k > 0, count > 0 else { return [] }
-    var heap = BoundedHeap(capacity: min(k, count))
-    for i in 0..<count where scores[i].isFinite { heap.offer(scores[i], Int32(i)) }
-    return heap.sortedIndices().map { (item: $0, score: scores[Int($0)]) }
+    let top = withUnsafeTemporaryAllocation(of: UInt64.self, capacity: min(k, count)) { storage in
+      var heap = KeyHeap(storage)
+      for j in 0..<count where scores[j].isFinite {
+        if !heap.isFull {
+          heap.push(TopKKey.make(scores[j], j))
+        } else if scores[j] > heap.worstScore {
+          heap.replaceWorst(TopKKey.make(scores[j], j))
+        }
+      }
+      return heap.sortedIndices()
+    }
+    return top.map { (item: $0, score: scores[Int($0)]) }
   }
 }
 
