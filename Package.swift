@@ -108,7 +108,7 @@ let package = Package(
     ),
     .testTarget(
       name: "GramianCLITests",
-      dependencies: ["GramianCLI", "GramianTestSupport"]
+      dependencies: ["GramianCLI", "GramianTestSupport", "LinearAlgebra"]
     ),
     .testTarget(
       name: "EvaluationTests",

@@ -120,3 +120,19 @@ final class DataCommandTests: XCTestCase {
       """)
   }
 }
+
+/// Every subcommand answers `--help` (this also runs ArgumentParser's
+/// validation of each command's options, which catches clashing names).
+final class HelpTests: XCTestCase {
+  func testEverySubcommandHasHelp() throws {
+    let paths = [
+      [], ["data"], ["data", "stats"], ["data", "split"], ["data", "convert"], ["fit"], ["fit", "ials"],
+      ["evaluate"], ["recommend"], ["score"], ["similar"], ["export"], ["demo"],
+    ]
+    for path in paths {
+      let r = try GramianExecutable.run(path + ["--help"])
+      XCTAssertEqual(r.status, 0, "gramian \(path.joined(separator: " ")) --help: \(r.stderr)")
+      XCTAssertTrue(r.stdout.contains("USAGE: gramian"), "gramian \(path.joined(separator: " ")) --help")
+    }
+  }
+}

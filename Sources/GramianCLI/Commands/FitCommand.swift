@@ -132,7 +132,7 @@ struct FitIALS: ParsableCommand {
     if loaded.test.nnz > 0 {
       let r = Evaluator.evaluate(model, train: loaded.train, test: loaded.test, options: evalOptions)
       metrics = r.metrics.filter { Self.reported.contains($0.key) }
-      if !common.json { Console.out(MetricsTable.render(rows: [("ials", r)], ks: evalOptions.ks)) }
+      Console.result(MetricsTable.render(rows: [("ials", r)], ks: evalOptions.ks), json: common.json)
     }
     if let output {
       try model.save(to: output)

@@ -18,7 +18,7 @@ struct RecommendCommand: ParsableCommand {
   var excludeSeen: String?
   @OptionGroup var reader: ReaderOptions
   @Option(help: "Output file (default: stdout), written atomically.") var output: String?
-  @Option(help: "tsv (user, rank, item, score) or jsonl (one object per user).") var format: RecommendFormat = .tsv
+  @Option(help: "tsv (user, rank, item, score) or jsonl (one object per user).") var outputFormat: RecommendFormat = .tsv
   @OptionGroup var common: CommonOptions
 
   func validate() throws {
@@ -54,7 +54,7 @@ struct RecommendCommand: ParsableCommand {
     var text = ""
     for (row, u) in users.enumerated() {
       let uid = m.userIds.name(of: u)
-      switch format {
+      switch outputFormat {
       case .tsv:
         for (rank, (item, score)) in lists[row].enumerated() {
           text += "\(uid)\t\(rank + 1)\t\(m.itemIds.name(of: item))\t\(score)\n"
@@ -98,7 +98,7 @@ struct ScoreCommand: ParsableCommand {
     }
     var out = ""
     var skipped = 0
-    for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    for (n, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
       if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
       let f = line.split(separator: "\t", omittingEmptySubsequences: false)
       guard f.count >= 2 else {

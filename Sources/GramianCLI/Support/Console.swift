@@ -13,6 +13,12 @@ enum Console {
     FileHandle.standardOutput.write(Data((text + "\n").utf8))
   }
 
+  /// Human-readable results: stdout normally, stderr under `--json` (where
+  /// stdout carries exactly one JSON object).
+  static func result(_ text: String, json: Bool) {
+    if json { info(text) } else { out(text) }
+  }
+
   /// Prints `value` as one JSON object on stdout (sorted keys).
   static func json<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()

@@ -9,7 +9,7 @@ enum FactorFiles {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
       throw DataError(.unreadable, file: path, "cannot read the id file", hint: "check the path; it should hold one id a line")
     }
-    return text.split(separator: "\n", omittingEmptySubsequences: false)
+    return text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
       .map { String($0) }.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
   }
 

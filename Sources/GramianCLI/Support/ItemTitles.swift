@@ -9,7 +9,7 @@ enum ItemTitles {
       throw DataError(.unreadable, file: path, "cannot read the titles file as UTF-8 text")
     }
     var titles: [String: String] = [:]
-    for (n, line) in text.split(separator: "\n").enumerated() where n > 0 {
+    for (n, line) in text.split(whereSeparator: \.isNewline).enumerated() where n > 0 {
       let fields = splitCSVLine(Substring(line))
       guard fields.count >= 2 else {
         throw DataError(.malformedLine, file: path, line: n + 1, "expected 'movieId,title,genres'")

@@ -10,7 +10,7 @@ enum SampledNegatives {
     }
     var positives: [(user: Int32, item: Int32)] = []
     var negatives: [[Int32]] = []
-    for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    for (n, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
       let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
       if fields.isEmpty { continue }
       guard fields.count >= 3 else {
