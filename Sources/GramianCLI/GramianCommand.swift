@@ -14,6 +14,12 @@ struct GramianCommand: ParsableCommand {
     ]
   )
 
+  /// One line on stderr, exit code 1.
+  static func fail(_ message: String) -> Never {
+    Console.info("gramian: \(message.split(whereSeparator: \.isNewline).joined(separator: " "))")
+    Foundation.exit(1)
+  }
+
   /// Parses and runs, turning data errors into one line on stderr
   /// (`gramian: file:line:column: error: ...`) and exit code 1.
   static func main() {
@@ -21,8 +27,13 @@ struct GramianCommand: ParsableCommand {
       var command = try parseAsRoot()
       try command.run()
     } catch let error as DataError {
-      Console.info("gramian: \(error)")
-      Foundation.exit(1)
+      fail("\(error)")
+    } catch let error as IALSError {
+      fail("\(error)")
+    } catch let error as NPY.FormatError {
+      fail("\(error)")
+    } catch let error as CocoaError {
+      fail("error: \(error.localizedDescription)")
     } catch {
       exit(withError: error)
     }

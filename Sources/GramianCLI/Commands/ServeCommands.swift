@@ -162,8 +162,15 @@ struct ExportCommand: ParsableCommand {
 
   func run() throws {
     let m = try ModelFile.load(model)
-    try FileManager.default.createDirectory(atPath: npy, withIntermediateDirectories: true)
-    try m.export(toDirectory: npy)
+    do {
+      try FileManager.default.createDirectory(atPath: npy, withIntermediateDirectories: true)
+      try m.export(toDirectory: npy)
+    } catch let error as DataError {
+      throw error
+    } catch {
+      throw DataError(.unwritable, file: npy, "cannot write the export folder (\(error.localizedDescription))",
+                      hint: "choose a writable folder")
+    }
     Console.info("exported \(m.userFactors.rows) users and \(m.itemFactors.rows) items (k = \(m.itemFactors.columns)) to \(npy)")
   }
 }
