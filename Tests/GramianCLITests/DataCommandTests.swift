@@ -136,3 +136,30 @@ final class HelpTests: XCTestCase {
     }
   }
 }
+
+/// `gramian evaluate --protocol sampled` on a hand-computed fixture.
+final class SampledProtocolTests: XCTestCase {
+  /// Popularity counts a=3, b=2, c=1, d=1. Case u1: positive c (1) against a
+  /// (3) and d (1); ties count against the positive, so its rank is 3. Case
+  /// u2: positive a (3) against c, d: rank 1. HR@1 = 1/2, HR@3 = 1,
+  /// NDCG@3 = (1/log2(4) + 1/log2(2)) / 2 = 0.75.
+  func testPopularityOnHandFixture() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gramian-sampled-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let train = dir.appendingPathComponent("train.tsv").path
+    let negatives = dir.appendingPathComponent("negatives.txt").path
+    try "u1\ta\nu2\ta\nu3\ta\nu1\tb\nu2\tb\nu3\tc\nu3\td\n".write(toFile: train, atomically: true, encoding: .utf8)
+    try "u1 c a d\nu2 a c d\n".write(toFile: negatives, atomically: true, encoding: .utf8)
+    let r = try GramianExecutable.run([
+      "evaluate", "--train", train, "--test", train, "--model", "popularity",
+      "--protocol", "sampled", "--negatives", negatives, "--k", "1,3", "--json",
+    ])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    let metrics = try XCTUnwrap(object["metrics"] as? [String: Double])
+    assertClose(try XCTUnwrap(metrics["hr@1"]), 0.5)
+    assertClose(try XCTUnwrap(metrics["hr@3"]), 1.0)
+    assertClose(try XCTUnwrap(metrics["ndcg@3"]), 0.75)
+  }
+}
