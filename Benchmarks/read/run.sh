@@ -29,8 +29,10 @@ BIN=$(swift build -c release --show-bin-path)/ReadBenchmark
 cat "$CSV" > /dev/null
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
-echo "== Swift InteractionReader (1 thread) ==" >&2
+echo "== Swift InteractionReader, InteractionCache write/read (one process) ==" >&2
 SWIFT_OUT=$("$BIN" "$CSV" "$CACHE" "$RUNS")
+echo "== InteractionCache.read in fresh processes ==" >&2
+FRESH=$(for _ in $(seq "$RUNS"); do "$BIN" --cache-only "$CACHE" 1 | sed -n 's/^cache_read_seconds=//p'; done | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
 echo "== pandas.read_csv ==" >&2
 PANDAS_OUT=$("$VENV/bin/python" Benchmarks/read/pandas_read.py "$CSV" "$RUNS")
 
@@ -44,6 +46,7 @@ PANDAS_OUT=$("$VENV/bin/python" Benchmarks/read/pandas_read.py "$CSV" "$RUNS")
   echo "swift_threads=$(nproc) (parallel parse), pandas_threads=1"
   echo "loadavg_before=$LOAD_BEFORE loadavg_after=$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "$SWIFT_OUT"
+  echo "cache_read_fresh_process_seconds=$FRESH"
   echo "$PANDAS_OUT"
   S=$(echo "$SWIFT_OUT" | sed -n 's/^parse_seconds=//p')
   P=$(echo "$PANDAS_OUT" | sed -n 's/^pandas_seconds=//p')

@@ -3,6 +3,7 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
+import Synchronization
 
 /// A binary cache of ``Interactions``: loading it skips text parsing and id
 /// interning (raw arrays are read straight into memory and checked).
@@ -20,7 +21,7 @@ public enum InteractionCache {
     sum.update(x.users)
     sum.update(x.items)
     sum.update(x.weights)
-    if let t = x.timestamps { sum.update(t) }
+    sum.update(x.timestamps ?? [])  // an empty section when absent, as the loader folds it
     sum.update(userEnds)
     sum.update(userBytes)
     sum.update(itemEnds)
@@ -43,14 +44,71 @@ public enum InteractionCache {
   }
 
   /// Reads a cache written by ``write(_:to:)``.
-  /// - Complexity: O(file size): one read of each array, one checksum pass,
-  ///   one range check of the indices, and a `String` per id.
+  /// - Complexity: O(file size), one pass: each array is read block by
+  ///   block on two threads, and each block is hashed and range-checked
+  ///   while still in cache (see ``CacheFile``); then a `String` per id.
   public static func read(_ path: String) throws(DataError) -> Interactions {
     let file = try CacheFile(path: path)
-    let headerBytes: [UInt8] = try file.readArray(count: min(CacheHeader.size, file.size))
+    let headerBytes = try file.readBytes(at: 0, count: min(CacheHeader.size, file.size))
+    let h = try checkHeader(headerBytes, file)
+    let n = Int(h.events)
+    let hasTimestamps = h.hasTimestamps
+    var offset = CacheHeader.size
+    func section<T>(_ array: inout [T], checkIndices: Bool = false) -> CacheFile.Section {
+      let byteCount = array.count * MemoryLayout<T>.stride
+      defer { offset += byteCount }
+      let base = array.withUnsafeMutableBytes { $0.baseAddress }  // unique, fixed storage (see `uninitialized`)
+      return CacheFile.Section(offset: offset, byteCount: byteCount, destination: base, checkIndices: checkIndices)
+    }
+    var users: [Int32] = uninitialized(n)
+    var items: [Int32] = uninitialized(n)
+    var weights: [Float] = uninitialized(n)
+    var timestamps: [Int64] = uninitialized(hasTimestamps ? n : 0)
+    var userEnds: [UInt64] = uninitialized(Int(h.users))
+    var userBytes: [UInt8] = uninitialized(Int(h.userNameBytes))
+    var itemEnds: [UInt64] = uninitialized(Int(h.items))
+    var itemBytes: [UInt8] = uninitialized(Int(h.itemNameBytes))
+    let eventSections = [
+      section(&users, checkIndices: true), section(&items, checkIndices: true), section(&weights),
+      section(&timestamps),
+    ]
+    let nameSections = [section(&userEnds), section(&userBytes), section(&itemEnds), section(&itemBytes)]
+
+    // Names first (small), then the id maps are built on the same two
+    // threads that read the event arrays.
+    let nameResults = file.load(nameSections)
+    if let e = file.failure(in: nameResults) { throw e }
+    let maps = IdMapJobs()
+    let eventResults = file.load(
+      eventSections,
+      jobs: [
+        { [userEnds, userBytes] in maps.users.withLock { $0 = unpackNames(userEnds, userBytes, "user", path) } },
+        { [itemEnds, itemBytes] in maps.items.withLock { $0 = unpackNames(itemEnds, itemBytes, "item", path) } },
+      ])
+    if let e = file.failure(in: eventResults) { throw e }
+    var sum = CacheChecksum()
+    for (section, results) in zip(eventSections + nameSections, eventResults + nameResults) {
+      for r in results { sum.add(blockHash: r.hash) }
+      sum.endSection(byteCount: section.byteCount)
+    }
+    guard sum.value == h.checksum else { throw file.corrupt("checksum mismatch (the data was changed or damaged)") }
+    let largestUser = eventResults[0].reduce(0) { max($0, $1.largest) }
+    let largestItem = eventResults[1].reduce(0) { max($0, $1.largest) }
+    guard n == 0 || (UInt64(largestUser) < h.users && UInt64(largestItem) < h.items) else {
+      throw file.corrupt("an event refers to a user or item index past the id maps")
+    }
+    let userIds = try maps.users.withLock { $0! }.get()
+    let itemIds = try maps.items.withLock { $0! }.get()
+    return Interactions(
+      users: users, items: items, weights: weights, timestamps: hasTimestamps ? timestamps : nil,
+      userIds: userIds, itemIds: itemIds)
+  }
+
+  /// Checks magic, size and version; returns the decoded header.
+  private static func checkHeader(_ headerBytes: [UInt8], _ file: CacheFile) throws(DataError) -> CacheHeader {
     guard headerBytes.count >= 8, Array(headerBytes[0..<8]) == CacheHeader.magic else {
       throw DataError(
-        .badFormat, file: path, "not a Gramian interaction cache (the file does not start with \"GRMNCACH\")",
+        .badFormat, file: file.path, "not a Gramian interaction cache (the file does not start with \"GRMNCACH\")",
         hint: "give a cache written by Gramian, or read the text file with its --format")
     }
     guard headerBytes.count == CacheHeader.size else {
@@ -59,7 +117,7 @@ public enum InteractionCache {
     let h = CacheHeader(decoding: headerBytes)
     guard h.version == CacheHeader.version else {
       throw DataError(
-        .badFormat, file: path,
+        .badFormat, file: file.path,
         "cache format version \(h.version); this build reads version \(CacheHeader.version)",
         hint: "delete the cache file and rebuild it from the source data")
     }
@@ -70,32 +128,15 @@ public enum InteractionCache {
           ? "truncated: the header describes \(claim), the file has \(file.size)"
           : "the header describes \(claim), the file has \(file.size)")
     }
-    let n = Int(h.events)
-    let users: [Int32] = try file.readArray(count: n)
-    let items: [Int32] = try file.readArray(count: n)
-    let weights: [Float] = try file.readArray(count: n)
-    let timestamps: [Int64]? = h.hasTimestamps ? try file.readArray(count: n) : nil
-    let userEnds: [UInt64] = try file.readArray(count: Int(h.users))
-    let userBytes: [UInt8] = try file.readArray(count: Int(h.userNameBytes))
-    let itemEnds: [UInt64] = try file.readArray(count: Int(h.items))
-    let itemBytes: [UInt8] = try file.readArray(count: Int(h.itemNameBytes))
-    var sum = CacheChecksum()
-    sum.update(users)
-    sum.update(items)
-    sum.update(weights)
-    if let timestamps { sum.update(timestamps) }
-    sum.update(userEnds)
-    sum.update(userBytes)
-    sum.update(itemEnds)
-    sum.update(itemBytes)
-    guard sum.value == h.checksum else { throw file.corrupt("checksum mismatch (the data was changed or damaged)") }
-    let userIds = try unpackNames(userEnds, userBytes, "user", file)
-    let itemIds = try unpackNames(itemEnds, itemBytes, "item", file)
-    guard inRange(users, userIds.count), inRange(items, itemIds.count) else {
-      throw file.corrupt("an event refers to a user or item index past the id maps")
-    }
-    return Interactions(
-      users: users, items: items, weights: weights, timestamps: timestamps, userIds: userIds, itemIds: itemIds)
+    return h
+  }
+
+  /// An array of `count` plain values whose contents are not yet set (the
+  /// loader overwrites every byte, or zeroes what it could not read). Its
+  /// storage is uniquely owned and never moves, so the loader may fill it
+  /// through a pointer taken once.
+  private static func uninitialized<T: BitwiseCopyable>(_ count: Int) -> [T] {
+    [T](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
   }
 
   /// Names as one byte array plus the end offset of each name.
@@ -110,76 +151,38 @@ public enum InteractionCache {
     return (ends, bytes)
   }
 
-  private static func unpackNames(_ ends: [UInt64], _ bytes: [UInt8], _ what: String, _ file: CacheFile) throws(DataError) -> IdMap {
-    var map = IdMap()
-    var start = 0
-    for end in ends {
-      guard end >= UInt64(start), end <= UInt64(bytes.count) else { throw file.corrupt("\(what) name offsets are out of order") }
-      let name = bytes.withUnsafeBufferPointer { b in
-        String(validating: UnsafeBufferPointer(rebasing: b[start..<Int(end)]), as: UTF8.self)
-      }
-      guard let name else { throw file.corrupt("a \(what) id is not valid UTF-8") }
-      map.insert(name)
-      start = Int(end)
+  /// The id map of names stored as `bytes` cut at `ends`. All-ASCII names
+  /// (the usual case, checked once over all bytes) are built without
+  /// per-name validation; others are validated as UTF-8.
+  /// - Complexity: O(names + bytes), one `String` and one hash insert a name.
+  private static func unpackNames(_ ends: [UInt64], _ bytes: [UInt8], _ what: String, _ path: String) -> Result<IdMap, DataError> {
+    func corrupt(_ message: String) -> Result<IdMap, DataError> {
+      .failure(
+        DataError(
+          .corrupt, file: path, "corrupt interaction cache: \(message)",
+          hint: "delete the cache file and rebuild it from the source data"))
     }
-    guard map.count == ends.count else { throw file.corrupt("\(what) ids repeat") }
-    return map
-  }
-
-  private static func inRange(_ indices: [Int32], _ count: Int) -> Bool {
-    let bound = Int32(clamping: count)
-    return indices.withUnsafeBufferPointer { b in
-      var ok = true
-      for v in b { ok = ok && v >= 0 && v < bound }
-      return ok
+    return bytes.withUnsafeBufferPointer { b in
+      let ascii = b.reduce(0, |) < 0x80
+      var map = IdMap()
+      var start = 0
+      for end in ends {
+        guard end >= UInt64(start), end <= UInt64(b.count) else { return corrupt("\(what) name offsets are out of order") }
+        let utf8 = UnsafeBufferPointer(rebasing: b[start..<Int(end)])
+        guard let name = ascii ? String(decoding: utf8, as: UTF8.self) : String(validating: utf8, as: UTF8.self) else {
+          return corrupt("a \(what) id is not valid UTF-8")
+        }
+        map.insert(name)
+        start = Int(end)
+      }
+      guard map.count == ends.count else { return corrupt("\(what) ids repeat") }
+      return .success(map)
     }
   }
 }
 
-/// A cache file open for sequential reads of plain arrays.
-private final class CacheFile {
-  let path: String
-  let fd: Int32
-  let size: Int
-
-  init(path: String) throws(DataError) {
-    _ = try MappedFile.checkRegularFile(path)  // missing file / directory messages
-    let fd = open(path, O_RDONLY)
-    guard fd >= 0 else {
-      throw DataError(.unreadable, file: path, "cannot open the file (\(String(cString: strerror(errno))))")
-    }
-    var info = stat()
-    fstat(fd, &info)
-    self.path = path
-    self.fd = fd
-    size = Int(info.st_size)
-  }
-
-  deinit { close(fd) }
-
-  func corrupt(_ message: String) -> DataError {
-    DataError(.corrupt, file: path, "corrupt interaction cache: \(message)", hint: "delete the cache file and rebuild it from the source data")
-  }
-
-  /// Reads `count` values of `T` at the current position.
-  func readArray<T: BitwiseCopyable>(count: Int) throws(DataError) -> [T] {
-    var failure: DataError? = nil
-    let array = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-      let raw = UnsafeMutableRawBufferPointer(buffer)
-      var done = 0
-      while done < raw.count {
-        let n = Glibc.read(fd, raw.baseAddress! + done, raw.count - done)
-        if n < 0 && errno == EINTR { continue }
-        if n <= 0 {
-          failure = n == 0 ? corrupt("truncated while reading") : DataError(.unreadable, file: path, "read failed (\(String(cString: strerror(errno))))")
-          memset(raw.baseAddress! + done, 0, raw.count - done)
-          break
-        }
-        done += n
-      }
-      initialized = count
-    }
-    if let failure { throw failure }
-    return array
-  }
+/// The id maps built by the loader's jobs, each set by exactly one job.
+private final class IdMapJobs: Sendable {
+  let users = Mutex<Result<IdMap, DataError>?>(nil)
+  let items = Mutex<Result<IdMap, DataError>?>(nil)
 }

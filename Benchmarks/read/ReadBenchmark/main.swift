@@ -58,6 +58,21 @@ func timed<T>(_ body: () throws -> T) rethrows -> (Double, T) {
   return (median(times), last!)
 }
 
+// `ReadBenchmark --cache-only CACHE [RUNS]`: times only the read of an
+// existing cache (for profiling the loader without re-parsing the text).
+if path == "--cache-only" {
+  do {
+    let (load, y) = try timed { try InteractionCache.read(cachePath) }
+    print("events=\(y.count) users=\(y.userCount) items=\(y.itemCount)")
+    print(String(format: "cache_read_seconds=%.3f", load))
+    print(String(format: "cache_read_cpu_seconds=%.3f", lastCPU))
+  } catch {
+    FileHandle.standardError.write(Data("\(error)\n".utf8))
+    exit(1)
+  }
+  exit(0)
+}
+
 do {
   FileHandle.standardError.write(Data("parse \(path)\n".utf8))
   let (parse, (x, report)) = try timed { try InteractionReader.read(path) }
