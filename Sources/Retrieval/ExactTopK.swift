@@ -23,8 +23,9 @@ public struct ExactTopK: Sendable {
   public let itemFactors: Matrix
   /// Per-item additive term (e.g. ``PopularityPrior/bias(train:beta:)``), or nil.
   public let itemBias: [Float]?
-  /// Users per sgemm block (B).
-  public var usersPerBlock = 32
+  /// Users per sgemm block (B). 256 x 4096 was the fastest shape measured on
+  /// amazon-book (k = 128, K = 100; Benchmarks/retrieval/README.md).
+  public var usersPerBlock = 256
   /// Items per tile (T); B·T floats are the score buffer of one worker.
   public var itemsPerTile = 4096
 

@@ -72,7 +72,7 @@ extension HNSWStorage {
       var moved = true
       while moved {
         moved = false
-        let n = readLinks(current, level, locked: locked, into: scratch.ids, scratch)
+        let n = readLinks(current, level, locked: locked, into: scratch.ids)
         distance(scratch.ids, n, scratch.distances)
         for j in 0..<n where scratch.distances[j] < best {
           best = scratch.distances[j]
@@ -87,7 +87,7 @@ extension HNSWStorage {
 
   /// Copies item i's level list into `ids` and returns its length.
   @inline(__always)
-  func readLinks(_ i: Int32, _ level: Int, locked: Bool, into ids: UnsafeMutablePointer<Int32>, _ scratch: SearchScratch) -> Int {
+  func readLinks(_ i: Int32, _ level: Int, locked: Bool, into ids: UnsafeMutablePointer<Int32>) -> Int {
     if locked { lock(i) }
     let l = links(i, level)
     let n = Int(l[0])
@@ -106,33 +106,42 @@ extension HNSWStorage {
     excluding: ((Int32) -> Bool)?, _ scratch: SearchScratch
   ) {
     scratch.newSearch()
-    _ = scratch.visit(entry)
-    let entryKey = OrderedKey.distanceKey(entryDistance, entry)
-    scratch.candidates.push(entryKey)
-    if excluding == nil || !excluding!(entry) { scratch.results.push(entryKey) }
-    var bound = scratch.results.isEmpty ? Float.infinity : entryDistance
+    // Locals, not the scratch's properties, in the loop: class properties
+    // would pay a dynamic exclusivity check on every access.
+    var candidates = scratch.candidates, results = scratch.results
+    defer { scratch.candidates = candidates; scratch.results = results }
+    let visited = scratch.visited, epoch = scratch.epoch
     let ids = scratch.ids, dists = scratch.distances, copy = scratch.linkCopy
-    while !scratch.candidates.isEmpty {
-      let c = scratch.candidates.top
-      if OrderedKey.distance(c) > bound, scratch.results.count >= ef { break }
-      _ = scratch.candidates.pop()
-      let total = readLinks(OrderedKey.id(c), level, locked: locked, into: copy, scratch)
+    visited[Int(entry)] = epoch
+    let entryKey = OrderedKey.distanceKey(entryDistance, entry)
+    candidates.push(entryKey)
+    if excluding == nil || !excluding!(entry) { results.push(entryKey) }
+    var bound = results.isEmpty ? Float.infinity : entryDistance
+    while !candidates.isEmpty {
+      let c = candidates.top
+      if OrderedKey.distance(c) > bound, results.count >= ef { break }
+      _ = candidates.pop()
+      let total = readLinks(OrderedKey.id(c), level, locked: locked, into: copy)
       var n = 0
-      for j in 0..<total where scratch.visit(copy[j]) {
-        ids[n] = copy[j]
-        n += 1
+      for j in 0..<total {
+        let t = Int(copy[j])
+        assert(t >= 0 && t < count)
+        if visited[t] != epoch {
+          visited[t] = epoch
+          ids[n] = copy[j]
+          n += 1
+        }
       }
       guard n > 0 else { continue }
       distance(ids, n, dists)
       for j in 0..<n {
         let d = dists[j]
-        guard scratch.results.count < ef || d < bound else { continue }
+        guard results.count < ef || d < bound else { continue }
         let key = OrderedKey.distanceKey(d, ids[j])
-        scratch.candidates.push(key)
+        candidates.push(key)
         if let excluding, excluding(ids[j]) { continue }
-        scratch.results.push(key)
-        if scratch.results.count > ef { _ = scratch.results.pop() }
-        bound = OrderedKey.distance(scratch.results.top)
+        if results.count < ef { results.push(key) } else { results.replaceTop(key) }
+        bound = OrderedKey.distance(results.top)
       }
     }
   }

@@ -61,19 +61,29 @@ func blockedSgemm(users u: Matrix, items v: Matrix, block: Int, tile: Int, threa
 }
 
 func exactMode() throws {
-  let u = try NPY.read(argument("users")), v = try NPY.read(argument("items"))
+  var u = try NPY.read(argument("users"))
+  let v = try NPY.read(argument("items"))
+  if let limit = Int(argument("max-users", "0")), limit > 0, limit < u.rows {
+    u = Matrix(rows: limit, columns: u.columns, storage: Array(u.storage[0..<(limit * u.columns)]))
+  }
+  // The sgemm reference: whole catalogue per call, 256 users (the fastest
+  // shape measured here), unless told otherwise.
+  let referenceBlock = Int(argument("reference-block", "256"))!
+  let referenceTile = Int(argument("reference-tile", "0")).flatMap { $0 > 0 ? $0 : nil } ?? v.rows
   let k = Int(argument("k", "100"))!, threads = Int(argument("threads", "2"))!
   let repeats = Int(argument("repeats", "3"))!
   var search = ExactTopK(itemFactors: v)
-  search.usersPerBlock = Int(argument("block", "32"))!
+  search.usersPerBlock = Int(argument("block", "256"))!
   search.itemsPerTile = Int(argument("tile", "4096"))!
   let scorer = FactorScorer(userFactors: u, itemFactors: v)
   let all = (0..<Int32(u.rows)).map { $0 }
   var gemm: [Double] = [], exact: [Double] = [], evaluation: [Double] = []
   for _ in 0..<repeats {
-    gemm.append(seconds { blockedSgemm(users: u, items: v, block: search.usersPerBlock, tile: search.itemsPerTile, threads: threads) })
+    gemm.append(seconds { blockedSgemm(users: u, items: v, block: referenceBlock, tile: referenceTile, threads: threads) })
     exact.append(seconds { _ = search.search(queries: u, k: k, threads: threads) })
-    evaluation.append(seconds { _ = Recommendations.topK(scorer, users: all, k: k, threads: threads) })
+    if argument("evaluation", "yes") == "yes" {
+      evaluation.append(seconds { _ = Recommendations.topK(scorer, users: all, k: k, threads: threads) })
+    }
   }
   let flops = 2.0 * Double(u.rows) * Double(v.rows) * Double(u.columns)
   printJSON([
@@ -82,7 +92,8 @@ func exactMode() throws {
     "sgemm_seconds": median(gemm), "sgemm_gflops": flops / median(gemm) / 1e9,
     "exact_topk_seconds": median(exact), "exact_topk_gflops": flops / median(exact) / 1e9,
     "exact_fraction_of_sgemm": median(gemm) / median(exact),
-    "evaluation_topk_seconds": median(evaluation),
+    "evaluation_topk_seconds": evaluation.isEmpty ? -1 : median(evaluation),
+    "reference_block": referenceBlock, "reference_tile": referenceTile,
     "load_average": loadAverage(),
   ])
 }
