@@ -8,6 +8,7 @@
 //     -> InteractionData    readers, id maps, CSR/CSC, splits, synthetic data
 //     -> Evaluation         scorer protocol, top-K, metrics, popularity model
 //     -> IALS               implicit ALS (exact, CG, block solvers)
+//     -> Retrieval          exact top-K with prior and filter, HNSW for inner product
 //     -> Gramian            umbrella library product
 //     -> GramianCLI         the `gramian` command line (thin)
 
@@ -61,8 +62,13 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .target(
+      name: "Retrieval",
+      dependencies: ["LinearAlgebra", "GramianKernels", "Evaluation", "InteractionData"],
+      swiftSettings: swiftSettings
+    ),
+    .target(
       name: "Gramian",
-      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation", "IALS"],
+      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation", "IALS", "Retrieval"],
       swiftSettings: swiftSettings
     ),
 
@@ -83,6 +89,12 @@ let package = Package(
       name: "ReadBenchmark",
       dependencies: ["InteractionData"],
       path: "Benchmarks/read/ReadBenchmark"
+    ),
+    .executableTarget(
+      name: "RetrievalBenchmark",
+      dependencies: ["Retrieval", "Evaluation", "LinearAlgebra"],
+      path: "Benchmarks/retrieval/RetrievalBenchmark",
+      swiftSettings: swiftSettings
     ),
     .executableTarget(
       name: "IALSBenchmark",
@@ -113,6 +125,10 @@ let package = Package(
     .testTarget(
       name: "EvaluationTests",
       dependencies: ["Evaluation", "InteractionData", "GramianTestSupport"]
+    ),
+    .testTarget(
+      name: "RetrievalTests",
+      dependencies: ["Retrieval", "Evaluation", "InteractionData", "LinearAlgebra", "GramianKernels", "GramianTestSupport"]
     ),
     .testTarget(
       name: "IALSTests",

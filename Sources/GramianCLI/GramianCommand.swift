@@ -10,7 +10,7 @@ struct GramianCommand: ParsableCommand {
     version: "0.1.0",
     subcommands: [
       DataCommand.self, FitCommand.self, EvaluateCommand.self, RecommendCommand.self,
-      ScoreCommand.self, SimilarCommand.self, ExportCommand.self, DemoCommand.self,
+      ScoreCommand.self, SimilarCommand.self, ExportCommand.self, IndexCommand.self, DemoCommand.self,
     ]
   )
 
@@ -29,6 +29,8 @@ struct GramianCommand: ParsableCommand {
     } catch let error as DataError {
       fail("\(error)")
     } catch let error as IALSError {
+      fail("\(error)")
+    } catch let error as HNSWError {
       fail("\(error)")
     } catch let error as NPY.FormatError {
       fail("\(error)")

@@ -16,6 +16,13 @@ struct RecommendCommand: ParsableCommand {
   @Option(help: "Number of items per user.") var k = 10
   @Option(help: "Interactions whose items are excluded from each user's list (usually the training file).")
   var excludeSeen: String?
+  @Option(help: "An HNSW index of the model's items ('gramian index build'): approximate search instead of exact.")
+  var index: String?
+  @Option(help: "With --index: candidate list size (larger is slower and more accurate).") var ef = 64
+  @Option(help: "Exact search only: add BETA * log P(item) to every score, P the item's share of the interactions in --popularity (default: the --exclude-seen file), add-one smoothed.")
+  var priorExponent: Float?
+  @Option(help: "Interactions that define P(item) for --prior-exponent (default: the --exclude-seen file).")
+  var popularity: String?
   @OptionGroup var reader: ReaderOptions
   @Option(help: "Output file (default: stdout), written atomically.") var output: String?
   @Option(help: "tsv (user, rank, item, score) or jsonl (one object per user).") var outputFormat: RecommendFormat = .tsv
@@ -25,6 +32,41 @@ struct RecommendCommand: ParsableCommand {
     let chosen = [user != nil, usersFile != nil, all].filter { $0 }.count
     guard chosen == 1 else { throw ValidationError("give exactly one of --user, --users-file or --all") }
     guard k >= 1 else { throw ValidationError("--k must be at least 1") }
+    guard ef >= 1 else { throw ValidationError("--ef must be at least 1") }
+    if priorExponent != nil {
+      guard index == nil else { throw ValidationError("--prior-exponent needs exact search: leave out --index") }
+      guard popularity != nil || excludeSeen != nil else {
+        throw ValidationError("--prior-exponent needs --popularity FILE or --exclude-seen FILE to estimate P(item)")
+      }
+    }
+  }
+
+  /// The top K of each user: HNSW with --index, exact with a popularity
+  /// prior with --prior-exponent, else the evaluator's exact top-K.
+  func rank(_ m: IALSModel, users: [Int32], seen: InteractionMatrix?, bar: ProgressBar) throws -> [[(item: Int32, score: Float)]] {
+    let progress: @Sendable (Int, Int) -> Void = { done, _ in bar.update(done) }
+    if let index {
+      let graph = try IndexFiles.load(index, for: m)
+      var filter: (@Sendable (Int, Int32) -> Bool)? = nil
+      if let seen {
+        filter = { user, item in user < seen.userCount && seen.contains(user: user, item: item) }
+      }
+      return graph.search(queries: m.userFactors, rows: users.map { Int($0) }, k: k, ef: ef, threads: common.threadCount, excluding: filter)
+    }
+    if let priorExponent {
+      var counts = seen?.itemDegrees ?? []
+      if let popularity {
+        // Items unknown to the model are appended after its items and left out.
+        let (x, report) = try InteractionReader.read(popularity, options: try reader.readOptions(), userIds: IdMap(), itemIds: m.itemIds, addNewIds: true)
+        DatasetLoading.logReport(popularity, report)
+        counts = Array(InteractionMatrix(x).itemDegrees.prefix(m.itemFactors.rows))
+      }
+      counts += [Int](repeating: 0, count: max(0, m.itemFactors.rows - counts.count))
+      let bias = PopularityPrior.bias(itemCounts: counts, beta: priorExponent)
+      return ExactTopK(itemFactors: m.itemFactors, itemBias: bias)
+        .search(queries: m.userFactors, users: users, k: k, seen: seen, threads: common.threadCount, progress: progress)
+    }
+    return Recommendations.topK(m, users: users, k: k, exclude: seen, threads: common.threadCount, progress: progress)
   }
 
   func run() throws {
@@ -49,7 +91,7 @@ struct RecommendCommand: ParsableCommand {
       users = (0..<Int32(m.userIds.count)).map { $0 }
     }
     let bar = ProgressBar("recommend", total: users.count)
-    let lists = Recommendations.topK(m, users: users, k: k, exclude: seen, threads: common.threadCount) { done, _ in bar.update(done) }
+    let lists = try rank(m, users: users, seen: seen, bar: bar)
     bar.finish()
     var text = ""
     for (row, u) in users.enumerated() {

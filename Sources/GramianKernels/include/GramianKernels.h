@@ -31,4 +31,7 @@ void gk_syrk_upper(long n, long m, const float *g, float *a);
 void gk_cg_row(long k, long n, const float *gram, float lam, const int32_t *idx,
                const float *a, const float *b, const float *fixed, float *x, long steps,
                float *scratch);
+// Retrieval kernels and locks live in their own header (this one is the
+// module's umbrella header).
+#include "GramianRetrievalKernels.h"
 #endif
