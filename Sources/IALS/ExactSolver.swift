@@ -36,18 +36,13 @@ enum ExactSolver {
     step.targetRow(row).update(from: x, count: k)
   }
 
-  /// Rows gathered at or above which OpenBLAS's `ssyrk` beats the hand kernel
-  /// (its call overhead dominates for the short rows of typical data).
-  static let blasThreshold = 12
-
-  /// `a += sign * gᵀ g` (upper triangle) for the `m x k` gathered rows `g`.
+  /// `a += sign * gᵀ g` (upper triangle) for the `m x k` gathered rows `g`,
+  /// by the register-tiled hand kernel (it beats OpenBLAS `ssyrk` at every
+  /// m for k <= 128 here: no call overhead, no packing; see the benchmark's
+  /// `--micro` output).
   @inline(__always)
   static func rankUpdate(k: Int, m: Int, sign: Float, gathered: UnsafeMutablePointer<Float>, into a: UnsafeMutablePointer<Float>) {
-    if m >= blasThreshold || sign < 0 {
-      BLAS.ssyrk(trans: true, n: k, k: m, alpha: sign, a: gathered, lda: k, beta: 1, c: a, ldc: k)
-    } else {
-      Kernels.symmetricRankUpdate(n: k, m: m, rows: gathered, into: a)
-    }
+    Kernels.symmetricRankUpdate(n: k, m: m, rows: gathered, into: a, alpha: sign)
   }
 
   /// Adds `sum_i a_i h_i h_iᵀ` over `range` to the upper triangle of `a`

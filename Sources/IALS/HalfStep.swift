@@ -168,13 +168,34 @@ extension HalfStep {
     }
     let scratch = WorkerScratch(workers: workers, floatsPerWorker: floats)
     defer { scratch.free() }
+    if case .cg(let steps) = solver {
+      // Groups of CGSolver.group consecutive entries of the row list.
+      let groups = (count + CGSolver.group - 1) / CGSolver.group
+      let check: @Sendable (Int, Int) -> Void = { index, w in
+        let row = subset.map { Int($0[index]) } ?? index
+        if !allFinite(k, targetRow(row)) { recorder.record(row: row, worker: w) }
+      }
+      let run = { (list: SendableConstPointer<Int32>?) in
+        Parallel.forEach(groups, threads: workers, grain: 4) { g, w in
+          let first = g * CGSolver.group, n = min(CGSolver.group, count - first)
+          CGSolver.solveRows(self, first: first, count: n, rows: list?.base, steps: steps, scratch: scratch.slab(w))
+          for index in first..<first + n { check(index, w) }
+        }
+      }
+      if let subset, !subset.isEmpty {
+        subset.withUnsafeBufferPointer { run(SendableConstPointer($0.baseAddress!)) }
+      } else {
+        run(nil)
+      }
+      return recorder.first
+    }
     let rowsList = subset
     Parallel.forEach(count, threads: workers, grain: 32) { index, w in
       let row = rowsList.map { Int($0[index]) } ?? index
       let mem = scratch.slab(w)
       switch solver {
       case .exact: ExactSolver.solveRow(self, row, scratch: mem, chunk: chunk)
-      case .cg(let steps): CGSolver.solveRow(self, row, steps: steps, scratch: mem)
+      case .cg: preconditionFailure("handled above")
       case .block(let size): BlockSolver.solveRow(self, row, block: min(size, k), scratch: mem, chunk: chunk)
       }
       if !allFinite(k, targetRow(row)) { recorder.record(row: row, worker: w) }

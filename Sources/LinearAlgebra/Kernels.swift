@@ -35,14 +35,27 @@ public enum Kernels {
     gk_symv(n, a, x, y)
   }
 
-  /// `A += Σ_r g_r g_rᵀ` over the `m` contiguous rows of `g` (length `n`),
+  /// `A += alpha Σ_r g_r g_rᵀ` over the `m` contiguous rows of `g` (length `n`),
   /// upper triangle of the row-major `n x n` matrix `a` only: a rank-m
-  /// update without BLAS call overhead, for small m. n²·m flops.
+  /// update by 4 x 16 register tiles, without BLAS call overhead (faster
+  /// than OpenBLAS `ssyrk` for the n <= 128 of ALS rows). About n²·m flops.
   @inlinable
   public static func symmetricRankUpdate(
-    n: Int, m: Int, rows g: UnsafePointer<Float>, into a: UnsafeMutablePointer<Float>
+    n: Int, m: Int, rows g: UnsafePointer<Float>, into a: UnsafeMutablePointer<Float>, alpha: Float = 1
   ) {
-    gk_syrk_upper(n, m, g, a)
+    gk_syrk_upper(n, m, g, a, alpha)
+  }
+
+  /// `C += alpha X B` for row-major `X` (`m x kk`, row stride `ldx`),
+  /// `B` (`kk x n`, `ldb`) and `C` (`m x n`, `ldc`), by 4 x 16 register
+  /// tiles; every element of `C` is one in-order sum over `kk`, so a row's
+  /// result does not depend on `m`. 2·m·n·kk flops.
+  @inlinable
+  public static func multiplyRows(
+    m: Int, n: Int, kk: Int, x: UnsafePointer<Float>, ldx: Int, b: UnsafePointer<Float>, ldb: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float = 1
+  ) {
+    gk_gemm_rows(m, n, kk, x, ldx, b, ldb, c, ldc, alpha)
   }
 
   /// One conjugate-gradient row solve (see `CGSolver` in the IALS module):
@@ -56,5 +69,24 @@ public enum Kernels {
     x: UnsafeMutablePointer<Float>, steps: Int, scratch: UnsafeMutablePointer<Float>
   ) {
     gk_cg_row(k, n, gram, lambda, indices, a, b, fixed, x, steps, scratch)
+  }
+
+  /// Conjugate gradient for up to 8 rows of a CSR side in lockstep: row `t`
+  /// is `rows[first + t]` (or `first + t` when `rows` is nil). Each row solves
+  /// `(gram + lambda[row] I + Σ_q a_q h_q h_qᵀ) x = Σ_q b_q h_q` over its
+  /// range `offsets[row]..<offsets[row + 1]`, `h_q` = row `indices[q]` of
+  /// `fixed`, warm-started from its row of `target`, `steps` steps. The
+  /// group's Gram products are one register-tiled product per step; a row's
+  /// arithmetic does not depend on the rest of its group.
+  /// `scratch` holds `4·count·k` floats.
+  @inlinable
+  public static func conjugateGradientRows(
+    k: Int, count: Int, rows: UnsafePointer<Int32>?, first: Int, offsets: UnsafePointer<Int>,
+    indices: UnsafePointer<Int32>, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    lambda: UnsafePointer<Float>, gram: UnsafePointer<Float>, fixed: UnsafePointer<Float>,
+    target: UnsafeMutablePointer<Float>, steps: Int, scratch: UnsafeMutablePointer<Float>
+  ) {
+    precondition(count >= 0 && count <= 8)
+    gk_cg_rows(k, count, rows, first, offsets, indices, a, b, lambda, gram, fixed, target, steps, scratch)
   }
 }

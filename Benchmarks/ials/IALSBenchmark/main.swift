@@ -147,8 +147,8 @@ func micro(k: Int) {
       b.withUnsafeMutableBufferPointer { try! Cholesky.solve(n: k, a: ap.baseAddress!, b: $0.baseAddress!) } }
   }
   var out = "{\"k\": \(k), \"avx2\": \(Kernels.usingAVX2), \"cholesky_us\": {\"hand\": \(hand), \"lapack\": \(lapack)}, \"rank_update_us\": {"
-  for rows in [4, 16, 64] {
-    let g = Array(m.storage.prefix(rows * k))
+  for rows in [4, 16, 64, 256] {
+    let g = (0..<(rows * k)).map { m.storage[$0 % m.storage.count] }
     let h = time { a.withUnsafeMutableBufferPointer { ap in g.withUnsafeBufferPointer { Kernels.symmetricRankUpdate(n: k, m: rows, rows: $0.baseAddress!, into: ap.baseAddress!) } } }
     let s = time { a.withUnsafeMutableBufferPointer { ap in g.withUnsafeBufferPointer { BLAS.ssyrk(trans: true, n: k, k: rows, a: $0.baseAddress!, lda: k, beta: 1, c: ap.baseAddress!, ldc: k) } } }
     out += "\"m\(rows)\": {\"hand\": \(h), \"ssyrk\": \(s)}, "
