@@ -66,3 +66,12 @@ void gk_cg_row(long k, long n, const float *gram, float lam, const int32_t *idx,
                const float *b, const float *fixed, float *x, long steps, float *scratch) {
   DISPATCH(cg_row)(k, n, gram, lam, idx, a, b, fixed, x, steps, scratch);
 }
+void gk_gathered_syrk_upper(long n, long m, const int32_t *idx, const float *base, long ld, const float *w, float *a) {
+  DISPATCH(gathered_syrk_upper)(n, m, idx, base, ld, w, a);
+}
+void gk_gathered_axpys(long n, long m, const int32_t *idx, const float *base, long ld, const float *coef, float *y) {
+  DISPATCH(gathered_axpys)(n, m, idx, base, ld, coef, y);
+}
+void gk_gathered_dots_add(long n, long m, const int32_t *idx, const float *base, long ld, const float *d, float *s) {
+  DISPATCH(gathered_dots_add)(n, m, idx, base, ld, d, s);
+}

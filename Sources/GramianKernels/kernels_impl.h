@@ -112,6 +112,82 @@ static void GK(syrk_tiles)(long n, long K, const float *p, long ldp, float *c, f
   }
 }
 
+// C[r][j] += Σ_{q<K} w_q h_q[i + r] h_q[j0 + j] for r < R, j < nc, with the
+// rows h_q = base + idx[q] * ld read in place (no gathered copy): the
+// register tile of tile_r over indexed rows, for weighted rank updates.
+static inline __attribute__((always_inline)) void GK(gtile_r)(
+    const int R, long i, long j0, long nc, long K, const int32_t *idx, const float *base, long ld,
+    const float *w, float *c, long ldc) {
+  long j = 0;
+  for (; j + 16 <= nc; j += 16) {
+    v8 acc[4][2];
+    for (int r = 0; r < R; r++) { acc[r][0] = (v8){0}; acc[r][1] = (v8){0}; }
+    for (long q = 0; q < K; q++) {
+      const float *h = base + (long)idx[q] * ld;
+      float wq = w[q];
+      v8 b0 = load8(h + j0 + j), b1 = load8(h + j0 + j + 8);
+      for (int r = 0; r < R; r++) {
+        v8 av = splat8(wq * h[i + r]);
+        acc[r][0] += av * b0;
+        acc[r][1] += av * b1;
+      }
+    }
+    for (int r = 0; r < R; r++) {
+      float *cr = c + r * ldc + j;
+      store8(cr, load8(cr) + acc[r][0]);
+      store8(cr + 8, load8(cr + 8) + acc[r][1]);
+    }
+  }
+  if (j + 8 <= nc) {
+    v8 acc[4];
+    for (int r = 0; r < R; r++) acc[r] = (v8){0};
+    for (long q = 0; q < K; q++) {
+      const float *h = base + (long)idx[q] * ld;
+      float wq = w[q];
+      v8 b0 = load8(h + j0 + j);
+      for (int r = 0; r < R; r++) acc[r] += splat8(wq * h[i + r]) * b0;
+    }
+    for (int r = 0; r < R; r++) { float *cr = c + r * ldc + j; store8(cr, load8(cr) + acc[r]); }
+    j += 8;
+  }
+  for (; j < nc; j++) {
+    for (int r = 0; r < R; r++) {
+      float t = 0;
+      for (long q = 0; q < K; q++) {
+        const float *h = base + (long)idx[q] * ld;
+        t += (w[q] * h[i + r]) * h[j0 + j];
+      }
+      c[r * ldc + j] += t;
+    }
+  }
+}
+
+// Upper triangle of the row-major n x n matrix a += Σ_q w_q h_q h_qᵀ, h_q =
+// base + idx[q] * ld (n floats each); entries just left of the diagonal within
+// its 8-aligned block are overwritten too (lower triangle is scratch).
+static void GK(gathered_syrk_upper)(long n, long K, const int32_t *idx, const float *base, long ld,
+                                    const float *w, float *a) {
+  for (long i = 0; i < n; i += 4) {
+    long R = n - i < 4 ? n - i : 4, j0 = i & ~7L;
+    switch (R) {
+      case 4: GK(gtile_r)(4, i, j0, n - j0, K, idx, base, ld, w, a + i * n + j0, n); break;
+      case 3: GK(gtile_r)(3, i, j0, n - j0, K, idx, base, ld, w, a + i * n + j0, n); break;
+      case 2: GK(gtile_r)(2, i, j0, n - j0, K, idx, base, ld, w, a + i * n + j0, n); break;
+      default: GK(gtile_r)(1, i, j0, n - j0, K, idx, base, ld, w, a + i * n + j0, n); break;
+    }
+  }
+}
+
+// y += Σ_q c_q h_q over n floats (h_q indexed as above); s_q += h_q · d.
+static void GK(gathered_axpys)(long n, long K, const int32_t *idx, const float *base, long ld,
+                               const float *coef, float *y) {
+  for (long q = 0; q < K; q++) GK(axpy)(n, coef[q], base + (long)idx[q] * ld, y);
+}
+static void GK(gathered_dots_add)(long n, long K, const int32_t *idx, const float *base, long ld,
+                                  const float *d, float *s) {
+  for (long q = 0; q < K; q++) s[q] += GK(dot)(n, base + (long)idx[q] * ld, d);
+}
+
 static int GK(spd_solve_upper)(long n, float *a, float *b) {
   // Blocked right-looking Cholesky, A = UᵀU, panels of 8 pivot rows: the
   // panel is factored by the unblocked algorithm restricted to its rows

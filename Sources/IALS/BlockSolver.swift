@@ -20,13 +20,13 @@ import LinearAlgebra
 /// 4 MB and does not stay in L2). A row's arithmetic does not depend on its group.
 ///
 /// - Complexity: per row, n_u·k (predictions) + k² (Gram terms) + n_u·k·b/2
-///   (block systems) + k·b² / 3 (Cholesky); per half-step O(nnz·k·b + rows·k·(k + b²)).
+///   (block systems, rank updates read the rows in place) + k·b² / 3 (Cholesky); per half-step O(nnz·k·b + rows·k·(k + b²)).
 enum BlockSolver {
   /// Rows solved in lockstep.
   static let group = 8
 
   static func scratchFloats(k: Int, block: Int, chunk: Int, maxDegree: Int) -> Int {
-    group * (k + block + maxDegree) + chunk * block + block * block + block
+    group * (k + block + maxDegree) + maxDegree + block * block + block
   }
 
   /// Solves the `count <= group` rows `first..<first + count` of `rows` (or
@@ -42,8 +42,8 @@ enum BlockSolver {
     let gw = x + group * k               // count x block: (alpha0 G w)_B
     let s = gw + group * block           // count x maxDegree: predictions
     let work = BlockWork(
-      gathered: s + group * stride, m: s + group * stride + chunk * block,
-      d: s + group * stride + chunk * block + block * block, chunk: chunk)
+      coef: s + group * stride, m: s + group * stride + stride,
+      d: s + group * stride + stride + block * block, chunk: chunk)
     func row(_ t: Int) -> Int { rows.map { Int($0[first + t]) } ?? first + t }
     for t in 0..<count {
       let r = row(t), range = step.range(r), w = x + t * k
@@ -70,7 +70,7 @@ enum BlockSolver {
 
   /// Per-worker buffers of one block solve.
   struct BlockWork {
-    let gathered: UnsafeMutablePointer<Float>  // chunk x block
+    let coef: UnsafeMutablePointer<Float>      // maxDegree
     let m: UnsafeMutablePointer<Float>         // block x block
     let d: UnsafeMutablePointer<Float>         // block
     let chunk: Int
@@ -85,7 +85,7 @@ enum BlockSolver {
   ) -> Bool {
     let k = step.k, range = step.range(row), n = range.count
     let lam = step.lambda.base[row], gram = step.gram.base
-    let m = work.m, d = work.d, gathered = work.gathered
+    let m = work.m, d = work.d, coef = work.coef
     // System matrix: alpha0 G_BB + lambda I, then the observed rank updates.
     for r in 0..<bs {
       (m + r * bs).update(from: gram + (j0 + r) * k + j0, count: bs)
@@ -93,33 +93,20 @@ enum BlockSolver {
     }
     // Right-hand side: sum (b_i - a_i s_i) h_iB - (alpha0 G w)_B - lambda w_B.
     for r in 0..<bs { d[r] = -gw[r] - lam * w[j0 + r] }
+    let lo = range.lowerBound
+    let idx = step.indices.base + lo, a = step.a.base + lo, b = step.b.base + lo
+    let base = step.fixed.base + j0
+    for t in 0..<n { coef[t] = b[t] - a[t] * s[t] }
+    Kernels.gatheredAxpys(n: bs, m: n, indices: idx, base: base, ld: k, coefficients: coef, into: d)
     var start = 0
     while start < n {
-      let end = min(n, start + work.chunk)
-      for pass in 0..<2 {
-        let sign: Float = pass == 0 ? 1 : -1
-        var cnt = 0
-        for t in start..<end {
-          let q = range.lowerBound + t
-          let h = step.fixedRow(step.indices.base[q]) + j0
-          let aq = step.a.base[q]
-          if sign > 0 { Kernels.axpy(bs, step.b.base[q] - aq * s[t], h, d) }
-          guard aq * sign > 0 else { continue }
-          let sc = (aq * sign).squareRoot()
-          let g = gathered + cnt * bs
-          for j in 0..<bs { g[j] = sc * h[j] }
-          cnt += 1
-        }
-        if cnt > 0 { ExactSolver.rankUpdate(k: bs, m: cnt, sign: sign, gathered: gathered, into: m) }
-      }
-      start = end
+      let cnt = min(work.chunk, n - start)
+      Kernels.gatheredRankUpdate(n: bs, m: cnt, indices: idx + start, base: base, ld: k, weights: a + start, into: m)
+      start += cnt
     }
     if !SmallCholesky.solveUpper(n: bs, a: m, b: d) { return false }
     for r in 0..<bs { w[j0 + r] += d[r] }
-    for t in 0..<n {
-      let h = step.fixedRow(step.indices.base[range.lowerBound + t]) + j0
-      s[t] += Kernels.dot(bs, h, d)
-    }
+    Kernels.gatheredDotsAdd(n: bs, m: n, indices: idx, base: base, ld: k, d: d, into: s)
     return true
   }
 }

@@ -83,6 +83,49 @@ final class SmallCholeskyTests: XCTestCase {
     }
   }
 
+  /// The indexed-row kernels (weighted rank update of any sign, axpys,
+  /// dots) against float64 loops, both builds, on rows read with an offset
+  /// and stride from a larger matrix, repeated indices included.
+  func testGatheredKernelsMatchFloat64Loops() {
+    defer { Kernels.forcePortable(false) }
+    var rng = SeededGenerator(seed: 21)
+    for portable in [false, true] {
+      Kernels.forcePortable(portable)
+      for (n, m, ld, off) in [(5, 3, 9, 2), (32, 40, 1024 / 8, 64), (64, 7, 70, 0), (19, 300, 25, 3)] {
+        let rowsCount = 11
+        let base = (0..<(rowsCount * ld)).map { _ in Float(rng.nextNormal()) }
+        let idx = (0..<m).map { _ in Int32(rng.next() % UInt64(rowsCount)) }
+        let w = (0..<m).map { _ in Float(rng.nextNormal()) }
+        let a0 = (0..<(n * n)).map { _ in Float(rng.nextNormal()) }
+        let y0 = (0..<n).map { _ in Float(rng.nextNormal()) }
+        let s0 = (0..<m).map { _ in Float(rng.nextNormal()) }
+        var a = a0, y = y0, s = s0
+        base.withUnsafeBufferPointer { bp in idx.withUnsafeBufferPointer { ip in w.withUnsafeBufferPointer { wp in
+          let h = bp.baseAddress! + off
+          a.withUnsafeMutableBufferPointer { Kernels.gatheredRankUpdate(n: n, m: m, indices: ip.baseAddress!, base: h, ld: ld, weights: wp.baseAddress!, into: $0.baseAddress!) }
+          y.withUnsafeMutableBufferPointer { Kernels.gatheredAxpys(n: n, m: m, indices: ip.baseAddress!, base: h, ld: ld, coefficients: wp.baseAddress!, into: $0.baseAddress!) }
+          y0.withUnsafeBufferPointer { dp in s.withUnsafeMutableBufferPointer { Kernels.gatheredDotsAdd(n: n, m: m, indices: ip.baseAddress!, base: h, ld: ld, d: dp.baseAddress!, into: $0.baseAddress!) } }
+        } } }
+        func h(_ q: Int, _ j: Int) -> Double { Double(base[Int(idx[q]) * ld + off + j]) }
+        for i in 0..<n {
+          for j in i..<n {
+            var e = Double(a0[i * n + j])
+            for q in 0..<m { e += Double(w[q]) * h(q, i) * h(q, j) }
+            assertClose(Double(a[i * n + j]), e, relative: 1e-4, absolute: 1e-4, "syrk n \(n) m \(m) (\(i), \(j))")
+          }
+          var e = Double(y0[i])
+          for q in 0..<m { e += Double(w[q]) * h(q, i) }
+          assertClose(Double(y[i]), e, relative: 1e-4, absolute: 1e-4, "axpys n \(n) m \(m) \(i)")
+        }
+        for q in 0..<m {
+          var e = Double(s0[q])
+          for j in 0..<n { e += h(q, j) * Double(y0[j]) }
+          assertClose(Double(s[q]), e, relative: 1e-4, absolute: 1e-4, "dots n \(n) m \(m) \(q)")
+        }
+      }
+    }
+  }
+
   func testNotPositiveDefiniteReturnsFalse() {
     var a: [Float] = [1, 2, 2, 1], b: [Float] = [1, 1]
     let ok = a.withUnsafeMutableBufferPointer { ap in b.withUnsafeMutableBufferPointer { SmallCholesky.solveUpper(n: 2, a: ap.baseAddress!, b: $0.baseAddress!) } }

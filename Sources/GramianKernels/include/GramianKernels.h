@@ -47,4 +47,16 @@ void gk_cg_rows(long k, long nr, const int32_t *rows, long first, const long *of
 void gk_cg_row(long k, long n, const float *gram, float lam, const int32_t *idx,
                const float *a, const float *b, const float *fixed, float *x, long steps,
                float *scratch);
+/// Rows read in place: h_q = base + idx[q] * ld (n floats each), q < m.
+/// a += Σ_q w_q h_q h_qᵀ on the upper triangle of the row-major n x n a (any
+/// sign of w; entries just left of the diagonal within its 8-aligned block are
+/// overwritten too). Register-tiled, no gathered copy.
+void gk_gathered_syrk_upper(long n, long m, const int32_t *idx, const float *base, long ld,
+                            const float *w, float *a);
+/// y += Σ_q coef_q h_q.
+void gk_gathered_axpys(long n, long m, const int32_t *idx, const float *base, long ld,
+                       const float *coef, float *y);
+/// s_q += h_q · d for each q.
+void gk_gathered_dots_add(long n, long m, const int32_t *idx, const float *base, long ld,
+                          const float *d, float *s);
 #endif
