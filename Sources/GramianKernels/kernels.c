@@ -75,3 +75,6 @@ void gk_gathered_axpys(long n, long m, const int32_t *idx, const float *base, lo
 void gk_gathered_dots_add(long n, long m, const int32_t *idx, const float *base, long ld, const float *d, float *s) {
   DISPATCH(gathered_dots_add)(n, m, idx, base, ld, d, s);
 }
+void gk_rows_dots(long m, long n, long nr, const float *g, long ldg, const float *x, long ldx, float *out, long ldo) {
+  DISPATCH(rows_dots)(m, n, nr, g, ldg, x, ldx, out, ldo);
+}

@@ -188,6 +188,36 @@ static void GK(gathered_dots_add)(long n, long K, const int32_t *idx, const floa
   for (long q = 0; q < K; q++) s[q] += GK(dot)(n, base + (long)idx[q] * ld, d);
 }
 
+// out[t * ldo + j] = g_j · x_t for j < m, t < nr <= 8, g_j = g + j * ldg and
+// x_t = x + t * ldx (n floats each): each row g_j is loaded once for all the
+// x_t (eight accumulators), so a block of rows of a large symmetric G meets a
+// group of vectors with contiguous reads. Each output is its own in-order sum.
+static void GK(rows_dots)(long m, long n, long nr, const float *g, long ldg, const float *x,
+                          long ldx, float *out, long ldo) {
+  for (long j = 0; j < m; j++) {
+    const float *gj = g + j * ldg;
+    v8 acc[8];
+    for (int t = 0; t < 8; t++) acc[t] = (v8){0};
+    long i = 0;
+    if (nr == 8) {
+      for (; i + 8 <= n; i += 8) {
+        v8 gv = load8(gj + i);
+        for (int t = 0; t < 8; t++) acc[t] += gv * load8(x + t * ldx + i);
+      }
+    } else {
+      for (; i + 8 <= n; i += 8) {
+        v8 gv = load8(gj + i);
+        for (long t = 0; t < nr; t++) acc[t] += gv * load8(x + t * ldx + i);
+      }
+    }
+    for (long t = 0; t < nr; t++) {
+      float sum = hsum8(acc[t]);
+      for (long r = i; r < n; r++) sum += gj[r] * x[t * ldx + r];
+      out[t * ldo + j] = sum;
+    }
+  }
+}
+
 static int GK(spd_solve_upper)(long n, float *a, float *b) {
   // Blocked right-looking Cholesky, A = UᵀU, panels of 8 pivot rows: the
   // panel is factored by the unblocked algorithm restricted to its rows

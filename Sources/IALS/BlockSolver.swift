@@ -15,9 +15,10 @@ import LinearAlgebra
 ///
 /// Rows run in lockstep groups of ``group``: at each block the Gram terms
 /// `(alpha0 G w_t)_B` of the whole group are one register-tiled product
-/// `W G_{:,B}` of the current rows, which reads `G_{:,B}` once per four rows
-/// instead of a `k x k` matrix-vector product per row (at k = 1024, `G` is
-/// 4 MB and does not stay in L2). A row's arithmetic does not depend on its group.
+/// pass over the rows `G_{B,:}` (= `G_{:,B}`ᵀ, contiguous) against all the
+/// group's current rows, instead of a `k x k` matrix-vector product per row
+/// (at k = 1024, `G` is 4 MB and does not stay in L2; its columns, 4 KB
+/// apart, would also thrash the caches). A row's arithmetic does not depend on its group.
 ///
 /// - Complexity: per row, n_u·k (predictions) + k² (Gram terms) + n_u·k·b/2
 ///   (block systems, rank updates read the rows in place) + k·b² / 3 (Cholesky); per half-step O(nnz·k·b + rows·k·(k + b²)).
@@ -54,8 +55,8 @@ enum BlockSolver {
     var j0 = 0
     while j0 < k {
       let bs = min(block, k - j0)
-      gw.update(repeating: 0, count: count * bs)
-      Kernels.multiplyRows(m: count, n: bs, kk: k, x: x, ldx: k, b: step.gram.base + j0, ldb: k, c: gw, ldc: bs)
+      // (G w_t)_B = G_{B,:} w_t (G symmetric): contiguous rows of G.
+      Kernels.rowDots(m: bs, n: k, count: count, g: step.gram.base + j0 * k, ldg: k, x: x, ldx: k, out: gw, ldo: bs)
       for t in 0..<count where failed & (1 << t) == 0 {
         let ok = solveBlock(step, row: row(t), j0: j0, bs: bs, w: x + t * k, gw: gw + t * bs, s: s + t * stride, work)
         if !ok { failed |= 1 << t }

@@ -119,4 +119,18 @@ public enum Kernels {
   ) {
     gk_gathered_dots_add(n, m, indices, base, ld, d, s)
   }
+
+  /// `out[t * ldo + j] = g_j · x_t` for `j < m`, `t < count <= 8`, with rows
+  /// `g_j = g + j * ldg` and `x_t = x + t * ldx` of `n` floats: every `g_j` is
+  /// read once for all the `x_t` (e.g. a block of rows of a large symmetric
+  /// Gram matrix against a group of factor rows, with contiguous reads).
+  /// Each output is its own in-order sum. 2·m·n·count flops.
+  @inlinable
+  public static func rowDots(
+    m: Int, n: Int, count: Int, g: UnsafePointer<Float>, ldg: Int, x: UnsafePointer<Float>, ldx: Int,
+    out: UnsafeMutablePointer<Float>, ldo: Int
+  ) {
+    precondition(count >= 0 && count <= 8)
+    gk_rows_dots(m, n, count, g, ldg, x, ldx, out, ldo)
+  }
 }

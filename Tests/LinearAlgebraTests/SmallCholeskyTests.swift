@@ -126,6 +126,33 @@ final class SmallCholeskyTests: XCTestCase {
     }
   }
 
+  /// Row dots against a float64 loop, both builds, for every group size
+  /// 1...8 and lengths with and without a scalar tail.
+  func testRowDotsMatchFloat64Loop() {
+    defer { Kernels.forcePortable(false) }
+    var rng = SeededGenerator(seed: 30)
+    for portable in [false, true] {
+      Kernels.forcePortable(portable)
+      for count in 1...8 {
+        for (m, n) in [(3, 5), (7, 64), (2, 37)] {
+          let ldg = n + 2, ldx = n + 1, ldo = m + 3
+          let g = (0..<(m * ldg)).map { _ in Float(rng.nextNormal()) }
+          let x = (0..<(count * ldx)).map { _ in Float(rng.nextNormal()) }
+          var out = [Float](repeating: .nan, count: count * ldo)
+          g.withUnsafeBufferPointer { gp in x.withUnsafeBufferPointer { xp in out.withUnsafeMutableBufferPointer {
+            Kernels.rowDots(m: m, n: n, count: count, g: gp.baseAddress!, ldg: ldg, x: xp.baseAddress!, ldx: ldx, out: $0.baseAddress!, ldo: ldo)
+          } } }
+          for t in 0..<count {
+            for j in 0..<m {
+              let e = (0..<n).map { Double(g[j * ldg + $0]) * Double(x[t * ldx + $0]) }.reduce(0, +)
+              assertClose(Double(out[t * ldo + j]), e, relative: 1e-5, absolute: 1e-5, "count \(count) m \(m) n \(n)")
+            }
+          }
+        }
+      }
+    }
+  }
+
   func testNotPositiveDefiniteReturnsFalse() {
     var a: [Float] = [1, 2, 2, 1], b: [Float] = [1, 1]
     let ok = a.withUnsafeMutableBufferPointer { ap in b.withUnsafeMutableBufferPointer { SmallCholesky.solveUpper(n: 2, a: ap.baseAddress!, b: $0.baseAddress!) } }

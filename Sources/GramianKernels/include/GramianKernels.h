@@ -59,4 +59,8 @@ void gk_gathered_axpys(long n, long m, const int32_t *idx, const float *base, lo
 /// s_q += h_q · d for each q.
 void gk_gathered_dots_add(long n, long m, const int32_t *idx, const float *base, long ld,
                           const float *d, float *s);
+/// out[t * ldo + j] = g_j · x_t for j < m, t < nr <= 8 (g_j = g + j * ldg,
+/// x_t = x + t * ldx, n floats): each g_j is read once for all x_t.
+void gk_rows_dots(long m, long n, long nr, const float *g, long ldg, const float *x, long ldx,
+                  float *out, long ldo);
 #endif
