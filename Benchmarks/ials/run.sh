@@ -2,7 +2,8 @@
 # Gramian iALS vs implicit 0.7.3 on amazon-book, in ONE run, release build,
 # 2 threads: cg and exact at k = 64 and 128, side by side, plus the sgemm
 # peak measured in the same run. Optional (BLOCK=1): the block solver at
-# k = 1024 on the synthetic ML-20M shape (seconds per epoch, peak RSS).
+# k = 1024 on the synthetic ML-20M shape (seconds per epoch, peak RSS),
+# generated in process. Always: fold-in latency at k = 128.
 #
 # Hyperparameters are the same model on both sides: implicit's
 # AlternatingLeastSquares(alpha=A, regularization=R) is Gramian's
@@ -46,11 +47,17 @@ for K in 64 128; do
   done
 done
 
+echo "== fold-in latency, k=128, 100 items" >&2
+$B --train "$DATA/train.txt" --lists --factors 128 --foldin --formulation hu --confidence linear --alpha $ALPHA --reg $REG \
+   > "$OUT/foldin-128.json"
+
 if [ "${BLOCK:-0}" = 1 ]; then
-  SYN=${SYN:-/tmp/gramian-synthetic-ml20m.tsv}
-  [ -f "$SYN" ] || python3 /work/shared/bench/synthetic.py --output "$SYN" --threads $THREADS >&2
-  $B --train "$SYN" --factors 1024 --epochs ${BLOCK_EPOCHS:-2} --threads $THREADS --solver block \
-     --block-size 128 --unobserved-weight 0.1 --reg 0.01 > "$OUT/gramian-block-1024.json"
+  # Synthetic ML-20M shape generated in process (SyntheticData.ml20mShape);
+  # peak memory from /usr/bin/time -v when installed (Debian package `time`).
+  echo "== block k=1024 synthetic ML-20M, block size ${BLOCK_SIZE:-32}" >&2
+  TIMEV=""; [ -x /usr/bin/time ] && TIMEV="/usr/bin/time -v -o $OUT/block-time.txt"
+  $TIMEV $B --synthetic-ml20m --factors 1024 --epochs ${BLOCK_EPOCHS:-1} --threads $THREADS --solver block \
+     --block-size ${BLOCK_SIZE:-32} --unobserved-weight 0.1 --reg 0.01 > "$OUT/gramian-block-1024.json"
 fi
 
 python3 - "$OUT" <<'PY'
@@ -69,8 +76,12 @@ for k in (64, 128):
         gr, ir = ge["recall@20"], i["metrics"]["recall@20"]
         iflops = g["epoch_gflop"] / im
         print(f"| {k} | {s} | {gm:.3f} | {im:.3f} | {gm/im:.2f} | {g['gflops']:.1f} ({100*g['gflops']/peak:.0f}%) | {iflops:.1f} | {gr:.4f} | {ir:.4f} | {100*(gr-ir)/ir:+.1f}% |")
+f = json.load(open(f"{out}/foldin-128.json"))
+print(f"fold-in k=128, 100 items: foldIn median {f['foldin_us']['median']:.0f} us (p90 {f['foldin_us']['p90']:.0f}), "
+      f"recommend(forItems:) median {f['recommend_for_items_us']['median']:.0f} us over {f['items']} items")
 b = f"{out}/gramian-block-1024.json"
 if os.path.exists(b):
     g = json.load(open(b))
-    print(f"block k=1024 synthetic: {g['median_epoch_seconds']:.1f} s/epoch, {g['gflops']:.1f} GFLOP/s, peak RSS {g['peak_rss_mb']:.0f} MB")
+    print(f"block k=1024 b={g['config']['blockSize']} synthetic ML-20M: {g['median_epoch_seconds']:.1f} s/epoch "
+          f"(cpu {g['epoch_cpu_seconds_with_loss']}), {g['gflops']:.1f} GFLOP/s, peak RSS {g['peak_rss_mb']:.0f} MB")
 PY

@@ -53,8 +53,28 @@ float gk_dot(long n, const float *x, const float *y) { return DISPATCH(dot)(n, x
 void gk_axpy(long n, float a, const float *x, float *y) { DISPATCH(axpy)(n, a, x, y); }
 void gk_symv(long n, const float *a, const float *x, float *y) { DISPATCH(symv)(n, a, x, y); }
 int gk_spd_solve_upper(long n, float *a, float *b) { return DISPATCH(spd_solve_upper)(n, a, b); }
-void gk_syrk_upper(long n, long m, const float *g, float *a) { DISPATCH(syrk_upper)(n, m, g, a); }
+void gk_syrk_upper(long n, long m, const float *g, float *a, float s) { DISPATCH(syrk_upper)(n, m, g, a, s); }
+void gk_gemm_rows(long m, long n, long kk, const float *x, long ldx, const float *b, long ldb, float *c, long ldc, float s) {
+  for (long t = 0; t < m; t += 4) DISPATCH(tile)(m - t < 4 ? m - t : 4, n, kk, x + t * ldx, ldx, 1, b, ldb, c + t * ldc, ldc, s);
+}
+void gk_cg_rows(long k, long nr, const int32_t *rows, long first, const long *offsets, const int32_t *indices,
+                const float *a, const float *b, const float *lambda, const float *gram, const float *fixed,
+                float *target, long steps, float *scratch) {
+  DISPATCH(cg_rows)(k, nr, rows, first, offsets, indices, a, b, lambda, gram, fixed, target, steps, scratch);
+}
 void gk_cg_row(long k, long n, const float *gram, float lam, const int32_t *idx, const float *a,
                const float *b, const float *fixed, float *x, long steps, float *scratch) {
   DISPATCH(cg_row)(k, n, gram, lam, idx, a, b, fixed, x, steps, scratch);
+}
+void gk_gathered_syrk_upper(long n, long m, const int32_t *idx, const float *base, long ld, const float *w, float *a) {
+  DISPATCH(gathered_syrk_upper)(n, m, idx, base, ld, w, a);
+}
+void gk_gathered_axpys(long n, long m, const int32_t *idx, const float *base, long ld, const float *coef, float *y) {
+  DISPATCH(gathered_axpys)(n, m, idx, base, ld, coef, y);
+}
+void gk_gathered_dots_add(long n, long m, const int32_t *idx, const float *base, long ld, const float *d, float *s) {
+  DISPATCH(gathered_dots_add)(n, m, idx, base, ld, d, s);
+}
+void gk_rows_dots(long m, long n, long nr, const float *g, long ldg, const float *x, long ldx, float *out, long ldo) {
+  DISPATCH(rows_dots)(m, n, nr, g, ldg, x, ldx, out, ldo);
 }

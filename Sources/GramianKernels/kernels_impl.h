@@ -42,22 +42,205 @@ static void GK(symv)(long n, const float *a, const float *x, float *y) {
   for (; j < n; j++) y[j] = GK(dot)(n, a + j * n, x);
 }
 
+// C[r][j] += s * Σ_{q<K} A(r, q) B[q][j] for r < R, j < nc, where
+// A(r, q) = a[r*ars + q*aqs], B[q][j] = b[q*ldb + j], C[r][j] = c[r*ldc + j].
+// A register tile of R x 16 accumulators (R <= 4: 8 ymm) is summed over q in
+// order and added to C once, so each C element's arithmetic depends only on
+// its own row and column, not on R or on which tile it falls in.
+static inline __attribute__((always_inline)) void GK(tile_r)(
+    const int R, long nc, long K, const float *a, long ars, long aqs, const float *b, long ldb,
+    float *c, long ldc, float s) {
+  v8 sv = splat8(s);
+  long j = 0;
+  for (; j + 16 <= nc; j += 16) {
+    v8 acc[4][2];
+    for (int r = 0; r < R; r++) { acc[r][0] = (v8){0}; acc[r][1] = (v8){0}; }
+    const float *bq = b + j, *aq = a;
+    for (long q = 0; q < K; q++, bq += ldb, aq += aqs) {
+      v8 b0 = load8(bq), b1 = load8(bq + 8);
+      for (int r = 0; r < R; r++) {
+        v8 av = splat8(aq[r * ars]);
+        acc[r][0] += av * b0;
+        acc[r][1] += av * b1;
+      }
+    }
+    for (int r = 0; r < R; r++) {
+      float *cr = c + r * ldc + j;
+      store8(cr, load8(cr) + sv * acc[r][0]);
+      store8(cr + 8, load8(cr + 8) + sv * acc[r][1]);
+    }
+  }
+  if (j + 8 <= nc) {
+    v8 acc[4];
+    for (int r = 0; r < R; r++) acc[r] = (v8){0};
+    const float *bq = b + j, *aq = a;
+    for (long q = 0; q < K; q++, bq += ldb, aq += aqs) {
+      v8 b0 = load8(bq);
+      for (int r = 0; r < R; r++) acc[r] += splat8(aq[r * ars]) * b0;
+    }
+    for (int r = 0; r < R; r++) { float *cr = c + r * ldc + j; store8(cr, load8(cr) + sv * acc[r]); }
+    j += 8;
+  }
+  for (; j < nc; j++) {
+    for (int r = 0; r < R; r++) {
+      float t = 0;
+      for (long q = 0; q < K; q++) t += a[r * ars + q * aqs] * b[q * ldb + j];
+      c[r * ldc + j] += s * t;
+    }
+  }
+}
+
+// The tile for 1 <= R <= 4 rows, each R a separate fully unrolled build.
+static void GK(tile)(long R, long nc, long K, const float *a, long ars, long aqs, const float *b,
+                     long ldb, float *c, long ldc, float s) {
+  switch (R) {
+    case 4: GK(tile_r)(4, nc, K, a, ars, aqs, b, ldb, c, ldc, s); break;
+    case 3: GK(tile_r)(3, nc, K, a, ars, aqs, b, ldb, c, ldc, s); break;
+    case 2: GK(tile_r)(2, nc, K, a, ars, aqs, b, ldb, c, ldc, s); break;
+    default: GK(tile_r)(1, nc, K, a, ars, aqs, b, ldb, c, ldc, s); break;
+  }
+}
+
+// Upper-triangle rank-K update C += s Pᵀ P of the row-major n x n matrix c,
+// P = K x n rows at p (row stride ldp). Rows go 4 at a time; each starts at
+// the 8-aligned column at or below its diagonal (the few entries it writes
+// left of the diagonal belong to the unused lower triangle).
+static void GK(syrk_tiles)(long n, long K, const float *p, long ldp, float *c, float s) {
+  for (long i = 0; i < n; i += 4) {
+    long R = n - i < 4 ? n - i : 4, j0 = i & ~7L;
+    GK(tile)(R, n - j0, K, p + i, 1, ldp, p + j0, ldp, c + i * n + j0, n, s);
+  }
+}
+
+// C[r][j] += Σ_{q<K} w_q h_q[i + r] h_q[j0 + j] for r < R, j < nc, with the
+// rows h_q = base + idx[q] * ld read in place (no gathered copy): the
+// register tile of tile_r over indexed rows, for weighted rank updates.
+static inline __attribute__((always_inline)) void GK(gtile_r)(
+    const int R, long i, long j0, long nc, long K, const int32_t *idx, const float *base, long ld,
+    const float *w, float *c, long ldc) {
+  long j = 0;
+  for (; j + 16 <= nc; j += 16) {
+    v8 acc[4][2];
+    for (int r = 0; r < R; r++) { acc[r][0] = (v8){0}; acc[r][1] = (v8){0}; }
+    for (long q = 0; q < K; q++) {
+      const float *h = base + (long)idx[q] * ld;
+      float wq = w[q];
+      v8 b0 = load8(h + j0 + j), b1 = load8(h + j0 + j + 8);
+      for (int r = 0; r < R; r++) {
+        v8 av = splat8(wq * h[i + r]);
+        acc[r][0] += av * b0;
+        acc[r][1] += av * b1;
+      }
+    }
+    for (int r = 0; r < R; r++) {
+      float *cr = c + r * ldc + j;
+      store8(cr, load8(cr) + acc[r][0]);
+      store8(cr + 8, load8(cr + 8) + acc[r][1]);
+    }
+  }
+  if (j + 8 <= nc) {
+    v8 acc[4];
+    for (int r = 0; r < R; r++) acc[r] = (v8){0};
+    for (long q = 0; q < K; q++) {
+      const float *h = base + (long)idx[q] * ld;
+      float wq = w[q];
+      v8 b0 = load8(h + j0 + j);
+      for (int r = 0; r < R; r++) acc[r] += splat8(wq * h[i + r]) * b0;
+    }
+    for (int r = 0; r < R; r++) { float *cr = c + r * ldc + j; store8(cr, load8(cr) + acc[r]); }
+    j += 8;
+  }
+  for (; j < nc; j++) {
+    for (int r = 0; r < R; r++) {
+      float t = 0;
+      for (long q = 0; q < K; q++) {
+        const float *h = base + (long)idx[q] * ld;
+        t += (w[q] * h[i + r]) * h[j0 + j];
+      }
+      c[r * ldc + j] += t;
+    }
+  }
+}
+
+// Upper triangle of the row-major n x n matrix a += Σ_q w_q h_q h_qᵀ, h_q =
+// base + idx[q] * ld (n floats each); entries just left of the diagonal within
+// its 8-aligned block are overwritten too (lower triangle is scratch).
+static void GK(gathered_syrk_upper)(long n, long K, const int32_t *idx, const float *base, long ld,
+                                    const float *w, float *a) {
+  for (long i = 0; i < n; i += 4) {
+    long R = n - i < 4 ? n - i : 4, j0 = i & ~7L;
+    switch (R) {
+      case 4: GK(gtile_r)(4, i, j0, n - j0, K, idx, base, ld, w, a + i * n + j0, n); break;
+      case 3: GK(gtile_r)(3, i, j0, n - j0, K, idx, base, ld, w, a + i * n + j0, n); break;
+      case 2: GK(gtile_r)(2, i, j0, n - j0, K, idx, base, ld, w, a + i * n + j0, n); break;
+      default: GK(gtile_r)(1, i, j0, n - j0, K, idx, base, ld, w, a + i * n + j0, n); break;
+    }
+  }
+}
+
+// y += Σ_q c_q h_q over n floats (h_q indexed as above); s_q += h_q · d.
+static void GK(gathered_axpys)(long n, long K, const int32_t *idx, const float *base, long ld,
+                               const float *coef, float *y) {
+  for (long q = 0; q < K; q++) GK(axpy)(n, coef[q], base + (long)idx[q] * ld, y);
+}
+static void GK(gathered_dots_add)(long n, long K, const int32_t *idx, const float *base, long ld,
+                                  const float *d, float *s) {
+  for (long q = 0; q < K; q++) s[q] += GK(dot)(n, base + (long)idx[q] * ld, d);
+}
+
+// out[t * ldo + j] = g_j · x_t for j < m, t < nr <= 8, g_j = g + j * ldg and
+// x_t = x + t * ldx (n floats each): each row g_j is loaded once for all the
+// x_t (eight accumulators), so a block of rows of a large symmetric G meets a
+// group of vectors with contiguous reads. Each output is its own in-order sum.
+static void GK(rows_dots)(long m, long n, long nr, const float *g, long ldg, const float *x,
+                          long ldx, float *out, long ldo) {
+  for (long j = 0; j < m; j++) {
+    const float *gj = g + j * ldg;
+    v8 acc[8];
+    for (int t = 0; t < 8; t++) acc[t] = (v8){0};
+    long i = 0;
+    if (nr == 8) {
+      for (; i + 8 <= n; i += 8) {
+        v8 gv = load8(gj + i);
+        for (int t = 0; t < 8; t++) acc[t] += gv * load8(x + t * ldx + i);
+      }
+    } else {
+      for (; i + 8 <= n; i += 8) {
+        v8 gv = load8(gj + i);
+        for (long t = 0; t < nr; t++) acc[t] += gv * load8(x + t * ldx + i);
+      }
+    }
+    for (long t = 0; t < nr; t++) {
+      float sum = hsum8(acc[t]);
+      for (long r = i; r < n; r++) sum += gj[r] * x[t * ldx + r];
+      out[t * ldo + j] = sum;
+    }
+  }
+}
+
 static int GK(spd_solve_upper)(long n, float *a, float *b) {
-  // Right-looking: after scaling pivot row p, every trailing row i gets
-  // row_i -= U[p,i] * row_p. The update starts at the 8-aligned column at or
-  // below i, so whole vectors are used; the few entries left of the diagonal
-  // that it also touches belong to the (unused) lower triangle.
-  for (long p = 0; p < n; p++) {
-    float *rp = a + p * n;
-    float d = rp[p];
-    if (!(d > 0) || d == __builtin_inff()) return (int)p + 1;
-    float s = __builtin_sqrtf(d), inv = 1.0f / s;
-    rp[p] = s;
-    for (long j = p + 1; j < n; j++) rp[j] *= inv;
-    for (long i = p + 1; i < n; i++) {
-      long i0 = i & ~7L;
-      if (i0 <= p) i0 = i;  // never write row p's own columns through row i's alias
-      GK(axpy)(n - i0, -rp[i], rp + i0, a + i * n + i0);
+  // Blocked right-looking Cholesky, A = UᵀU, panels of 8 pivot rows: the
+  // panel is factored by the unblocked algorithm restricted to its rows
+  // (scale pivot row p; rows p+1.. of the panel get row -= U[p,i] row_p),
+  // then the trailing rows get the rank-8 update U_panelᵀ U_panel by
+  // register tiles (the flops that matter, n³/3 - O(8 n²)).
+  const long nb = 8;
+  for (long p0 = 0; p0 < n; p0 += nb) {
+    long pe = p0 + nb < n ? p0 + nb : n;
+    for (long p = p0; p < pe; p++) {
+      float *rp = a + p * n;
+      float d = rp[p];
+      if (!(d > 0) || d == __builtin_inff()) return (int)p + 1;
+      float sq = __builtin_sqrtf(d), inv = 1.0f / sq;
+      rp[p] = sq;
+      for (long j = p + 1; j < n; j++) rp[j] *= inv;
+      for (long i = p + 1; i < pe; i++) GK(axpy)(n - i, -rp[i], rp + i, a + i * n + i);
+    }
+    // Trailing rows i >= pe (pe is a multiple of 8 here, so each 4-row
+    // tile starts at its 8-aligned column j0 >= pe, right of the panel).
+    for (long i = pe; i < n; i += 4) {
+      long R = n - i < 4 ? n - i : 4, j0 = i & ~7L;
+      GK(tile)(R, n - j0, pe - p0, a + p0 * n + i, 1, n, a + p0 * n + j0, n, a + i * n + j0, n, -1.0f);
     }
   }
   for (long p = 0; p < n; p++) {
@@ -73,29 +256,68 @@ static int GK(spd_solve_upper)(long n, float *a, float *b) {
   return 0;
 }
 
-static void GK(syrk_upper)(long n, long m, const float *g, float *a) {
-  // Four gathered rows per pass over the triangle cut the traffic on a; each
-  // row's update starts at the 8-aligned column at or below the diagonal
-  // (entries left of the diagonal are the unused lower triangle).
-  long r = 0;
-  for (; r + 4 <= m; r += 4) {
-    const float *g0 = g + r * n, *g1 = g0 + n, *g2 = g1 + n, *g3 = g2 + n;
-    for (long i = 0; i < n; i++) {
-      float *ai = a + i * n;
-      v8 c0 = splat8(g0[i]), c1 = splat8(g1[i]), c2 = splat8(g2[i]), c3 = splat8(g3[i]);
-      long j = i & ~7L;
-      for (; j + 8 <= n; j += 8)
-        store8(ai + j, load8(ai + j) + c0 * load8(g0 + j) + c1 * load8(g1 + j) + c2 * load8(g2 + j) + c3 * load8(g3 + j));
-      for (; j < n; j++) ai[j] += g0[i] * g0[j] + g1[i] * g1[j] + g2[i] * g2[j] + g3[i] * g3[j];
+static void GK(syrk_upper)(long n, long m, const float *g, float *a, float s) {
+  GK(syrk_tiles)(n, m, g, n, a, s);
+}
+
+// Lockstep conjugate gradient for nr <= 8 rows (see gk_cg_rows): the Gram
+// products of all rows are one register-tiled X·G (G symmetric, so row t of
+// X·G is G x_t), the per-row sparse terms gathered dot/axpy.
+static void GK(cg_rows)(long k, long nr, const int32_t *rows, long first, const long *offsets,
+                        const int32_t *indices, const float *a, const float *b, const float *lambda,
+                        const float *gram, const float *fixed, float *target, long steps,
+                        float *scratch) {
+  float *X = scratch, *R = X + nr * k, *P = R + nr * k, *AP = P + nr * k;
+  float rs[8];
+  int active[8];
+  long row[8];
+  for (long t = 0; t < nr; t++) {
+    row[t] = rows ? (long)rows[first + t] : first + t;
+    memcpy(X + t * k, target + row[t] * k, (size_t)k * sizeof(float));
+  }
+  memset(AP, 0, (size_t)(nr * k) * sizeof(float));
+  for (long t = 0; t < nr; t += 4)
+    GK(tile)(nr - t < 4 ? nr - t : 4, k, k, X + t * k, k, 1, gram, k, AP + t * k, k, 1.0f);
+  int any = 0;
+  for (long t = 0; t < nr; t++) {
+    float *x = X + t * k, *r = R + t * k, *p = P + t * k;
+    const float *ax = AP + t * k, lam = lambda[row[t]];
+    for (long j = 0; j < k; j++) r[j] = -ax[j] - lam * x[j];
+    for (long q = offsets[row[t]]; q < offsets[row[t] + 1]; q++) {
+      const float *h = fixed + (long)indices[q] * k;
+      GK(axpy)(k, b[q] - a[q] * GK(dot)(k, h, x), h, r);
+    }
+    memcpy(p, r, (size_t)k * sizeof(float));
+    rs[t] = GK(dot)(k, r, r);
+    active[t] = !(rs[t] < 1e-20f);
+    any |= active[t];
+  }
+  for (long it = 0; it < steps && any; it++) {
+    memset(AP, 0, (size_t)(nr * k) * sizeof(float));
+    for (long t = 0; t < nr; t += 4)
+      GK(tile)(nr - t < 4 ? nr - t : 4, k, k, P + t * k, k, 1, gram, k, AP + t * k, k, 1.0f);
+    any = 0;
+    for (long t = 0; t < nr; t++) {
+      if (!active[t]) continue;
+      float *x = X + t * k, *r = R + t * k, *p = P + t * k, *ap = AP + t * k;
+      GK(axpy)(k, lambda[row[t]], p, ap);
+      for (long q = offsets[row[t]]; q < offsets[row[t] + 1]; q++) {
+        if (a[q] == 0) continue;
+        const float *h = fixed + (long)indices[q] * k;
+        GK(axpy)(k, a[q] * GK(dot)(k, h, p), h, ap);
+      }
+      float alpha = rs[t] / GK(dot)(k, p, ap);
+      GK(axpy)(k, alpha, p, x);
+      GK(axpy)(k, -alpha, ap, r);
+      float rsnew = GK(dot)(k, r, r);
+      if (rsnew < 1e-20f) { active[t] = 0; continue; }
+      float beta = rsnew / rs[t];
+      for (long j = 0; j < k; j++) p[j] = r[j] + beta * p[j];
+      rs[t] = rsnew;
+      any = 1;
     }
   }
-  for (; r < m; r++) {
-    const float *g0 = g + r * n;
-    for (long i = 0; i < n; i++) {
-      long j = i & ~7L;
-      GK(axpy)(n - j, g0[i], g0 + j, a + i * n + j);
-    }
-  }
+  for (long t = 0; t < nr; t++) memcpy(target + row[t] * k, X + t * k, (size_t)k * sizeof(float));
 }
 
 static void GK(cg_row)(long k, long n, const float *gram, float lam, const int32_t *idx,

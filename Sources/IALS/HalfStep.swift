@@ -149,6 +149,15 @@ enum RowSolver: Sendable {
   case exact
   case cg(steps: Int)
   case block(size: Int)
+
+  /// Rows solved in lockstep by one kernel call, or nil for one row at a time.
+  var groupSize: Int? {
+    switch self {
+    case .exact: return nil
+    case .cg: return CGSolver.group
+    case .block: return BlockSolver.group
+    }
+  }
 }
 
 extension HalfStep {
@@ -168,15 +177,37 @@ extension HalfStep {
     }
     let scratch = WorkerScratch(workers: workers, floatsPerWorker: floats)
     defer { scratch.free() }
+    if let groupSize = solver.groupSize {
+      // Lockstep groups of consecutive entries of the row list.
+      let groups = (count + groupSize - 1) / groupSize
+      let check: @Sendable (Int, Int) -> Void = { index, w in
+        let row = subset.map { Int($0[index]) } ?? index
+        if !allFinite(k, targetRow(row)) { recorder.record(row: row, worker: w) }
+      }
+      let run = { (list: SendableConstPointer<Int32>?) in
+        Parallel.forEach(groups, threads: workers, grain: 32 / groupSize) { g, w in
+          let first = g * groupSize, n = min(groupSize, count - first)
+          switch solver {
+          case .cg(let steps):
+            CGSolver.solveRows(self, first: first, count: n, rows: list?.base, steps: steps, scratch: scratch.slab(w))
+          case .block(let size):
+            BlockSolver.solveRows(self, first: first, count: n, rows: list?.base, block: min(size, k), scratch: scratch.slab(w), chunk: chunk)
+          case .exact: preconditionFailure("exact solves one row at a time")
+          }
+          for index in first..<first + n { check(index, w) }
+        }
+      }
+      if let subset, !subset.isEmpty {
+        subset.withUnsafeBufferPointer { run(SendableConstPointer($0.baseAddress!)) }
+      } else {
+        run(nil)
+      }
+      return recorder.first
+    }
     let rowsList = subset
     Parallel.forEach(count, threads: workers, grain: 32) { index, w in
       let row = rowsList.map { Int($0[index]) } ?? index
-      let mem = scratch.slab(w)
-      switch solver {
-      case .exact: ExactSolver.solveRow(self, row, scratch: mem, chunk: chunk)
-      case .cg(let steps): CGSolver.solveRow(self, row, steps: steps, scratch: mem)
-      case .block(let size): BlockSolver.solveRow(self, row, block: min(size, k), scratch: mem, chunk: chunk)
-      }
+      ExactSolver.solveRow(self, row, scratch: scratch.slab(w), chunk: chunk)
       if !allFinite(k, targetRow(row)) { recorder.record(row: row, worker: w) }
     }
     return recorder.first

@@ -35,14 +35,27 @@ public enum Kernels {
     gk_symv(n, a, x, y)
   }
 
-  /// `A += Σ_r g_r g_rᵀ` over the `m` contiguous rows of `g` (length `n`),
+  /// `A += alpha Σ_r g_r g_rᵀ` over the `m` contiguous rows of `g` (length `n`),
   /// upper triangle of the row-major `n x n` matrix `a` only: a rank-m
-  /// update without BLAS call overhead, for small m. n²·m flops.
+  /// update by 4 x 16 register tiles, without BLAS call overhead (faster
+  /// than OpenBLAS `ssyrk` for the n <= 128 of ALS rows). About n²·m flops.
   @inlinable
   public static func symmetricRankUpdate(
-    n: Int, m: Int, rows g: UnsafePointer<Float>, into a: UnsafeMutablePointer<Float>
+    n: Int, m: Int, rows g: UnsafePointer<Float>, into a: UnsafeMutablePointer<Float>, alpha: Float = 1
   ) {
-    gk_syrk_upper(n, m, g, a)
+    gk_syrk_upper(n, m, g, a, alpha)
+  }
+
+  /// `C += alpha X B` for row-major `X` (`m x kk`, row stride `ldx`),
+  /// `B` (`kk x n`, `ldb`) and `C` (`m x n`, `ldc`), by 4 x 16 register
+  /// tiles; every element of `C` is one in-order sum over `kk`, so a row's
+  /// result does not depend on `m`. 2·m·n·kk flops.
+  @inlinable
+  public static func multiplyRows(
+    m: Int, n: Int, kk: Int, x: UnsafePointer<Float>, ldx: Int, b: UnsafePointer<Float>, ldb: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float = 1
+  ) {
+    gk_gemm_rows(m, n, kk, x, ldx, b, ldb, c, ldc, alpha)
   }
 
   /// One conjugate-gradient row solve (see `CGSolver` in the IALS module):
@@ -56,5 +69,68 @@ public enum Kernels {
     x: UnsafeMutablePointer<Float>, steps: Int, scratch: UnsafeMutablePointer<Float>
   ) {
     gk_cg_row(k, n, gram, lambda, indices, a, b, fixed, x, steps, scratch)
+  }
+
+  /// Conjugate gradient for up to 8 rows of a CSR side in lockstep: row `t`
+  /// is `rows[first + t]` (or `first + t` when `rows` is nil). Each row solves
+  /// `(gram + lambda[row] I + Σ_q a_q h_q h_qᵀ) x = Σ_q b_q h_q` over its
+  /// range `offsets[row]..<offsets[row + 1]`, `h_q` = row `indices[q]` of
+  /// `fixed`, warm-started from its row of `target`, `steps` steps. The
+  /// group's Gram products are one register-tiled product per step; a row's
+  /// arithmetic does not depend on the rest of its group.
+  /// `scratch` holds `4·count·k` floats.
+  @inlinable
+  public static func conjugateGradientRows(
+    k: Int, count: Int, rows: UnsafePointer<Int32>?, first: Int, offsets: UnsafePointer<Int>,
+    indices: UnsafePointer<Int32>, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    lambda: UnsafePointer<Float>, gram: UnsafePointer<Float>, fixed: UnsafePointer<Float>,
+    target: UnsafeMutablePointer<Float>, steps: Int, scratch: UnsafeMutablePointer<Float>
+  ) {
+    precondition(count >= 0 && count <= 8)
+    gk_cg_rows(k, count, rows, first, offsets, indices, a, b, lambda, gram, fixed, target, steps, scratch)
+  }
+
+  /// `A += Σ_q w_q h_q h_qᵀ` on the upper triangle of the row-major `n x n`
+  /// matrix `a`, with the rows `h_q = base + indices[q] * ld` (`n` floats)
+  /// read in place, any sign of `w_q`: the weighted rank-m update of ALS
+  /// rows without a gathered copy, by 4 x 16 register tiles. About n²·m flops.
+  @inlinable
+  public static func gatheredRankUpdate(
+    n: Int, m: Int, indices: UnsafePointer<Int32>, base: UnsafePointer<Float>, ld: Int,
+    weights: UnsafePointer<Float>, into a: UnsafeMutablePointer<Float>
+  ) {
+    gk_gathered_syrk_upper(n, m, indices, base, ld, weights, a)
+  }
+
+  /// `y += Σ_q coef_q h_q` over the indexed rows `h_q = base + indices[q] * ld`. 2·n·m flops.
+  @inlinable
+  public static func gatheredAxpys(
+    n: Int, m: Int, indices: UnsafePointer<Int32>, base: UnsafePointer<Float>, ld: Int,
+    coefficients: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>
+  ) {
+    gk_gathered_axpys(n, m, indices, base, ld, coefficients, y)
+  }
+
+  /// `s_q += h_q · d` over the indexed rows `h_q = base + indices[q] * ld`. 2·n·m flops.
+  @inlinable
+  public static func gatheredDotsAdd(
+    n: Int, m: Int, indices: UnsafePointer<Int32>, base: UnsafePointer<Float>, ld: Int,
+    d: UnsafePointer<Float>, into s: UnsafeMutablePointer<Float>
+  ) {
+    gk_gathered_dots_add(n, m, indices, base, ld, d, s)
+  }
+
+  /// `out[t * ldo + j] = g_j · x_t` for `j < m`, `t < count <= 8`, with rows
+  /// `g_j = g + j * ldg` and `x_t = x + t * ldx` of `n` floats: every `g_j` is
+  /// read once for all the `x_t` (e.g. a block of rows of a large symmetric
+  /// Gram matrix against a group of factor rows, with contiguous reads).
+  /// Each output is its own in-order sum. 2·m·n·count flops.
+  @inlinable
+  public static func rowDots(
+    m: Int, n: Int, count: Int, g: UnsafePointer<Float>, ldg: Int, x: UnsafePointer<Float>, ldx: Int,
+    out: UnsafeMutablePointer<Float>, ldo: Int
+  ) {
+    precondition(count >= 0 && count <= 8)
+    gk_rows_dots(m, n, count, g, ldg, x, ldx, out, ldo)
   }
 }

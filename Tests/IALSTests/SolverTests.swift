@@ -52,6 +52,27 @@ final class SolverTests: XCTestCase {
     }
   }
 
+  /// CG solves rows in lockstep groups of 8, yet a row's result must not
+  /// depend on its group or the thread count: a subset of rows, in another
+  /// order and on one thread, equals bit for bit the same rows of a full
+  /// half-step on two threads.
+  func testCGRowsDoNotDependOnTheirGroup() throws {
+    var config = Fixture.config(.cg, formulation: .hu)
+    config.threads = 2
+    let items = Fixture.random(rows: 9, k: 4, seed: 3)
+    let start = Fixture.random(rows: 12, k: 4, seed: 4)
+    let full = try userStep(.cg(steps: 3), items: items, users: start, config: config)
+    config.threads = 1
+    var part = start
+    let subset: [Int32] = [11, 3, 7]
+    try IALSModel.halfStep(SideData(train, config: config), fixed: items, target: &part,
+                           solver: .cg(steps: 3), config: config, rows: subset, epoch: 1, side: "user")
+    for r in 0..<12 {
+      let expected = subset.contains(Int32(r)) ? full.row(r) : start.row(r)
+      XCTAssertEqual(part.row(r), expected, "row \(r)")
+    }
+  }
+
   /// Block coordinate descent with b = k is the exact solve; with b < k,
   /// repeated sweeps converge to it and no sweep increases the loss.
   func testBlockSolver() throws {

@@ -12,7 +12,10 @@ import LinearAlgebra
 
 struct Options {
   var train = "", test = "", export = ""
-  var lists = false, peak = false
+  var lists = false, peak = false, foldIn = false
+  /// Generate the synthetic ML-20M shape in process (users and interactions
+  /// scaled by `syntheticScale`) instead of reading `train`.
+  var synthetic = false, syntheticScale = 1.0
   var config = IALSConfig()
   init() {
     var args = CommandLine.arguments.dropFirst()
@@ -27,6 +30,9 @@ struct Options {
       case "--export": export = value(a)
       case "--lists": lists = true
       case "--peak": peak = true
+      case "--foldin": foldIn = true
+      case "--synthetic-ml20m": synthetic = true
+      case "--synthetic-scale": syntheticScale = Double(value(a))!
       case "--micro": break
       case "--factors": config.factors = Int(value(a))!
       case "--epochs": config.epochs = Int(value(a))!
@@ -147,13 +153,41 @@ func micro(k: Int) {
       b.withUnsafeMutableBufferPointer { try! Cholesky.solve(n: k, a: ap.baseAddress!, b: $0.baseAddress!) } }
   }
   var out = "{\"k\": \(k), \"avx2\": \(Kernels.usingAVX2), \"cholesky_us\": {\"hand\": \(hand), \"lapack\": \(lapack)}, \"rank_update_us\": {"
-  for rows in [4, 16, 64] {
-    let g = Array(m.storage.prefix(rows * k))
+  for rows in [4, 16, 64, 256] {
+    let g = (0..<(rows * k)).map { m.storage[$0 % m.storage.count] }
     let h = time { a.withUnsafeMutableBufferPointer { ap in g.withUnsafeBufferPointer { Kernels.symmetricRankUpdate(n: k, m: rows, rows: $0.baseAddress!, into: ap.baseAddress!) } } }
     let s = time { a.withUnsafeMutableBufferPointer { ap in g.withUnsafeBufferPointer { BLAS.ssyrk(trans: true, n: k, k: rows, a: $0.baseAddress!, lda: k, beta: 1, c: ap.baseAddress!, ldc: k) } } }
     out += "\"m\(rows)\": {\"hand\": \(h), \"ssyrk\": \(s)}, "
   }
   print(out.dropLast(2) + "}}")
+}
+
+/// Fold-in latency (`IALSModel.foldIn` and `recommend(forItems:)`) for a
+/// new user with 100 items, after one epoch: median and 90th percentile of
+/// 1000 calls each, one thread, microseconds.
+func foldInLatency(_ train: InteractionMatrix, config: IALSConfig) {
+  var c = config
+  c.epochs = 1
+  c.threads = 1
+  let model = try! IALSModel.fit(train, userIds: IdMap(), itemIds: IdMap(), config: c)
+  var rng = SeededGenerator(seed: 7)
+  let histories: [[Int32]] = (0..<1000).map { _ in
+    var s = Set<Int32>()
+    while s.count < 100 { s.insert(Int32(rng.next() % UInt64(train.itemCount))) }
+    return Array(s)
+  }
+  func percentiles(_ body: ([Int32]) -> Void) -> (Double, Double) {
+    for h in histories.prefix(50) { body(h) }  // warm up
+    var t: [Double] = []
+    for h in histories { let s = now(); body(h); t.append((now() - s) * 1e6) }
+    t.sort()
+    return (t[t.count / 2], t[t.count * 9 / 10])
+  }
+  var sink: Float = 0
+  let fold = percentiles { sink += model.foldIn(items: $0, weights: nil)[0] }
+  let rec = percentiles { sink += model.recommend(forItems: $0, k: 10).first?.score ?? 0 }
+  print("{\"factors\": \(c.factors), \"items\": \(train.itemCount), \"history\": 100, \"calls\": \(histories.count), " +
+        "\"foldin_us\": {\"median\": \(fold.0), \"p90\": \(fold.1)}, \"recommend_for_items_us\": {\"median\": \(rec.0), \"p90\": \(rec.1)}, \"sink\": \(sink.isFinite)}")
 }
 
 let opts = Options()
@@ -165,9 +199,20 @@ if opts.peak {
 }
 var userIds = IdMap(), itemIds = IdMap()
 let t0 = now()
-let coo = read(opts.train, lists: opts.lists, users: &userIds, items: &itemIds)
-let train = InteractionMatrix(userCount: userIds.count, itemCount: itemIds.count, users: coo.u, items: coo.i, weights: coo.w)
-log("read \(opts.train): \(train.userCount) users, \(train.itemCount) items, \(train.nnz) nnz in \(String(format: "%.1f", now() - t0)) s")
+let train: InteractionMatrix
+if opts.synthetic {
+  var c = SyntheticConfig.ml20mShape
+  c.users = Int(Double(c.users) * opts.syntheticScale)
+  c.interactions = Int(Double(c.interactions) * opts.syntheticScale)
+  let data = SyntheticData.generate(c, threads: opts.config.threads)
+  train = InteractionMatrix(data)
+  log("generated synthetic ML-20M shape x \(opts.syntheticScale): \(train.userCount) users, \(train.itemCount) items, \(train.nnz) nnz in \(String(format: "%.1f", now() - t0)) s")
+} else {
+  let coo = read(opts.train, lists: opts.lists, users: &userIds, items: &itemIds)
+  train = InteractionMatrix(userCount: userIds.count, itemCount: itemIds.count, users: coo.u, items: coo.i, weights: coo.w)
+  log("read \(opts.train): \(train.userCount) users, \(train.itemCount) items, \(train.nnz) nnz in \(String(format: "%.1f", now() - t0)) s")
+}
+if opts.foldIn { foldInLatency(train, config: opts.config); exit(0) }
 var epochs: [EpochReport] = []
 var cpu: [Double] = []
 let fitStart = now()

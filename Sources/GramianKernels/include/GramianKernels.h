@@ -21,16 +21,48 @@ void gk_symv(long n, const float *a, const float *x, float *y);
 /// scratch) and is overwritten by U.
 /// Returns 0 on success, or 1 + the failing pivot when A is not SPD.
 int gk_spd_solve_upper(long n, float *a, float *b);
-/// A += Σ_r g_r g_rᵀ over the m rows (length n, contiguous) of g, on the upper
+/// A += s Σ_r g_r g_rᵀ over the m rows (length n, contiguous) of g, on the upper
 /// triangle of the row-major n x n matrix a (entries just left of the diagonal,
 /// within its 8-aligned block, are overwritten too: the lower triangle is scratch).
-void gk_syrk_upper(long n, long m, const float *g, float *a);
+/// Register-tiled (4 x 16 accumulators).
+void gk_syrk_upper(long n, long m, const float *g, float *a, float s);
+/// C += s X B for X m x kk (row stride ldx), B kk x n (ldb), C m x n (ldc), all
+/// row-major; register-tiled. Each C element is one in-order sum over kk.
+void gk_gemm_rows(long m, long n, long kk, const float *x, long ldx, const float *b, long ldb,
+                  float *c, long ldc, float s);
+/// Conjugate gradient for nr <= 8 rows in lockstep: row t is rows[first + t]
+/// (or first + t when rows is NULL) of a CSR side (offsets, indices, a, b,
+/// lambda); each solves (gram + lambda I + Σ_q a_q h_q h_qᵀ) x = Σ_q b_q h_q,
+/// h_q = fixed + indices[q] * k, warm-started from its row of target, with
+/// `steps` steps (a row stops when its squared residual is below 1e-20).
+/// The Gram products of the group are one register-tiled product per step.
+/// Each row's arithmetic does not depend on the other rows of the group.
+/// scratch holds 4 nr k floats.
+void gk_cg_rows(long k, long nr, const int32_t *rows, long first, const long *offsets,
+                const int32_t *indices, const float *a, const float *b, const float *lambda,
+                const float *gram, const float *fixed, float *target, long steps, float *scratch);
 /// One conjugate-gradient row solve of (gram + lam I + Σ_q a_q h_q h_qᵀ) x = Σ_q b_q h_q,
 /// h_q = fixed + idx[q] * k, warm-started from x, `steps` steps (stops when the squared
 /// residual is below 1e-20). scratch holds 3k floats.
 void gk_cg_row(long k, long n, const float *gram, float lam, const int32_t *idx,
                const float *a, const float *b, const float *fixed, float *x, long steps,
                float *scratch);
+/// Rows read in place: h_q = base + idx[q] * ld (n floats each), q < m.
+/// a += Σ_q w_q h_q h_qᵀ on the upper triangle of the row-major n x n a (any
+/// sign of w; entries just left of the diagonal within its 8-aligned block are
+/// overwritten too). Register-tiled, no gathered copy.
+void gk_gathered_syrk_upper(long n, long m, const int32_t *idx, const float *base, long ld,
+                            const float *w, float *a);
+/// y += Σ_q coef_q h_q.
+void gk_gathered_axpys(long n, long m, const int32_t *idx, const float *base, long ld,
+                       const float *coef, float *y);
+/// s_q += h_q · d for each q.
+void gk_gathered_dots_add(long n, long m, const int32_t *idx, const float *base, long ld,
+                          const float *d, float *s);
+/// out[t * ldo + j] = g_j · x_t for j < m, t < nr <= 8 (g_j = g + j * ldg,
+/// x_t = x + t * ldx, n floats): each g_j is read once for all x_t.
+void gk_rows_dots(long m, long n, long nr, const float *g, long ldg, const float *x, long ldx,
+                  float *out, long ldo);
 // Retrieval kernels and locks live in their own header (this one is the
 // module's umbrella header).
 #include "GramianRetrievalKernels.h"
