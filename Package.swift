@@ -8,6 +8,7 @@
 //     -> InteractionData    readers, id maps, CSR/CSC, splits, synthetic data
 //     -> Evaluation         scorer protocol, top-K, metrics, popularity model
 //     -> IALS               implicit ALS (exact, CG, block solvers)
+//     -> TwoTower           two-tower retrieval (softmax, logQ, Gram regulariser)
 //     -> Gramian            umbrella library product
 //     -> GramianCLI         the `gramian` command line (thin)
 
@@ -61,8 +62,13 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .target(
+      name: "TwoTower",
+      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation"],
+      swiftSettings: swiftSettings
+    ),
+    .target(
       name: "Gramian",
-      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation", "IALS"],
+      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation", "IALS", "TwoTower"],
       swiftSettings: swiftSettings
     ),
 
@@ -117,6 +123,10 @@ let package = Package(
     .testTarget(
       name: "IALSTests",
       dependencies: ["IALS", "Evaluation", "InteractionData", "GramianTestSupport"]
+    ),
+    .testTarget(
+      name: "TwoTowerTests",
+      dependencies: ["TwoTower", "IALS", "Evaluation", "InteractionData", "LinearAlgebra", "GramianTestSupport"]
     ),
   ],
   swiftLanguageModes: [.v6]

@@ -3,3 +3,4 @@
 @_exported import IALS
 @_exported import InteractionData
 @_exported import LinearAlgebra
+@_exported import TwoTower
