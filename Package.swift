@@ -63,7 +63,7 @@ let package = Package(
     ),
     .target(
       name: "TwoTower",
-      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation"],
+      dependencies: ["LinearAlgebra", "GramianKernels", "InteractionData", "Evaluation"],
       swiftSettings: swiftSettings
     ),
     .target(
@@ -126,7 +126,7 @@ let package = Package(
     ),
     .testTarget(
       name: "TwoTowerTests",
-      dependencies: ["TwoTower", "IALS", "Evaluation", "InteractionData", "LinearAlgebra", "GramianTestSupport"]
+      dependencies: ["TwoTower", "IALS", "Evaluation", "InteractionData", "LinearAlgebra", "GramianKernels", "GramianTestSupport"]
     ),
   ],
   swiftLanguageModes: [.v6]

@@ -30,6 +30,8 @@ struct GramianCommand: ParsableCommand {
       fail("\(error)")
     } catch let error as IALSError {
       fail("\(error)")
+    } catch let error as TwoTowerError {
+      fail("\(error)")
     } catch let error as NPY.FormatError {
       fail("\(error)")
     } catch let error as CocoaError {

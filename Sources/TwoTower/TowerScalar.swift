@@ -1,3 +1,4 @@
+import GramianKernels
 import LinearAlgebra
 
 #if canImport(Glibc)
@@ -19,6 +20,31 @@ public protocol TowerScalar: BinaryFloatingPoint, Sendable {
   static func exp(_ x: Self) -> Self
   /// Natural logarithm.
   static func log(_ x: Self) -> Self
+  /// Softmax cross-entropy of one row of `n` logits with the positive at
+  /// `diagonal`: returns `-log softmax(row)[diagonal]` and overwrites the row
+  /// with `scale · (softmax(row) - onehot)`. `-infinity` entries are masked
+  /// columns (probability 0).
+  static func softmaxRow(_ row: UnsafeMutablePointer<Self>, _ n: Int, diagonal: Int, scale: Self) -> Self
+}
+
+extension TowerScalar {
+  /// The plain Swift row (the float64 reference).
+  @inlinable
+  static func referenceSoftmaxRow(_ row: UnsafeMutablePointer<Self>, _ n: Int, diagonal i: Int, scale: Self) -> Self {
+    var mx = -Self.infinity
+    for j in 0..<n { mx = Swift.max(mx, row[j]) }
+    let positive = row[i]
+    var sum: Self = 0
+    for j in 0..<n {
+      let e = row[j] == -Self.infinity ? 0 : Self.exp(row[j] - mx)
+      row[j] = e
+      sum += e
+    }
+    let inv = scale / sum
+    for j in 0..<n { row[j] *= inv }
+    row[i] -= scale
+    return Self.log(sum) + mx - positive
+  }
 }
 
 extension Float: TowerScalar {
@@ -33,6 +59,11 @@ extension Float: TowerScalar {
   }
   @inlinable public static func exp(_ x: Float) -> Float { expf(x) }
   @inlinable public static func log(_ x: Float) -> Float { logf(x) }
+  /// The AVX2/FMA (or portable) kernel `gk_softmax_xent_row`.
+  @inlinable
+  public static func softmaxRow(_ row: UnsafeMutablePointer<Float>, _ n: Int, diagonal: Int, scale: Float) -> Float {
+    gk_softmax_xent_row(n, row, diagonal, scale)
+  }
 }
 
 extension Double: TowerScalar {
@@ -47,6 +78,10 @@ extension Double: TowerScalar {
   }
   @inlinable public static func exp(_ x: Double) -> Double { Glibc.exp(x) }
   @inlinable public static func log(_ x: Double) -> Double { Glibc.log(x) }
+  @inlinable
+  public static func softmaxRow(_ row: UnsafeMutablePointer<Double>, _ n: Int, diagonal: Int, scale: Double) -> Double {
+    referenceSoftmaxRow(row, n, diagonal: diagonal, scale: scale)
+  }
 }
 
 /// `C (m x n) = alpha op(A) op(B) + beta C` on whole arrays; skips empty shapes.

@@ -35,8 +35,11 @@ public struct EarlyStopping {
   public var patience: Int
   /// The metric of a model, e.g. recall@20 on a validation split.
   public var metric: (TwoTowerModel) -> Double
-  public init(every: Int = 1, patience: Int = 2, metric: @escaping (TwoTowerModel) -> Double) {
-    self.every = max(1, every); self.patience = max(1, patience); self.metric = metric
+  /// Return the best evaluated model (true) or the last one (false: the
+  /// metric is only reported, and training stops early only by patience).
+  public var restoreBest: Bool
+  public init(every: Int = 1, patience: Int = 2, restoreBest: Bool = true, metric: @escaping (TwoTowerModel) -> Double) {
+    self.every = max(1, every); self.patience = max(1, patience); self.restoreBest = restoreBest; self.metric = metric
   }
 }
 
@@ -126,7 +129,7 @@ extension TwoTowerModel {
       callbacks.onEpoch?(report)
       if stop { break }
     }
-    if let best { return best.model }
+    if let best, callbacks.earlyStopping?.restoreBest == true { return best.model }
     return trainer.model(userIds: userIds, itemIds: itemIds)
   }
 }

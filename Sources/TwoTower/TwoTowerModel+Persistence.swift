@@ -120,7 +120,8 @@ extension TwoTowerModel {
   public static func isModelFile(_ path: String) -> Bool {
     guard let h = FileHandle(forReadingAtPath: path) else { return false }
     defer { try? h.close() }
-    return (try? h.read(upToCount: 8)).map { Array($0 ?? Data()) == TwoTowerFile.magic } ?? false
+    guard let head = try? h.read(upToCount: 8) else { return false }
+    return Array(head) == TwoTowerFile.magic
   }
 
   /// Reads a model written by ``save(to:)``.

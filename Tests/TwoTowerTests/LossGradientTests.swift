@@ -32,11 +32,11 @@ final class LossGradientTests: XCTestCase {
     func loss(_ u: [Double], _ v: [Double]) -> Double {
       var du = [Double](repeating: 0, count: b * d), dv = [Double](repeating: 0, count: c * d)
       return SampledSoftmax.apply(u: u, v: v, rows: b, columns: c, dim: d, temperature: tau, logQ: logQ,
-                                  positives: positives, candidates: candidates, threads: 2, dU: &du, dV: &dv)
+                                  positives: positives, candidates: candidates, threads: 2, block: 3, dU: &du, dV: &dv)
     }
     var du = [Double](repeating: 0, count: b * d), dv = [Double](repeating: 0, count: c * d)
     let value = SampledSoftmax.apply(u: u, v: v, rows: b, columns: c, dim: d, temperature: tau, logQ: logQ,
-                                     positives: positives, candidates: candidates, threads: 2, dU: &du, dV: &dv)
+                                     positives: positives, candidates: candidates, threads: 2, block: 3, dU: &du, dV: &dv)
     let mask = { (i: Int, j: Int) -> Bool in
       guard let positives, let candidates else { return false }
       return j != i && candidates[j] == positives[i]

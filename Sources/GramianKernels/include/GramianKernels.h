@@ -31,4 +31,11 @@ void gk_syrk_upper(long n, long m, const float *g, float *a);
 void gk_cg_row(long k, long n, const float *gram, float lam, const int32_t *idx,
                const float *a, const float *b, const float *fixed, float *x, long steps,
                float *scratch);
+/// Softmax cross-entropy of one row of logits with the positive at `diag`:
+/// returns -log softmax(row)[diag] and overwrites row with
+/// scale * (softmax(row) - onehot(diag)). -INFINITY entries are masked
+/// columns (probability 0). Vectorised exp, relative error about 2e-7.
+float gk_softmax_xent_row(long n, float *row, long diag, float scale);
+/// e^x by the same vectorised scheme (for tests).
+float gk_exp(float x);
 #endif
