@@ -3,8 +3,12 @@
 /// the last is linear (as the TFRS peer). With `normalize`, the output is
 /// `y / |y|`. No layers: the output is the input.
 ///
-/// Forward and backward are GEMMs through BLAS (`?gemm` of ``TowerScalar``).
+/// Forward and backward are GEMMs through BLAS (`?gemm` of ``TowerScalar``)
+/// on contiguous row chunks, one per worker; the weight gradient is the sum
+/// of per-chunk partials in chunk order (fixed for a thread count).
 /// - Complexity: per batch, 2·B·sum(in_l·out_l) flops forward, twice that backward.
+import LinearAlgebra
+
 struct DenseStack<T: TowerScalar> {
   /// Widths, the input first: `[d0, w_1, ..., w_L]`.
   var widths: [Int]
@@ -46,16 +50,30 @@ struct DenseStack<T: TowerScalar> {
     var output: [T]
   }
 
-  /// Runs the stack on `input` (`rows x inputDim`).
-  func forward(_ input: [T], rows: Int) -> Pass {
+  /// Runs the stack on `input` (`rows x inputDim`), rows split over
+  /// `threads` workers (BLAS at one thread inside them).
+  func forward(_ input: [T], rows: Int, threads: Int = 1) -> Pass {
     var x = [input]
     for l in 0..<layerCount {
-      let n = widths[l + 1]
+      let n = widths[l + 1], k = widths[l], hidden = l < layerCount - 1
       var z = [T](repeating: 0, count: rows * n)
-      let b = biases[l]
-      for r in 0..<rows { for j in 0..<n { z[r * n + j] = b[j] } }
-      gemm(m: rows, n: n, k: widths[l], x[l], lda: widths[l], weights[l], ldb: n, beta: 1, &z, ldc: n)
-      if l < layerCount - 1 { for j in 0..<z.count where z[j] < 0 { z[j] = 0 } }
+      x[l].withUnsafeBufferPointer { xp in
+        weights[l].withUnsafeBufferPointer { wp in
+          biases[l].withUnsafeBufferPointer { bp in
+            z.withUnsafeMutableBufferPointer { zp in
+              let xB = SendableConstPointer(xp.baseAddress!), wB = SendableConstPointer(wp.baseAddress!)
+              let bB = SendableConstPointer(bp.baseAddress!), zB = SendablePointer(zp.baseAddress!)
+              RowChunks.run(rows, threads: threads) { lo, hi in
+                let out = zB.base + lo * n
+                for r in 0..<(hi - lo) { (out + r * n).update(from: bB.base, count: n) }
+                T.gemm(transA: false, transB: false, m: hi - lo, n: n, k: k, alpha: 1, a: xB.base + lo * k, lda: k,
+                       b: wB.base, ldb: n, beta: 1, c: out, ldc: n)
+                if hidden { for j in 0..<((hi - lo) * n) where out[j] < 0 { out[j] = 0 } }
+              }
+            }
+          }
+        }
+      }
       x.append(z)
     }
     var output = x.last!
@@ -87,7 +105,7 @@ struct DenseStack<T: TowerScalar> {
 
   /// Back-propagates `dOutput` (`rows x outputDim`): accumulates into `grads`
   /// and returns the gradient of the input (`rows x inputDim`).
-  func backward(_ pass: Pass, _ dOutput: [T], into grads: inout Gradients) -> [T] {
+  func backward(_ pass: Pass, _ dOutput: [T], into grads: inout Gradients, threads: Int = 1) -> [T] {
     let rows = pass.rows
     var dz = dOutput
     if normalize {
@@ -106,13 +124,61 @@ struct DenseStack<T: TowerScalar> {
         let act = pass.x[l + 1]
         for j in 0..<dz.count where act[j] <= 0 { dz[j] = 0 }
       }
-      gemm(transA: true, m: nIn, n: nOut, k: rows, pass.x[l], lda: nIn, dz, ldb: nOut, beta: 1, &grads.dW[l], ldc: nOut)
       for r in 0..<rows { for j in 0..<nOut { grads.db[l][j] += dz[r * nOut + j] } }
+      // dW = Xᵀ dZ as per-chunk partials added in chunk order; dX = dZ Wᵀ by rows.
+      let chunks = RowChunks.count(rows, threads: threads)
+      var partial = [T](repeating: 0, count: chunks * nIn * nOut)
       var dx = [T](repeating: 0, count: rows * nIn)
-      gemm(transB: true, m: rows, n: nIn, k: nOut, dz, lda: nOut, weights[l], ldb: nOut, &dx, ldc: nIn)
+      pass.x[l].withUnsafeBufferPointer { xp in
+        dz.withUnsafeBufferPointer { dzp in
+          weights[l].withUnsafeBufferPointer { wp in
+            partial.withUnsafeMutableBufferPointer { pp in
+              dx.withUnsafeMutableBufferPointer { dxp in
+                let xB = SendableConstPointer(xp.baseAddress!), dzB = SendableConstPointer(dzp.baseAddress!)
+                let wB = SendableConstPointer(wp.baseAddress!), pB = SendablePointer(pp.baseAddress!)
+                let dxB = SendablePointer(dxp.baseAddress!)
+                RowChunks.run(rows, threads: threads) { lo, hi in
+                  let c = RowChunks.index(of: lo, rows: rows, chunks: chunks)
+                  T.gemm(transA: true, transB: false, m: nIn, n: nOut, k: hi - lo, alpha: 1, a: xB.base + lo * nIn, lda: nIn,
+                         b: dzB.base + lo * nOut, ldb: nOut, beta: 0, c: pB.base + c * nIn * nOut, ldc: nOut)
+                  T.gemm(transA: false, transB: true, m: hi - lo, n: nIn, k: nOut, alpha: 1, a: dzB.base + lo * nOut, lda: nOut,
+                         b: wB.base, ldb: nOut, beta: 0, c: dxB.base + lo * nIn, ldc: nIn)
+                }
+              }
+            }
+          }
+        }
+      }
+      for c in 0..<chunks {
+        let base = c * nIn * nOut
+        for j in 0..<(nIn * nOut) { grads.dW[l][j] += partial[base + j] }
+      }
       dz = dx
       l -= 1
     }
     return dz
+  }
+}
+
+/// Contiguous row chunks for the workers (the split of `Parallel.forChunks`).
+enum RowChunks {
+  /// Chunks used for `rows` rows on `threads` workers.
+  static func count(_ rows: Int, threads: Int) -> Int { max(1, min(threads, rows)) }
+
+  /// The chunk whose first row is `lo`.
+  static func index(of lo: Int, rows: Int, chunks: Int) -> Int {
+    for c in 0..<chunks where rows * c / chunks == lo { return c }
+    preconditionFailure("row \(lo) starts no chunk")
+  }
+
+  /// Runs `body(lo, hi)` per chunk; with more than one chunk the workers
+  /// run with OpenBLAS at one thread.
+  static func run(_ rows: Int, threads: Int, _ body: @Sendable (Int, Int) -> Void) {
+    guard rows > 0 else { return }
+    let chunks = count(rows, threads: threads)
+    if chunks == 1 { body(0, rows); return }
+    BLAS.withThreads(1) {
+      Parallel.forChunks(rows, threads: chunks) { r in body(r.lowerBound, r.upperBound) }
+    }
   }
 }

@@ -61,8 +61,9 @@ extension TwoTowerModel {
   /// terms, then precomputes every user's and item's embedding.
   ///
   /// Each epoch shuffles the examples with a generator seeded by
-  /// `(seed, epoch)`; batch GEMMs run on OpenBLAS with `config.threads`
-  /// threads and the softmax rows on as many workers, so the seed and the
+  /// `(seed, epoch)`; batch GEMMs run on OpenBLAS at one thread inside
+  /// `config.threads` row-parallel workers (softmax blocks, MLP row chunks)
+  /// whose partial sums are added in a fixed order, so the seed and the
   /// thread count fix the result.
   ///
   /// - Throws: ``TwoTowerError/invalidConfig(_:)``, ``TwoTowerError/dimensionMismatch(_:)``,
@@ -82,11 +83,16 @@ extension TwoTowerModel {
       throw .dimensionMismatch("\(itemIds.count) item ids for a matrix of \(data.train.itemCount) items")
     }
     if data.train.itemCount == 0 { throw .dimensionMismatch("the training matrix has no items") }
+    if !config.userIdEmbedding && config.history == 0 && data.userFeatures == nil {
+      throw .invalidConfig("the query tower has no input: keep the user-id embedding, or give history pooling or user features")
+    }
     var trainer = TwoTowerTrainer(data: data, config: config)
     let steps = trainer.stepsPerEpoch
     trainer.totalSteps = steps * config.epochs
+    // Every GEMM runs inside our own row-parallel workers: OpenBLAS at one
+    // thread (its spinning pool threads would oversubscribe the cores).
     let oldThreads = BLAS.threads
-    BLAS.setThreads(config.threads)
+    BLAS.setThreads(1)
     defer { BLAS.setThreads(oldThreads) }
     var best: (metric: Double, model: TwoTowerModel)? = nil
     var sinceBest = 0

@@ -45,8 +45,9 @@ extension TwoTowerNetwork {
   /// - Complexity: softmax O(B·C·d) + towers O((B + C)·sum(in·out)) + Gram O(B·d²).
   func loss(_ batch: TowerBatch<T>, objective: Objective<T>, into grads: inout Gradients) -> Terms {
     let b = batch.rows, c = batch.candidates.count, d = outputDim
-    let qPass = query.forward(batch.queries.gather(tables, width: embeddingDim), rows: b)
-    let iPass = item.forward(batch.candidates.gather(tables, width: embeddingDim), rows: c)
+    let threads = objective.threads
+    let qPass = query.forward(batch.queries.gather(tables, width: embeddingDim), rows: b, threads: threads)
+    let iPass = item.forward(batch.candidates.gather(tables, width: embeddingDim), rows: c, threads: threads)
     let u = qPass.output, v = iPass.output
     var dU = [T](repeating: 0, count: b * d)
     var dV = [T](repeating: 0, count: c * d)
@@ -78,9 +79,9 @@ extension TwoTowerNetwork {
       value += PointwiseTerms.l2(v, rows: b, dim: d, weights: batch.itemL2Weights, lambda: objective.l2, dx: &dV)
       terms.append(("l2", value))
     }
-    let dQueryIn = query.backward(qPass, dU, into: &grads.query)
+    let dQueryIn = query.backward(qPass, dU, into: &grads.query, threads: threads)
     batch.queries.scatter(dQueryIn, width: embeddingDim, into: &grads.tables)
-    let dItemIn = item.backward(iPass, dV, into: &grads.item)
+    let dItemIn = item.backward(iPass, dV, into: &grads.item, threads: threads)
     batch.candidates.scatter(dItemIn, width: embeddingDim, into: &grads.tables)
     return terms
   }

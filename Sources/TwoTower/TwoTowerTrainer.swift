@@ -147,7 +147,7 @@ struct TwoTowerTrainer {
       for r in lo..<hi {
         if users { addQuery(Int32(r), positive: -1, to: &bags) } else { addItem(Int32(r), to: &bags) }
       }
-      out.append(contentsOf: network.embed(bags, tower: users ? network.query : network.item))
+      out.append(contentsOf: network.embed(bags, tower: users ? network.query : network.item, threads: config.threads))
       lo = hi
     }
     return out

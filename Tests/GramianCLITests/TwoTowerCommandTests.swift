@@ -25,7 +25,7 @@ final class TwoTowerCommandTests: XCTestCase {
     try "1\tgenre=Adventure|Animation\n2\tgenre=Adventure\n".write(toFile: features, atomically: true, encoding: .utf8)
     let model = dir.appendingPathComponent("tt.gramian").path
     let fit = try GramianExecutable.run([
-      "fit", "two-tower", "--train", ratings, "--min-rating", "4", "--binary", "--dim", "8", "--layers", "16,8",
+      "fit", "two-tower", "--train", ratings, "--min-rating", "5", "--binary", "--dim", "8", "--layers", "16,8",
       "--item-features", features, "--history", "5", "--epochs", "2", "--batch-size", "512", "--logq", "exact",
       "--gram-weight", "0.1", "--gram-estimator", "sogram", "--negatives", "mixed:32", "--remove-accidental-hits",
       "--optimizer", "adam", "--lr", "0.005", "--eval-every", "1", "--output", model, "--json", "--threads", "2",
@@ -44,11 +44,11 @@ final class TwoTowerCommandTests: XCTestCase {
     XCTAssertEqual(Set(metrics.keys), ["recall@20", "recall@50", "ndcg@20", "ndcg@100"])
 
     // evaluate --model reproduces fit's metrics; the prior exponent changes them.
-    let eval0 = try GramianExecutable.run(["evaluate", "--train", ratings, "--min-rating", "4", "--binary", "--model", model, "--json"])
+    let eval0 = try GramianExecutable.run(["evaluate", "--train", ratings, "--min-rating", "5", "--binary", "--model", model, "--json"])
     XCTAssertEqual(eval0.status, 0, eval0.stderr)
     let m0 = try XCTUnwrap(try json(eval0.stdout)["metrics"] as? [String: Double])
     XCTAssertEqual(try XCTUnwrap(m0["recall@20"]), try XCTUnwrap(metrics["recall@20"]), accuracy: 1e-9)
-    let eval1 = try GramianExecutable.run(["evaluate", "--train", ratings, "--min-rating", "4", "--binary", "--model", model,
+    let eval1 = try GramianExecutable.run(["evaluate", "--train", ratings, "--min-rating", "5", "--binary", "--model", model,
                                            "--prior-exponent", "1", "--json"])
     XCTAssertEqual(eval1.status, 0, eval1.stderr)
     XCTAssertEqual(try json(eval1.stdout)["model"] as? String, "two-tower")
