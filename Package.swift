@@ -9,6 +9,7 @@
 //     -> Evaluation         scorer protocol, top-K, metrics, popularity model
 //     -> IALS               implicit ALS (exact, CG, block solvers)
 //     -> Retrieval          exact top-K with prior and filter, HNSW for inner product
+//     -> TwoTower           two-tower retrieval (softmax, logQ, Gram regulariser)
 //     -> Gramian            umbrella library product
 //     -> GramianCLI         the `gramian` command line (thin)
 
@@ -67,8 +68,13 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .target(
+      name: "TwoTower",
+      dependencies: ["LinearAlgebra", "GramianKernels", "InteractionData", "Evaluation"],
+      swiftSettings: swiftSettings
+    ),
+    .target(
       name: "Gramian",
-      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation", "IALS", "Retrieval"],
+      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation", "IALS", "Retrieval", "TwoTower"],
       swiftSettings: swiftSettings
     ),
 
@@ -133,6 +139,10 @@ let package = Package(
     .testTarget(
       name: "IALSTests",
       dependencies: ["IALS", "Evaluation", "InteractionData", "GramianTestSupport"]
+    ),
+    .testTarget(
+      name: "TwoTowerTests",
+      dependencies: ["TwoTower", "IALS", "Evaluation", "InteractionData", "LinearAlgebra", "GramianKernels", "GramianTestSupport"]
     ),
   ],
   swiftLanguageModes: [.v6]

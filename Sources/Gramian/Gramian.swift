@@ -4,3 +4,4 @@
 @_exported import InteractionData
 @_exported import LinearAlgebra
 @_exported import Retrieval
+@_exported import TwoTower

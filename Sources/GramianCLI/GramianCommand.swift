@@ -32,6 +32,8 @@ struct GramianCommand: ParsableCommand {
       fail("\(error)")
     } catch let error as HNSWError {
       fail("\(error)")
+    } catch let error as TwoTowerError {
+      fail("\(error)")
     } catch let error as NPY.FormatError {
       fail("\(error)")
     } catch let error as CocoaError {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 typedef float v8 __attribute__((vector_size(32)));
+typedef int v8i __attribute__((vector_size(32)));
 
 // Helpers are macros, not functions: passing 32-byte vectors across a call
 // in the portable build would change the ABI (clang rejects it).
@@ -14,12 +15,14 @@ typedef float v8 __attribute__((vector_size(32)));
 
 #define GK(name) name##_portable
 #include "kernels_impl.h"
+#include "softmax_impl.h"
 #undef GK
 
 #if defined(__x86_64__)
 #pragma clang attribute push (__attribute__((target("avx2,fma"))), apply_to = function)
 #define GK(name) name##_avx2
 #include "kernels_impl.h"
+#include "softmax_impl.h"
 #undef GK
 #pragma clang attribute pop
 #endif
@@ -78,3 +81,7 @@ void gk_gathered_dots_add(long n, long m, const int32_t *idx, const float *base,
 void gk_rows_dots(long m, long n, long nr, const float *g, long ldg, const float *x, long ldx, float *out, long ldo) {
   DISPATCH(rows_dots)(m, n, nr, g, ldg, x, ldx, out, ldo);
 }
+float gk_softmax_xent_row(long n, float *row, long diag, float scale) {
+  return DISPATCH(softmax_xent_row)(n, row, diag, scale);
+}
+float gk_exp(float x) { return DISPATCH(exp1)(x); }

@@ -35,6 +35,9 @@ struct EvaluateCommand: ParsableCommand {
   @Option(help: "Sampled protocol: lines 'user positive-item negative-item ...' (whitespace separated).")
   var negatives: String?
 
+  @Option(help: "Two-tower models: score <u, v_d> + BETA * log P(d) (the popularity prior P(d)^BETA).")
+  var priorExponent: Float?
+
   @OptionGroup var common: CommonOptions
 
   struct Output: Codable {
@@ -58,6 +61,10 @@ struct EvaluateCommand: ParsableCommand {
     let factorFlags = [userFactors, itemFactors, userIds, itemIds].compactMap { $0 }.count
     if model == nil && factorFlags == 0 { throw ValidationError("give --model (popularity or a model file) or the four factor options") }
     if factorFlags != 0 && factorFlags != 4 { throw ValidationError("--user-factors, --item-factors, --user-ids and --item-ids go together") }
+    if let beta = priorExponent, !beta.isFinite { throw ValidationError("--prior-exponent must be finite") }
+    if priorExponent != nil && (model == nil || model == "popularity") {
+      throw ValidationError("--prior-exponent needs --model with a saved two-tower model")
+    }
     if evaluationProtocol == .sampled && negatives == nil { throw ValidationError("--protocol sampled needs --negatives FILE") }
   }
 
@@ -103,15 +110,27 @@ struct EvaluateCommand: ParsableCommand {
     case "popularity":
       return (PopularityModel(train: loaded.train), "popularity")
     case let path?:
-      let m = try ModelFile.load(path)
+      var m = try ModelFile.load(path)
+      if let beta = priorExponent {
+        guard var tt = m as? TwoTowerModel else {
+          throw ValidationError("--prior-exponent applies to two-tower models; \(path) is an \(m.kind) model")
+        }
+        tt.priorExponent = beta
+        m = tt
+      }
       guard m.userIds == loaded.split.train.userIds, m.itemIds == loaded.split.train.itemIds else {
         // Realign the model's rows to this data's id order.
         let (ua, _) = try FactorFiles.align(m.userFactors, ids: m.userIds.names, factorFile: path, to: loaded.split.train.userIds)
         let (va, missing) = try FactorFiles.align(m.itemFactors, ids: m.itemIds.names, factorFile: path, to: loaded.split.train.itemIds)
         if missing > 0 { Console.info("  \(missing) items of the data are not in the model (scored 0)") }
-        return (FactorScorer(userFactors: ua, itemFactors: va), "ials")
+        var bias: [Float]? = nil
+        if let b = m.itemBias {
+          bias = try FactorFiles.align(Matrix(rows: b.count, columns: 1, storage: b), ids: m.itemIds.names,
+                                       factorFile: path, to: loaded.split.train.itemIds).0.storage
+        }
+        return (FactorScorer(userFactors: ua, itemFactors: va, itemBias: bias), m.kind)
       }
-      return (m, "ials")
+      return (m, m.kind)
     case nil:
       throw ValidationError("give --model or the factor options")
     }

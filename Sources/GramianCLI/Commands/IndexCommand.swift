@@ -113,7 +113,7 @@ struct IndexEvalCommand: ParsableCommand {
 
 /// Loading an index and checking it belongs to a model.
 enum IndexFiles {
-  static func load(_ path: String, for model: IALSModel) throws -> HNSWIndex {
+  static func load(_ path: String, for model: any ServableModel) throws -> HNSWIndex {
     let index = try HNSWIndex(contentsOf: path)
     guard index.count == model.itemFactors.rows, index.dimension == model.itemFactors.columns else {
       throw DataError(.badFormat, file: path,

@@ -43,7 +43,7 @@ struct RecommendCommand: ParsableCommand {
 
   /// The top K of each user: HNSW with --index, exact with a popularity
   /// prior with --prior-exponent, else the evaluator's exact top-K.
-  func rank(_ m: IALSModel, users: [Int32], seen: InteractionMatrix?, bar: ProgressBar) throws -> [[(item: Int32, score: Float)]] {
+  func rank(_ m: any ServableModel, users: [Int32], seen: InteractionMatrix?, bar: ProgressBar) throws -> [[(item: Int32, score: Float)]] {
     let progress: @Sendable (Int, Int) -> Void = { done, _ in bar.update(done) }
     if let index {
       let graph = try IndexFiles.load(index, for: m)

@@ -1,0 +1,211 @@
+import ArgumentParser
+import Foundation
+import Gramian
+
+extension TwoTowerLoss: ExpressibleByArgument {}
+extension LogQMode: ExpressibleByArgument {}
+extension GramEstimator: ExpressibleByArgument {}
+extension TwoTowerOptimizer: ExpressibleByArgument {}
+extension LearningRateDecay: ExpressibleByArgument {}
+
+/// Two-tower hyperparameters as flags.
+struct TwoTowerOptions: ParsableArguments {
+  @Option(help: "User features: 'id<TAB>field=value|value<TAB>...' lines (see Benchmarks/twotower/make_features.py).")
+  var userFeatures: String?
+  @Option(help: "Item features, same format (e.g. genres).") var itemFeatures: String?
+  @Option(help: "Pool the mean embedding of each user's last N training items into the query tower (0: off).")
+  var history = 0
+  @Flag(help: "Give history pooling its own table instead of sharing the item tower's id table.")
+  var separateHistoryTable = false
+  @Flag(help: "Leave the user-id embedding out of the query tower (features and history only).")
+  var noUserId = false
+  @Option(help: "Embedding width of every table.") var dim = 64
+  @Option(help: "MLP widths after the embeddings, comma separated (ReLU between, last linear), e.g. 128,64.")
+  var layers: String = ""
+  @Flag(help: "L2-normalise both tower outputs.") var normalize = false
+  @Option(help: "softmax (in-batch sampled softmax) or mse (with --gram-weight: iALS by SGD).") var loss: TwoTowerLoss = .softmax
+  @Option(help: "Softmax temperature tau.") var temperature: Float = 1
+  @Option(help: "logQ correction: none, exact (training frequencies) or streaming (Yi et al. 2019 estimator).")
+  var logq: LogQMode = .none
+  @Option(help: "Streaming estimator learning rate alpha.") var streamingRate: Float = 0.01
+  @Option(help: "Gram regulariser weight lambda_g (0: off).") var gramWeight: Float = 0
+  @Option(help: "Gram estimator: batch, sogram or exact (recomputed every epoch).") var gramEstimator: GramEstimator = .batch
+  @Option(help: "SOGram moving-average rate.") var sogramRate: Float = 0.1
+  @Option(help: "L2 on tower outputs, each user and item counted once per epoch.") var l2: Float = 0
+  @Option(help: "in-batch, or mixed:N to add N uniformly sampled items as extra negatives.") var negatives = "in-batch"
+  @Flag(help: "Mask in-batch columns holding the row's own positive item.") var removeAccidentalHits = false
+  @Option(help: "Examples per batch.") var batchSize = 1024
+  @Option(help: "Epochs.") var epochs = 5
+  @Option(help: "Learning rate (default 0.1 for adagrad, 0.001 for adam).") var lr: Float?
+  @Option(help: "adagrad or adam (sparse updates for embedding tables).") var optimizer: TwoTowerOptimizer = .adagrad
+  @Option(help: "Clip each step's global gradient norm (0: off).") var clipNorm: Float = 0
+  @Option(help: "Linear learning-rate warm-up steps.") var warmupSteps = 0
+  @Option(help: "Decay after warm-up: none, linear or cosine.") var decay: LearningRateDecay = .none
+
+  func widths() throws -> [Int] {
+    if layers.isEmpty { return [] }
+    let w = layers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard w.allSatisfy({ ($0 ?? 0) >= 1 }) else { throw ValidationError("--layers expects positive widths like 128,64, got '\(layers)'") }
+    return w.map { $0! }
+  }
+
+  func mixed() throws -> Int {
+    if negatives == "in-batch" { return 0 }
+    if negatives.hasPrefix("mixed:"), let n = Int(negatives.dropFirst(6)), n >= 1 { return n }
+    throw ValidationError("--negatives expects in-batch or mixed:N (N >= 1), got '\(negatives)'")
+  }
+
+  func validate() throws {
+    _ = try widths()
+    _ = try mixed()
+    guard epochs >= 1, batchSize >= 1, dim >= 1 else { throw ValidationError("--epochs, --batch-size and --dim must be at least 1") }
+  }
+
+  func config(common: CommonOptions) throws -> TwoTowerConfig {
+    var c = TwoTowerConfig()
+    c.embeddingDim = dim
+    c.layers = try widths()
+    c.normalize = normalize
+    c.userIdEmbedding = !noUserId
+    c.history = history
+    c.shareHistoryTable = !separateHistoryTable
+    c.loss = loss
+    c.temperature = temperature
+    c.logQ = logq
+    c.streamingRate = streamingRate
+    c.gramWeight = gramWeight
+    c.gramEstimator = gramEstimator
+    c.sogramRate = sogramRate
+    c.l2 = l2
+    c.mixedNegatives = try mixed()
+    c.removeAccidentalHits = removeAccidentalHits
+    c.batchSize = batchSize
+    c.epochs = epochs
+    c.optimizer = optimizer
+    c.learningRate = lr ?? (optimizer == .adagrad ? 0.1 : 0.001)
+    c.clipNorm = clipNorm
+    c.warmupSteps = warmupSteps
+    c.decay = decay
+    c.threads = common.threadCount
+    c.seed = common.seed
+    return c
+  }
+}
+
+struct FitTwoTower: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "two-tower",
+    abstract: "Fit a two-tower retrieval model (in-batch softmax, logQ, Gram regulariser) and evaluate it on a test set.")
+
+  @Option(help: "Training interactions.") var train: String
+  @OptionGroup var split: SplitOptions
+  @OptionGroup var reader: ReaderOptions
+  @OptionGroup var towers: TwoTowerOptions
+  @Option(help: "Where to save the fitted model.") var output: String?
+  @Option(help: "Evaluate on the test set every N epochs (0: only at the end).") var evalEvery = 0
+  @Option(help: "With --eval-every: stop after this many evaluations without a better recall@20 and keep the best model (pass a validation file as --test).")
+  var patience: Int?
+  @OptionGroup var common: CommonOptions
+
+  struct EpochLine: Codable {
+    var epoch: Int; var seconds: Double; var loss: Double; var examplesPerSecond: Double
+    var terms: [String: Double]; var metrics: [String: Double]?
+    enum CodingKeys: String, CodingKey { case epoch, seconds, loss, examplesPerSecond = "examples_per_second", terms, metrics }
+  }
+  struct Output: Codable {
+    var model = "two-tower"
+    var config: TwoTowerConfig
+    var epochs: [EpochLine]
+    var trainSeconds: Double
+    var examplesPerSecond: Double
+    var metrics: [String: Double]?
+    var data: DataSummary
+    var output: String?
+    enum CodingKeys: String, CodingKey {
+      case model, config, epochs, trainSeconds = "train_seconds", examplesPerSecond = "examples_per_second", metrics, data, output
+    }
+  }
+
+  func validate() throws {
+    guard evalEvery >= 0 else { throw ValidationError("--eval-every must be >= 0") }
+    if let patience, patience < 1 || evalEvery == 0 { throw ValidationError("--patience needs --eval-every N and must be at least 1") }
+  }
+
+  func run() throws {
+    let loaded = try DatasetLoading.load(train: train, reader: reader, split: split, seed: common.seed)
+    let config = try towers.config(common: common)
+    let userIds = loaded.split.train.userIds, itemIds = loaded.split.train.itemIds
+    var data = TwoTowerData(train: loaded.train)
+    if let path = towers.userFeatures {
+      data.userFeatures = try FeatureBags.read(path, ids: userIds)
+      Console.info("user features: \(data.userFeatures!.fields.count) fields, \(data.userFeatures!.vocabulary.count) values (\(data.userFeatures!.skippedUnknownIds) unknown ids skipped)")
+    }
+    if let path = towers.itemFeatures {
+      data.itemFeatures = try FeatureBags.read(path, ids: itemIds)
+      Console.info("item features: \(data.itemFeatures!.fields.count) fields, \(data.itemFeatures!.vocabulary.count) values (\(data.itemFeatures!.skippedUnknownIds) unknown ids skipped)")
+    }
+    if config.history > 0 { data.histories = TwoTowerData.histories(loaded.split.train, userCount: loaded.train.userCount) }
+
+    var evalOptions = EvaluationOptions()
+    evalOptions.ks = [20, 50, 100]
+    evalOptions.threads = common.threadCount
+    let evaluate = { (m: TwoTowerModel) -> EvaluationResult in
+      BLAS.withThreads(1) { Evaluator.evaluate(m, train: loaded.train, test: loaded.test, options: evalOptions) }
+    }
+    var lines: [EpochLine] = []
+    var pendingMetrics: [String: Double]? = nil
+    var bar: ProgressBar? = nil
+    var callbacks = TwoTowerCallbacks()
+    callbacks.onProgress = { p in
+      if bar == nil { bar = ProgressBar("fit two-tower", total: p.stepsInEpoch * config.epochs) }
+      bar!.update((p.epoch - 1) * p.stepsInEpoch + p.step,
+                  suffix: String(format: "loss %.4g  %.0f ex/s", p.loss, p.examplesPerSecond))
+    }
+    callbacks.onEpoch = { r in
+      bar?.finish()
+      var text = String(format: "  epoch %3d  %7.2f s  loss %.5g  %.0f examples/s", r.epoch, r.seconds, r.loss, r.examplesPerSecond)
+      if let m = pendingMetrics {
+        text += String(format: "  recall@20 %.4f  ndcg@20 %.4f", m["recall@20"] ?? 0, m["ndcg@20"] ?? 0)
+      }
+      Console.info(text)
+      lines.append(EpochLine(epoch: r.epoch, seconds: r.seconds, loss: r.loss, examplesPerSecond: r.examplesPerSecond,
+                             terms: r.terms, metrics: pendingMetrics))
+      pendingMetrics = nil
+    }
+    if evalEvery > 0, loaded.test.nnz > 0 {
+      callbacks.earlyStopping = EarlyStopping(every: evalEvery, patience: patience ?? Int.max, restoreBest: patience != nil) { m in
+        let r = evaluate(m)
+        pendingMetrics = r.metrics.filter { FitIALS.reported.contains($0.key) }
+        return r.metrics["recall@20"] ?? 0
+      }
+    }
+    Console.info("fitting two-tower: dim \(config.embeddingDim), layers \(config.layers), loss \(config.loss.rawValue), logQ \(config.logQ.rawValue), gram \(config.gramWeight) (\(config.gramEstimator.rawValue)), batch \(config.batchSize), \(config.epochs) epochs, \(config.optimizer.rawValue) lr \(config.learningRate), \(config.threads) threads")
+    let t0 = Date()
+    let model: TwoTowerModel
+    do {
+      model = try TwoTowerModel.fit(data, userIds: userIds, itemIds: itemIds, config: config, callbacks: callbacks)
+    } catch {
+      bar?.finish()
+      throw error
+    }
+    let trainSeconds = Date().timeIntervalSince(t0)
+    bar?.finish()
+    var metrics: [String: Double]? = nil
+    if loaded.test.nnz > 0 {
+      let r = evaluate(model)
+      metrics = r.metrics.filter { FitIALS.reported.contains($0.key) }
+      Console.result(MetricsTable.render(rows: [("two-tower", r)], ks: evalOptions.ks), json: common.json)
+    }
+    if let output {
+      try model.save(to: output)
+      Console.info("saved model to \(output)")
+    }
+    if common.json {
+      let examples = lines.reduce(0.0) { $0 + $1.examplesPerSecond * $1.seconds }
+      let seconds = lines.reduce(0.0) { $0 + $1.seconds }
+      try Console.json(Output(config: config, epochs: lines, trainSeconds: trainSeconds,
+                              examplesPerSecond: seconds > 0 ? examples / seconds : 0, metrics: metrics,
+                              data: loaded.summary, output: output))
+    }
+  }
+}

@@ -1,0 +1,144 @@
+import LinearAlgebra
+
+/// The training objective of a two-tower model.
+public enum TwoTowerLoss: String, Sendable, Codable, CaseIterable {
+  /// Sampled softmax over the batch's items (plus optional uniform
+  /// negatives): `-log softmax_j(s_ij)[i]` with `s_ij = <u_i, v_j> / tau`.
+  case softmax
+  /// `(<u_i, v_i> - 1)²` on the observed pairs: with the Gram term, the iALS
+  /// loss trained by SGD (the "mse-gramian" baseline of Yi et al. 2019).
+  case mse
+}
+
+/// Where the logQ correction's `q_j` comes from (Yi et al., "Sampling-bias-
+/// corrected neural modeling for large corpus item recommendations", RecSys 2019).
+public enum LogQMode: String, Sendable, Codable, CaseIterable {
+  case none
+  /// Exact training frequencies `count_j / N`.
+  case exact
+  /// The streaming estimator of Yi et al.'s Algorithm 2 (``StreamingFrequencyEstimator``).
+  case streaming
+}
+
+/// How the Gram matrices of `lambda_g <G_u, G_v>_F` are estimated
+/// (Krichene et al., "Efficient training on very large corpora via gramian
+/// estimation", ICLR 2019).
+public enum GramEstimator: String, Sendable, Codable, CaseIterable {
+  /// The importance-weighted Gram of the batch's own outputs.
+  case batch
+  /// SOGram: an exponential moving average of batch estimates, rate `sogramRate`.
+  case sogram
+  /// The exact Gram of all users' and all items' outputs, recomputed at the
+  /// start of every epoch (held fixed within it).
+  case exact
+}
+
+public enum TwoTowerOptimizer: String, Sendable, Codable, CaseIterable {
+  /// Adam (Kingma & Ba 2015); embedding rows are updated lazily (only rows in
+  /// the batch, moments of other rows left untouched, as TF's LazyAdam).
+  case adam
+  /// Adagrad (Duchi et al. 2011), accumulators start at `adagradInitial`
+  /// (Keras's 0.1); sparse by nature.
+  case adagrad
+}
+
+/// Learning-rate decay after warm-up.
+public enum LearningRateDecay: String, Sendable, Codable, CaseIterable {
+  case none, linear, cosine
+}
+
+/// Hyperparameters of ``TwoTowerModel/fit(_:userIds:itemIds:config:callbacks:)``.
+public struct TwoTowerConfig: Sendable, Codable, Equatable {
+  // MARK: Towers
+  /// Width of every embedding table (ids, features, history).
+  public var embeddingDim = 64
+  /// MLP widths after the pooled embeddings (ReLU between layers, the last
+  /// linear); empty: the pooled embedding is the output (pure MF with id towers).
+  public var layers: [Int] = []
+  /// L2-normalise both tower outputs.
+  public var normalize = false
+  /// Use the user-id embedding in the query tower.
+  public var userIdEmbedding = true
+  /// Pool the mean of the user's last `history` training items into the query (0: off).
+  public var history = 0
+  /// History pooling reads the item tower's id table (else its own table).
+  public var shareHistoryTable = true
+  /// Embedding tables start uniform in `[-initScale, initScale]` (Keras: 0.05);
+  /// dense layers Glorot-uniform, zero bias.
+  public var initScale: Float = 0.05
+
+  // MARK: Loss
+  public var loss: TwoTowerLoss = .softmax
+  /// Softmax temperature tau.
+  public var temperature: Float = 1
+  public var logQ: LogQMode = .none
+  /// Streaming estimator: learning rate alpha and hash array size.
+  public var streamingRate: Float = 0.01
+  public var streamingBuckets = 1 << 20
+  /// Mask in-batch columns whose item is the row's positive (other than the diagonal).
+  public var removeAccidentalHits = false
+  /// Extra uniformly sampled item columns B' (mixed negatives, Yang et al. 2020); 0: in-batch only.
+  public var mixedNegatives = 0
+  /// lambda_g of the Gram term (0: off).
+  public var gramWeight: Float = 0
+  public var gramEstimator: GramEstimator = .batch
+  /// SOGram moving-average rate alpha_g.
+  public var sogramRate: Float = 0.1
+  /// L2 penalty on tower outputs, each user's (item's) counted once per epoch:
+  /// example `(u, i)` adds `l2 (|u|²/deg u + |v|²/deg i)`. With pure id towers
+  /// this is iALS's `lambda (|W|² + |H|²)`.
+  public var l2: Float = 0
+
+  // MARK: Training
+  public var batchSize = 1024
+  public var epochs = 5
+  public var optimizer: TwoTowerOptimizer = .adagrad
+  public var learningRate: Float = 0.1
+  public var adamBeta1: Float = 0.9
+  public var adamBeta2: Float = 0.999
+  public var adamEpsilon: Float = 1e-7
+  public var adagradInitial: Float = 0.1
+  /// Clip the global gradient norm of each step to this value (0: off).
+  public var clipNorm: Float = 0
+  /// Linear warm-up steps from 0 to `learningRate`.
+  public var warmupSteps = 0
+  public var decay: LearningRateDecay = .none
+  /// Drop the last partial batch of each epoch (as the TFRS benchmark does).
+  public var dropRemainder = true
+  /// Worker threads (BLAS and the softmax rows); with the seed, fixes the result.
+  public var threads = Parallel.availableThreads
+  public var seed: UInt64 = 1
+
+  public init() {}
+
+  /// Output width d of both towers.
+  public var outputDim: Int { layers.last ?? embeddingDim }
+
+  /// Throws ``TwoTowerError/invalidConfig(_:)`` naming the first bad value.
+  public func validate() throws(TwoTowerError) {
+    func bad(_ s: String) -> TwoTowerError { .invalidConfig(s) }
+    if embeddingDim < 1 { throw bad("embedding dimension must be at least 1, got \(embeddingDim)") }
+    if layers.contains(where: { $0 < 1 }) { throw bad("layer widths must be at least 1, got \(layers)") }
+    if history < 0 { throw bad("history must be >= 0, got \(history)") }
+    if !(temperature > 0) || !temperature.isFinite { throw bad("temperature must be > 0, got \(temperature)") }
+    if !(streamingRate > 0 && streamingRate <= 1) { throw bad("streaming rate must be in (0, 1], got \(streamingRate)") }
+    if streamingBuckets < 1 { throw bad("streaming buckets must be at least 1") }
+    if mixedNegatives < 0 { throw bad("mixed negatives must be >= 0, got \(mixedNegatives)") }
+    if !(gramWeight >= 0) || !gramWeight.isFinite { throw bad("gram weight must be finite and >= 0, got \(gramWeight)") }
+    if !(sogramRate > 0 && sogramRate <= 1) { throw bad("SOGram rate must be in (0, 1], got \(sogramRate)") }
+    if !(l2 >= 0) || !l2.isFinite { throw bad("l2 must be finite and >= 0, got \(l2)") }
+    if batchSize < 1 { throw bad("batch size must be at least 1, got \(batchSize)") }
+    if epochs < 0 { throw bad("epochs must be >= 0, got \(epochs)") }
+    if !(learningRate > 0) || !learningRate.isFinite { throw bad("learning rate must be > 0, got \(learningRate)") }
+    if !(adamBeta1 >= 0 && adamBeta1 < 1 && adamBeta2 >= 0 && adamBeta2 < 1) { throw bad("Adam betas must be in [0, 1)") }
+    if !(adamEpsilon > 0) || !(adagradInitial >= 0) { throw bad("Adam epsilon must be > 0 and the Adagrad initial value >= 0") }
+    if !(clipNorm >= 0) { throw bad("clip norm must be >= 0, got \(clipNorm)") }
+    if warmupSteps < 0 { throw bad("warm-up steps must be >= 0") }
+    if threads < 1 { throw bad("threads must be at least 1, got \(threads)") }
+    if !userIdEmbedding && history == 0 { /* features alone may still define the query */ }
+    if loss == .mse && logQ != .none { throw bad("logQ correction applies to the softmax loss, not mse") }
+    if loss == .mse && (mixedNegatives > 0 || removeAccidentalHits) {
+      throw bad("mixed negatives and accidental-hit removal apply to the softmax loss, not mse")
+    }
+  }
+}

@@ -1,0 +1,141 @@
+import Dispatch
+import InteractionData
+import LinearAlgebra
+
+/// Progress within an epoch, reported after every step.
+public struct TwoTowerProgress: Sendable {
+  public var epoch: Int
+  public var step: Int
+  public var stepsInEpoch: Int
+  /// Mean loss per example over the epoch so far (all terms).
+  public var loss: Double
+  /// Examples per second over the epoch so far.
+  public var examplesPerSecond: Double
+}
+
+/// One epoch's record.
+public struct TwoTowerEpochReport: Sendable, Codable, Equatable {
+  public var epoch: Int
+  /// Wall seconds of the epoch's steps (exact-Gram refresh included).
+  public var seconds: Double
+  /// Mean loss per example over the epoch (sum of terms).
+  public var loss: Double
+  /// Mean per-example value of each term.
+  public var terms: [String: Double]
+  public var examplesPerSecond: Double
+  /// The validation metric, when evaluated this epoch.
+  public var validation: Double?
+}
+
+/// Early stopping on a validation metric (higher is better).
+public struct EarlyStopping {
+  /// Evaluate every `every` epochs (and after the last one).
+  public var every: Int
+  /// Stop after this many evaluations without improvement.
+  public var patience: Int
+  /// The metric of a model, e.g. recall@20 on a validation split.
+  public var metric: (TwoTowerModel) -> Double
+  /// Return the best evaluated model (true) or the last one (false: the
+  /// metric is only reported, and training stops early only by patience).
+  public var restoreBest: Bool
+  public init(every: Int = 1, patience: Int = 2, restoreBest: Bool = true, metric: @escaping (TwoTowerModel) -> Double) {
+    self.every = max(1, every); self.patience = max(1, patience); self.restoreBest = restoreBest; self.metric = metric
+  }
+}
+
+/// Callbacks of a training run.
+public struct TwoTowerCallbacks {
+  public var onProgress: ((TwoTowerProgress) -> Void)?
+  public var onEpoch: ((TwoTowerEpochReport) -> Void)?
+  /// Evaluation and early stopping: the best model evaluated is returned.
+  public var earlyStopping: EarlyStopping?
+  public init(onProgress: ((TwoTowerProgress) -> Void)? = nil, onEpoch: ((TwoTowerEpochReport) -> Void)? = nil,
+              earlyStopping: EarlyStopping? = nil) {
+    self.onProgress = onProgress; self.onEpoch = onEpoch; self.earlyStopping = earlyStopping
+  }
+}
+
+extension TwoTowerModel {
+  /// Trains query and item towers on the positive pairs of `data.train` by
+  /// minibatch SGD (``TwoTowerConfig/optimizer``) on the configured loss
+  /// terms, then precomputes every user's and item's embedding.
+  ///
+  /// Each epoch shuffles the examples with a generator seeded by
+  /// `(seed, epoch)`; batch GEMMs run on OpenBLAS at one thread inside
+  /// `config.threads` row-parallel workers (softmax blocks, MLP row chunks)
+  /// whose partial sums are added in a fixed order, so the seed and the
+  /// thread count fix the result.
+  ///
+  /// - Throws: ``TwoTowerError/invalidConfig(_:)``, ``TwoTowerError/dimensionMismatch(_:)``,
+  ///   ``TwoTowerError/nonFinite(step:epoch:term:)``.
+  /// - Complexity: per epoch O(N/B · (B·C·d + (B+C)·(tower cost))) with
+  ///   C = B + B' columns; plus O((|U|+|I|)·tower) for the exact Gram and the final embeddings.
+  public static func fit(
+    _ data: TwoTowerData, userIds: IdMap, itemIds: IdMap, config: TwoTowerConfig,
+    callbacks: TwoTowerCallbacks = TwoTowerCallbacks()
+  ) throws(TwoTowerError) -> TwoTowerModel {
+    try config.validate()
+    try data.validate()
+    if userIds.count != 0 && userIds.count != data.train.userCount {
+      throw .dimensionMismatch("\(userIds.count) user ids for a matrix of \(data.train.userCount) users")
+    }
+    if itemIds.count != 0 && itemIds.count != data.train.itemCount {
+      throw .dimensionMismatch("\(itemIds.count) item ids for a matrix of \(data.train.itemCount) items")
+    }
+    if data.train.itemCount == 0 { throw .dimensionMismatch("the training matrix has no items") }
+    if !config.userIdEmbedding && config.history == 0 && data.userFeatures == nil {
+      throw .invalidConfig("the query tower has no input: keep the user-id embedding, or give history pooling or user features")
+    }
+    var trainer = TwoTowerTrainer(data: data, config: config)
+    let steps = trainer.stepsPerEpoch
+    trainer.totalSteps = steps * config.epochs
+    // Every GEMM runs inside our own row-parallel workers: OpenBLAS at one
+    // thread (its spinning pool threads would oversubscribe the cores).
+    let oldThreads = BLAS.threads
+    BLAS.setThreads(1)
+    defer { BLAS.setThreads(oldThreads) }
+    var best: (metric: Double, model: TwoTowerModel)? = nil
+    var sinceBest = 0
+    var order = Array(0..<trainer.exampleCount)
+    for epoch in stride(from: 1, through: config.epochs, by: 1) {
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      var rng = SeededGenerator(seed: config.seed, stream: UInt64(epoch))
+      order.shuffle(using: &rng)
+      if config.gramWeight > 0 && config.gramEstimator == .exact { trainer.refreshExactGram() }
+      var lossSum = 0.0, examples = 0
+      var termSums: [String: Double] = [:]
+      for s in 0..<steps {
+        let lo = s * config.batchSize, hi = min(order.count, lo + config.batchSize)
+        trainer.step += 1
+        let batch = trainer.makeBatch(order[lo..<hi], rng: &rng)
+        let terms = try trainer.train(batch, epoch: epoch)
+        for t in terms { lossSum += Double(t.value); termSums[t.name, default: 0] += Double(t.value) }
+        examples += hi - lo
+        if let onProgress = callbacks.onProgress {
+          let sec = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+          onProgress(TwoTowerProgress(epoch: epoch, step: s + 1, stepsInEpoch: steps, loss: lossSum / Double(examples),
+                                      examplesPerSecond: Double(examples) / max(sec, 1e-9)))
+        }
+      }
+      let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+      var report = TwoTowerEpochReport(
+        epoch: epoch, seconds: seconds, loss: lossSum / Double(max(1, examples)),
+        terms: termSums.mapValues { $0 / Double(max(1, examples)) },
+        examplesPerSecond: Double(examples) / max(seconds, 1e-9), validation: nil)
+      var stop = false
+      if let es = callbacks.earlyStopping, epoch % es.every == 0 || epoch == config.epochs {
+        let model = trainer.model(userIds: userIds, itemIds: itemIds)
+        let metric = es.metric(model)
+        report.validation = metric
+        if best == nil || metric > best!.metric { best = (metric, model); sinceBest = 0 } else {
+          sinceBest += 1
+          stop = sinceBest >= es.patience
+        }
+      }
+      callbacks.onEpoch?(report)
+      if stop { break }
+    }
+    if let best, callbacks.earlyStopping?.restoreBest == true { return best.model }
+    return trainer.model(userIds: userIds, itemIds: itemIds)
+  }
+}

@@ -1,0 +1,88 @@
+import LinearAlgebra
+
+/// One training batch in tower inputs.
+struct TowerBatch<T: TowerScalar> {
+  /// B query examples.
+  var queries = EmbeddingBags<T>()
+  /// C = B + B' candidates: the B positives, then B' extra negatives.
+  var candidates = EmbeddingBags<T>()
+  /// Item id of each candidate (C).
+  var candidateItems: [Int32] = []
+  /// `log q_j` per candidate, for the logQ correction.
+  var logQ: [T]?
+  /// Gram importance weights `N / (|U| deg u_i)` and `N / (|I| deg i)` (B each).
+  var userGramWeights: [T] = []
+  var itemGramWeights: [T] = []
+  /// `1 / deg u_i` and `1 / deg i` (B each), for the L2 term.
+  var userL2Weights: [T] = []
+  var itemL2Weights: [T] = []
+
+  var rows: Int { queries.count }
+}
+
+/// The loss configuration the network evaluates (generic in `T` for the
+/// float64 reference).
+struct Objective<T: TowerScalar> {
+  var loss: TwoTowerLoss = .softmax
+  var temperature: T = 1
+  var removeAccidentalHits = false
+  var gramWeight: T = 0
+  var l2: T = 0
+  var threads = 1
+  /// Maps the batch's Gram matrices `(Ĝ_u, Ĝ_v)` to the estimates the
+  /// gradient uses (identity for the batch estimator).
+  var gramEstimates: ([T], [T]) -> ([T], [T]) = { ($0, $1) }
+}
+
+extension TwoTowerNetwork {
+  /// Each loss term's value, in order, for non-finite reports and logs.
+  typealias Terms = [(name: String, value: T)]
+
+  /// The batch loss (sum of `terms`) and its gradient into `grads`.
+  ///
+  /// Forward both towers, then the loss terms on the outputs U (`B x d`)
+  /// and V (`C x d`), then back through both towers into the tables.
+  /// - Complexity: softmax O(B·C·d) + towers O((B + C)·sum(in·out)) + Gram O(B·d²).
+  func loss(_ batch: TowerBatch<T>, objective: Objective<T>, into grads: inout Gradients) -> Terms {
+    let b = batch.rows, c = batch.candidates.count, d = outputDim
+    let threads = objective.threads
+    let qPass = query.forward(batch.queries.gather(tables, width: embeddingDim), rows: b, threads: threads)
+    let iPass = item.forward(batch.candidates.gather(tables, width: embeddingDim), rows: c, threads: threads)
+    let u = qPass.output, v = iPass.output
+    var dU = [T](repeating: 0, count: b * d)
+    var dV = [T](repeating: 0, count: c * d)
+    var terms: Terms = []
+    switch objective.loss {
+    case .softmax:
+      let positives = Array(batch.candidateItems.prefix(b))
+      let value = SampledSoftmax.apply(
+        u: u, v: v, rows: b, columns: c, dim: d, temperature: objective.temperature, logQ: batch.logQ,
+        positives: objective.removeAccidentalHits ? positives : nil,
+        candidates: objective.removeAccidentalHits ? batch.candidateItems : nil,
+        threads: objective.threads, dU: &dU, dV: &dV)
+      terms.append(("softmax", value))
+    case .mse:
+      terms.append(("mse", PointwiseTerms.mse(u: u, v: Array(v.prefix(b * d)), rows: b, dim: d, dU: &dU, dV: &dV)))
+    }
+    if objective.gramWeight > 0 {
+      let vPos = Array(v.prefix(b * d))
+      let gu = GramTerm.gram(u, rows: b, dim: d, weights: batch.userGramWeights)
+      let gv = GramTerm.gram(vPos, rows: b, dim: d, weights: batch.itemGramWeights)
+      let (eu, ev) = objective.gramEstimates(gu, gv)
+      let lambda = objective.gramWeight
+      GramTerm.addGradient(u, rows: b, dim: d, weights: batch.userGramWeights, other: ev, scale: lambda, into: &dU)
+      GramTerm.addGradient(vPos, rows: b, dim: d, weights: batch.itemGramWeights, other: eu, scale: lambda, into: &dV)
+      terms.append(("gram", lambda * T(b) * GramTerm.inner(eu, ev)))
+    }
+    if objective.l2 > 0 {
+      var value = PointwiseTerms.l2(u, rows: b, dim: d, weights: batch.userL2Weights, lambda: objective.l2, dx: &dU)
+      value += PointwiseTerms.l2(v, rows: b, dim: d, weights: batch.itemL2Weights, lambda: objective.l2, dx: &dV)
+      terms.append(("l2", value))
+    }
+    let dQueryIn = query.backward(qPass, dU, into: &grads.query, threads: threads)
+    batch.queries.scatter(dQueryIn, width: embeddingDim, into: &grads.tables)
+    let dItemIn = item.backward(iPass, dV, into: &grads.item, threads: threads)
+    batch.candidates.scatter(dItemIn, width: embeddingDim, into: &grads.tables)
+    return terms
+  }
+}
