@@ -22,6 +22,9 @@ void gk_l2sq_rows(long n, const float *q, const float *base, const int32_t *ids,
 /// out holds n entries.
 long gk_scan_above(const float *s, const float *bias, long n, float threshold, int32_t *out);
 
+/// Asks for the cache line at p ahead of a read (a hint; never faults).
+static inline void gk_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
+
 /// A test-and-test-and-set spin lock on one 32-bit word (0 = free): acquire
 /// semantics on lock, release on unlock; yields the CPU after a short spin.
 void gk_spin_lock(uint32_t *word);
