@@ -11,7 +11,7 @@ float gk_neg_dot(long n, const float *x, const float *y);
 /// |x - y|² over n floats.
 float gk_l2sq(long n, const float *x, const float *y);
 /// out[j] = -(q · row ids[j] of base) for j < count; base rows are n floats
-/// apart. The next rows are prefetched while one is computed.
+/// apart. The next rows (3 ahead) are prefetched while one is computed.
 void gk_neg_dot_rows(long n, const float *q, const float *base, const int32_t *ids, long count,
                      float *out);
 /// out[j] = |q - row ids[j] of base|² for j < count.
