@@ -21,7 +21,10 @@ extension HNSWStorage {
   /// results with a free slot; then, in index order on one thread, each still
   /// unreached item links from the first candidate that is reached (the
   /// upper levels can lead a search to unreached items) and still has a free
-  /// slot, and everything it reaches counts as reached. The result does not depend on `threads`.
+  /// slot, and everything it reaches counts as reached. When no candidate
+  /// qualifies any more, that item's search is repeated on the current graph
+  /// (as the sequential repair did); only then the 64-item fallback. The
+  /// result does not depend on `threads`.
   /// Existing links are never removed, so searches lose nothing; they may
   /// evaluate a few more items.
   /// - Complexity: O(n · M) plus one search (ef = efConstruction) per
@@ -44,12 +47,18 @@ extension HNSWStorage {
         }
       }
     }
+    var again = [Int32](repeating: -1, count: width)
     for (j, u) in unreached.enumerated() where !reached[u] {
-      var host: Int32? = nil
-      for r in 0..<width {
-        let v = candidates[j * width + r]
-        if v < 0 { break }
-        if reached[Int(v)], Int(links(v, 0)[0]) < maxM0 { host = v; break }
+      var host = firstHost(candidates[(j * width)..<((j + 1) * width)], reached)
+      if host == nil {
+        // Every candidate's slot was taken by earlier repairs (common when
+        // most items are unreached): search again on the graph as it is now,
+        // which includes the items rescued so far.
+        again.withUnsafeMutableBufferPointer { b in
+          b.update(repeating: -1)
+          findHosts(for: Int32(u), into: b.baseAddress!, limit: width)
+        }
+        host = firstHost(again[...], reached)
       }
       guard let v = host ?? fallbackHost(for: Int32(u), open: open) else { continue }
       let l = links(v, 0)
@@ -59,6 +68,16 @@ extension HNSWStorage {
       l[0] = Int32(n + 1)
       markReachable(from: Int32(u), &reached, &open)
     }
+  }
+
+  /// The first of `candidates` (−1 ends the list) that is reached and has a
+  /// free level-0 slot.
+  private func firstHost(_ candidates: ArraySlice<Int32>, _ reached: [Bool]) -> Int32? {
+    for v in candidates {
+      if v < 0 { break }
+      if reached[Int(v)], Int(links(v, 0)[0]) < maxM0 { return v }
+    }
+    return nil
   }
 
   /// Marks everything reachable from `start` over level-0 links (a search
