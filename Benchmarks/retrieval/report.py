@@ -1,12 +1,14 @@
 """Turns the JSON of run.sh into the README table and an SVG chart.
 
 Usage: report.py OUT_DIR DEST_DIR
-Reads OUT_DIR/ab{64,128}/{gramian-ip,gramian-augmented,hnswlib}.json and
-OUT_DIR/exact.json; writes DEST_DIR/results.md and DEST_DIR/recall-vs-qps.svg.
+Reads OUT_DIR/ab{64,128}/{gramian-ip,gramian-augmented,hnswlib}.json (or
+.1.json, .2.json, ... for several rounds: the median build time and, per ef,
+the median recall and queries/s over the rounds) and OUT_DIR/exact.json;
+writes DEST_DIR/results.md and DEST_DIR/recall-vs-qps.svg.
 queries/s at a target recall is interpolated linearly between the two ef
 values whose recalls bracket it (">=" when the smallest ef already exceeds it).
 """
-import json, math, os, sys
+import glob, json, math, os, statistics, sys
 
 out, dest = sys.argv[1], sys.argv[2]
 SYSTEMS = [("gramian-ip", "Gramian HNSW, ip", "#1f77b4"),
@@ -26,12 +28,31 @@ def at_recall(runs, target):
     return None, "not reached"
 
 
+def merged(rounds):
+    """Median over rounds of the build time and, per ef, of recall and q/s."""
+    if len(rounds) == 1:
+        return dict(rounds[0], rounds=1, loads=[rounds[0].get("load_average")])
+    efs = sorted({r["ef"] for d in rounds for r in d["runs"]})
+    runs = []
+    for ef in efs:
+        rs = [r for d in rounds for r in d["runs"] if r["ef"] == ef]
+        runs.append({"ef": ef, "recall": statistics.median(r["recall"] for r in rs),
+                     "queries_per_second": statistics.median(r["queries_per_second"] for r in rs)})
+    return dict(rounds[0], runs=runs, rounds=len(rounds),
+                build_seconds=statistics.median(d["build_seconds"] for d in rounds),
+                builds=[d["build_seconds"] for d in rounds],
+                loads=[d.get("load_average") for d in rounds])
+
+
 data = {}
 for k in (64, 128):
     for key, _, _ in SYSTEMS:
-        path = os.path.join(out, f"ab{k}", f"{key}.json")
-        if os.path.exists(path):
-            data[(k, key)] = json.load(open(path))
+        paths = sorted(glob.glob(os.path.join(out, f"ab{k}", f"{key}.[0-9]*.json")))
+        single = os.path.join(out, f"ab{k}", f"{key}.json")
+        if not paths and os.path.exists(single):
+            paths = [single]
+        if paths:
+            data[(k, key)] = merged([json.load(open(p)) for p in paths])
 
 lines = ["| k | system | build s (2 threads) | " + " | ".join(f"q/s @ recall {t:.2f}" for t in TARGETS) + " | ratio to hnswlib @ 0.90 / 0.95 / 0.99 | build ratio |",
          "|---|---|---|" + "---|" * len(TARGETS) + "---|---|"]
@@ -57,7 +78,9 @@ for k in (64, 128):
         if d:
             pts = ", ".join(f"{r['ef']}: {r['recall']:.4f} / {r['queries_per_second']:,.0f}" for r in sorted(d["runs"], key=lambda r: r["ef"]))
             curves.append(f"- k={k} {label}: {pts}")
-loads = sorted({d.get("load_average") for d in data.values() if d.get("load_average") is not None})
+loads = sorted({l for d in data.values() for l in d.get("loads", []) if l is not None})
+rounds = [f"- k={k} {label}: {d['rounds']} round(s)" + (", builds " + ", ".join(f"{b:.2f}" for b in d["builds"]) + " s" if "builds" in d else "")
+          for k in (64, 128) for key, label, _ in SYSTEMS if (d := data.get((k, key)))]
 exact = ""
 ep = os.path.join(out, "exact.json")
 if os.path.exists(ep):
@@ -68,7 +91,8 @@ if os.path.exists(ep):
              f"({e['reference_block']} users x all items per call) {e['sgemm_seconds']:.2f} s = {e['sgemm_gflops']:.1f} GFLOP/s; "
              f"exact top-K runs at {100 * e['exact_fraction_of_sgemm']:.0f}% of sgemm throughput (load average {e['load_average']}).\n")
 open(os.path.join(dest, "results.md"), "w").write(
-    "\n".join(lines + curves) + f"\n\nLoad average during the Gramian runs: {loads}\n" + exact)
+    "\n".join(lines + curves) + "\n\nRounds (medians over them above):\n\n" + "\n".join(rounds)
+    + f"\n\nLoad average during the Gramian runs: {loads}\n" + exact)
 
 # SVG: recall@10 (x) vs queries/s (y, log scale), one panel per k.
 W, H, PAD = 460, 340, 60

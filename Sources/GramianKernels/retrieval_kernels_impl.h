@@ -29,25 +29,28 @@ static float GR(l2sq)(long n, const float *x, const float *y) {
   return s;
 }
 
-// Prefetches the first 512 bytes of a row (dimension 128 in float32).
+// Prefetches the first 512 bytes of a row (dimension 128 in float32); the
+// row kernels fetch ROWS_AHEAD rows ahead of the one they score.
 #define PREFETCH_ROW(p, n) do { \
     const char *_r = (const char *)(p); long _b = (n) * 4 < 512 ? (n) * 4 : 512; \
     for (long _o = 0; _o < _b; _o += 64) __builtin_prefetch(_r + _o, 0, 3); } while (0)
 
 static void GR(neg_dot_rows)(long n, const float *q, const float *base, const int32_t *ids,
                              long count, float *out) {
-  if (count > 0) PREFETCH_ROW(base + (long)ids[0] * n, n);
+  const long ahead = ROWS_AHEAD;
+  for (long j = 0; j < count && j < ahead; j++) PREFETCH_ROW(base + (long)ids[j] * n, n);
   for (long j = 0; j < count; j++) {
-    if (j + 1 < count) PREFETCH_ROW(base + (long)ids[j + 1] * n, n);
+    if (j + ahead < count) PREFETCH_ROW(base + (long)ids[j + ahead] * n, n);
     out[j] = GR(neg_dot)(n, q, base + (long)ids[j] * n);
   }
 }
 
 static void GR(l2sq_rows)(long n, const float *q, const float *base, const int32_t *ids,
                           long count, float *out) {
-  if (count > 0) PREFETCH_ROW(base + (long)ids[0] * n, n);
+  const long ahead = ROWS_AHEAD;
+  for (long j = 0; j < count && j < ahead; j++) PREFETCH_ROW(base + (long)ids[j] * n, n);
   for (long j = 0; j < count; j++) {
-    if (j + 1 < count) PREFETCH_ROW(base + (long)ids[j + 1] * n, n);
+    if (j + ahead < count) PREFETCH_ROW(base + (long)ids[j + ahead] * n, n);
     out[j] = GR(l2sq)(n, q, base + (long)ids[j] * n);
   }
 }

@@ -65,4 +65,17 @@ extension HNSWStorage {
       return gk_l2sq(dimension, vector(a), vector(b)) + d * d
     }
   }
+
+  /// `out[j]` = build-metric distance from item `a` to item `ids[j]`, `j < n`
+  /// (one batched kernel call, rows prefetched).
+  @inline(__always)
+  func itemDistances(from a: Int32, _ ids: UnsafePointer<Int32>, _ n: Int, _ out: UnsafeMutablePointer<Float>) {
+    switch configuration.metric {
+    case .innerProduct:
+      NegativeInnerProduct(query: vector(a), vectors: vectors, dimension: dimension)(ids, n, out)
+    case .augmented:
+      AugmentedEuclidean(query: vector(a), queryAugment: augment[Int(a)], vectors: vectors, augment: augment,
+                         dimension: dimension)(ids, n, out)
+    }
+  }
 }

@@ -32,7 +32,7 @@ extension HNSWIndex {
     Parallel.forEach(remaining, threads: max(1, threads), grain: 8) { j, _ in
       s.insert(Int32(start + j))
     }
-    s.repairReachability()
+    s.repairReachability(threads: max(1, threads))
     if s.configuration.checkInvariants {
       let problems = invariantViolations()
       if !problems.isEmpty { throw .invariantsViolated(problems) }
@@ -94,20 +94,19 @@ extension HNSWStorage {
       if level < top {
         current = greedyDescent(distance, from: entryPoint, top: top, down: level + 1, locked: true, scratch)
       }
-      var selected = [Int32](repeating: 0, count: maxM0 + 1)
+      let selected = scratch.selected
       for lc in stride(from: min(level, top), through: 0, by: -1) {
         searchLayer(distance, entry: current.id, entryDistance: current.distance, ef: configuration.efConstruction,
                     level: lc, locked: true, excluding: nil, scratch)
-        var found = Array(scratch.results.unordered)
-        found.sort()
-        current = (OrderedKey.id(found[0]), OrderedKey.distance(found[0]))
-        let n = selectNeighbours(found, limit: M, into: &selected)
+        let found = scratch.sortResults()
+        current = (OrderedKey.id(found.first!), OrderedKey.distance(found.first!))
+        let n = selectNeighbours(found, limit: M, into: selected)
         lock(q)
         let own = links(q, lc)
         for j in 0..<n { own[1 + j] = selected[j] }
         own[0] = Int32(n)
         unlock(q)
-        for j in 0..<n { connect(selected[j], to: q, level: lc) }
+        for j in 0..<n { connect(selected[j], to: q, level: lc, scratch) }
       }
     }
     if raisesTop {
@@ -120,8 +119,11 @@ extension HNSWStorage {
   /// The paper's heuristic (Algorithm 4, without extension or refill):
   /// walks candidates closest first and keeps one only if it is closer to
   /// the base item than to every kept neighbour, which spreads links over
-  /// directions. `sortedKeys` are distance keys to the base, ascending.
-  func selectNeighbours(_ sortedKeys: [UInt64], limit: Int, into out: inout [Int32]) -> Int {
+  /// directions. `sortedKeys` are distance keys to the base, ascending;
+  /// `out` has room for `limit` ids.
+  func selectNeighbours<S: Sequence<UInt64>>(
+    _ sortedKeys: S, limit: Int, into out: UnsafeMutablePointer<Int32>
+  ) -> Int {
     var kept = 0
     for key in sortedKeys {
       if kept == limit { break }
@@ -140,8 +142,9 @@ extension HNSWStorage {
   }
 
   /// Adds the link n → q on `level`; a full list is re-pruned by the
-  /// heuristic over its links plus q (under n's lock).
-  func connect(_ n: Int32, to q: Int32, level: Int) {
+  /// heuristic over its links plus q (under n's lock). Uses the scratch's
+  /// prune buffers, not its heaps or `selected`.
+  func connect(_ n: Int32, to q: Int32, level: Int, _ scratch: SearchScratch) {
     let cap = linkCapacity(level)
     lock(n)
     defer { unlock(n) }
@@ -153,14 +156,14 @@ extension HNSWStorage {
       l[0] = Int32(count + 1)
       return
     }
-    var keys = [UInt64]()
-    keys.reserveCapacity(count + 1)
-    keys.append(OrderedKey.distanceKey(itemDistance(n, q), q))
-    for j in 0..<count { keys.append(OrderedKey.distanceKey(itemDistance(n, l[1 + j]), l[1 + j])) }
-    keys.sort()
-    var kept = [Int32](repeating: 0, count: cap)
-    let m = selectNeighbours(keys, limit: cap, into: &kept)
-    for j in 0..<m { l[1 + j] = kept[j] }
+    let ids = scratch.pruneIds, dists = scratch.pruneDistances, keys = scratch.pruneKeys
+    ids[0] = q
+    (ids + 1).update(from: l + 1, count: count)
+    itemDistances(from: n, ids, count + 1, dists)
+    for j in 0...count { keys[j] = OrderedKey.distanceKey(dists[j], ids[j]) }
+    var sorted = UnsafeMutableBufferPointer(start: keys, count: count + 1)
+    sorted.sort()
+    let m = selectNeighbours(sorted, limit: cap, into: l + 1)
     l[0] = Int32(m)
   }
 }

@@ -1,3 +1,4 @@
+import GramianKernels
 import LinearAlgebra
 
 extension HNSWIndex {
@@ -29,9 +30,7 @@ extension HNSWIndex {
       let start = s.greedyDescent(distance, from: s.entry, top: Int(s.maxLevel), down: 1, locked: false, scratch)
       s.searchLayer(distance, entry: start.id, entryDistance: start.distance, ef: max(ef, k), level: 0,
                     locked: false, excluding: excluding, scratch)
-      var keys = Array(scratch.results.unordered)
-      keys.sort()
-      return keys.prefix(k).map { (item: OrderedKey.id($0), score: -OrderedKey.distance($0)) }
+      return scratch.sortResults().prefix(k).map { (item: OrderedKey.id($0), score: -OrderedKey.distance($0)) }
     }
   }
 
@@ -121,6 +120,9 @@ extension HNSWStorage {
       let c = candidates.top
       if OrderedKey.distance(c) > bound, results.count >= ef { break }
       _ = candidates.pop()
+      // The next candidate's list is read next: fetch it while this one is
+      // processed (hnswlib gets the same effect from its interleaved layout).
+      if !candidates.isEmpty { gk_prefetch(links(OrderedKey.id(candidates.top), level)) }
       let total = readLinks(OrderedKey.id(c), level, locked: locked, into: copy)
       var n = 0
       for j in 0..<total {

@@ -185,16 +185,29 @@ final class SearchScratch {
   let ids: UnsafeMutablePointer<Int32>
   let distances: UnsafeMutablePointer<Float>
   let linkCopy: UnsafeMutablePointer<Int32>
+  /// Insert: the neighbours chosen for the new item on one level.
+  let selected: UnsafeMutablePointer<Int32>
+  /// Insert: a full list plus the new link, their distances and keys, while
+  /// ``HNSWStorage/connect(_:to:level:_:)`` re-prunes it.
+  let pruneIds: UnsafeMutablePointer<Int32>
+  let pruneDistances: UnsafeMutablePointer<Float>
+  let pruneKeys: UnsafeMutablePointer<UInt64>
 
+  /// Buffers for link lists of up to `linkCapacity` entries (with the count).
   init(linkCapacity: Int) {
     visited = .allocate(capacity: 1)
     ids = .allocate(capacity: linkCapacity)
     distances = .allocate(capacity: linkCapacity)
     linkCopy = .allocate(capacity: linkCapacity)
+    selected = .allocate(capacity: linkCapacity)
+    pruneIds = .allocate(capacity: linkCapacity)
+    pruneDistances = .allocate(capacity: linkCapacity)
+    pruneKeys = .allocate(capacity: linkCapacity)
   }
 
   deinit {
     visited.deallocate(); ids.deallocate(); distances.deallocate(); linkCopy.deallocate()
+    selected.deallocate(); pruneIds.deallocate(); pruneDistances.deallocate(); pruneKeys.deallocate()
     candidates.deallocate(); results.deallocate()
   }
 
@@ -218,6 +231,12 @@ final class SearchScratch {
     epoch += 1
     candidates.removeAll()
     results.removeAll()
+  }
+
+  /// The distance keys of the last layer search, closest first (sorted in
+  /// place in the results heap, without allocating).
+  func sortResults() -> ReversedCollection<UnsafeBufferPointer<UInt64>> {
+    results.sortFromRoot().reversed()
   }
 
   /// Marks `i` visited; returns whether it was unvisited.

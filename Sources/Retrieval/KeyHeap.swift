@@ -125,6 +125,16 @@ struct KeyHeap<Order: HeapOrder> {
     capacity *= 2
   }
 
+  /// Sorts the keys in place, root first, and returns them. A buffer sorted
+  /// that way is itself a valid heap, so the heap stays usable.
+  /// O(count log count), no allocation.
+  @discardableResult
+  func sortFromRoot() -> UnsafeBufferPointer<UInt64> {
+    var keys = UnsafeMutableBufferPointer(start: base, count: count)
+    keys.sort { Order.above($0, $1) }
+    return UnsafeBufferPointer(start: base, count: count)
+  }
+
   /// The keys, in no particular order.
   var unordered: UnsafeBufferPointer<UInt64> { UnsafeBufferPointer(start: base, count: count) }
 }

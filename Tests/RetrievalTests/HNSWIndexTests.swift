@@ -92,6 +92,33 @@ final class HNSWIndexTests: XCTestCase {
     }
   }
 
+  func testReachabilityRepairLinksEveryItemAndDoesNotDependOnThreads() throws {
+    // Uneven norms under the inner-product metric: pruning leaves many items
+    // without in-links. Rebuild the graph without the repair's links by
+    // cutting every level-0 in-link of a fixed set of items, then repair.
+    let items = TestData.gaussian(rows: 400, columns: 8, seed: 11, unevenNorms: true)
+    let built = try HNSWIndex(vectors: items, configuration: .init(M: 4, efConstruction: 40), threads: 1)
+    XCTAssertEqual(built.invariantViolations(), [])
+    let cut = Set((0..<400).filter { $0 % 9 == 4 }.map(Int32.init)).subtracting([built.storage.entry])
+    var copies: [HNSWIndex] = []
+    for threads in [1, 2] {
+      var index = built
+      index.makeUnique()
+      for i in 0..<Int32(400) {
+        let l = index.storage.links(i, 0)
+        var kept: [Int32] = []
+        for j in 0..<Int(l[0]) where !cut.contains(l[1 + j]) { kept.append(l[1 + j]) }
+        for (j, t) in kept.enumerated() { l[1 + j] = t }
+        l[0] = Int32(kept.count)
+      }
+      XCTAssertTrue(index.invariantViolations().contains { $0.contains("unreachable") })
+      index.storage.repairReachability(threads: threads)
+      XCTAssertEqual(index.invariantViolations(), [], "threads \(threads)")
+      copies.append(index)
+    }
+    XCTAssertEqual(copies[0].encoded(), copies[1].encoded(), "the repair must not depend on the thread count")
+  }
+
   func testParallelBuildIsValidAndSingleThreadedBuildIsDeterministic() throws {
     let config = HNSWIndex.Configuration(M: 8, efConstruction: 60)
     let again = try HNSWIndex(vectors: Self.items, configuration: config, threads: 1)

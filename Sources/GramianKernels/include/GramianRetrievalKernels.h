@@ -11,7 +11,7 @@ float gk_neg_dot(long n, const float *x, const float *y);
 /// |x - y|² over n floats.
 float gk_l2sq(long n, const float *x, const float *y);
 /// out[j] = -(q · row ids[j] of base) for j < count; base rows are n floats
-/// apart. The next rows are prefetched while one is computed.
+/// apart. The next rows (3 ahead) are prefetched while one is computed.
 void gk_neg_dot_rows(long n, const float *q, const float *base, const int32_t *ids, long count,
                      float *out);
 /// out[j] = |q - row ids[j] of base|² for j < count.
@@ -21,6 +21,9 @@ void gk_l2sq_rows(long n, const float *q, const float *base, const int32_t *ids,
 /// (bias may be NULL: s[j] > threshold) and returns how many. NaN never passes.
 /// out holds n entries.
 long gk_scan_above(const float *s, const float *bias, long n, float threshold, int32_t *out);
+
+/// Asks for the cache line at p ahead of a read (a hint; never faults).
+static inline void gk_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
 
 /// A test-and-test-and-set spin lock on one 32-bit word (0 = free): acquire
 /// semantics on lock, release on unlock; yields the CPU after a short spin.
