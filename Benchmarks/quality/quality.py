@@ -125,6 +125,13 @@ def cmd_report(work, out_dir):
         f.write("\n")
 
     lines = []
+    if run:
+        total = sum(e.get("run_seconds", 0) for e in datasets)
+        per = ", ".join(f"{e['dataset']} {e.get('run_seconds', 0) / 60:.1f} min" for e in datasets)
+        lines.append(f"Last run {run.get('date')} on {run.get('cpu')} ({run.get('cores')} cores), commit "
+                     f"{run.get('commit')}, k = {run.get('factors')}, {run.get('epochs')} epochs, "
+                     f"{run.get('threads')} threads. Wall time per dataset (grids, refits, evaluation): "
+                     f"{per}; {total / 60:.1f} min in all.\n")
     for e in datasets:
         lines.append(f"### {e['dataset']}\n")
         if "description" in e:
