@@ -98,7 +98,10 @@ def cmd_report(work, out_dir):
             best, table = summarize_grid(grid)
             final = read_lines(os.path.join(d, f"final-{side}.jsonl"))[-1]
             fo = final["out"]
-            e = {"chosen": best["params"]["args"],
+            chosen = best["params"]["args"]
+            if best["params"].get("weights"):
+                chosen += f" (weights: {best['params']['weights']})"
+            e = {"chosen": chosen,
                  "val_recall@20": metrics_of(best["out"]).get("recall@20"),
                  "metrics": {k: fo["metrics"][k] for k in METRICS},
                  "fit_seconds": fo.get("train_seconds", fo.get("fit_seconds")),
