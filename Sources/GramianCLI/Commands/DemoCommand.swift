@@ -19,8 +19,9 @@ struct DemoCommand: ParsableCommand {
 
   @Option(help: "iALS embedding dimension.") var factors = 64
   @Option(help: "iALS epochs.") var epochs = 15
-  @Option(help: "iALS regularisation lambda (tuned on a validation split, Benchmarks/quality).") var reg: Float = 0.05
-  @Option(help: "iALS unobserved weight alpha0 (tuned on a validation split, Benchmarks/quality).") var unobservedWeight: Float = 0.1
+  @Option(help: "iALS regularisation lambda (tuned on a validation split, Benchmarks/quality).") var reg: Float = 0.01
+  @Option(help: "iALS regularisation exponent nu (tuned on a validation split, Benchmarks/quality).") var regExponent: Float = 1
+  @Option(help: "iALS unobserved weight alpha0 (tuned on a validation split, Benchmarks/quality).") var unobservedWeight: Float = 0.3
 
   @OptionGroup var common: CommonOptions
 
@@ -53,10 +54,11 @@ struct DemoCommand: ParsableCommand {
     config.factors = factors
     config.epochs = epochs
     config.regularization = reg
+    config.regularizationExponent = regExponent
     config.unobservedWeight = unobservedWeight
     config.threads = common.threadCount
     config.seed = common.seed
-    Console.info("fitting iALS: k=\(factors), lambda=\(reg), alpha0=\(unobservedWeight), exact solver, \(epochs) epochs, \(config.threads) threads")
+    Console.info("fitting iALS: k=\(factors), lambda=\(reg), nu=\(regExponent), alpha0=\(unobservedWeight), exact solver, \(epochs) epochs, \(config.threads) threads")
     let bar = ProgressBar("fit ials", total: epochs)
     let t0 = Date()
     let model = try IALSModel.fit(loaded.train, userIds: loaded.split.train.userIds, itemIds: loaded.split.train.itemIds,

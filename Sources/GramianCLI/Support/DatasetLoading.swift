@@ -90,7 +90,7 @@ enum DatasetLoading {
       belowMinRating: report.belowMinRating, duplicatesMerged: train.duplicatesMerged,
       trainPairs: train.nnz, testPairs: test.nnz, testUsers: testUsers,
       droppedTestEvents: s.report.droppedTestEvents, unknownIdsDropped: unknown, splitMethod: method)
-    Console.info("split (\(method)): train \(train.nnz) pairs, test \(test.nnz) pairs over \(testUsers) users; \(all.userCount) users x \(all.itemCount) items")
+    Console.info("split (\(method)): train \(train.nnz) pairs, test \(test.nnz) pairs over \(testUsers) users; \(train.userCount) users x \(train.itemCount) items with training data (of \(all.userCount) x \(all.itemCount) read)")
     return LoadedSplit(split: s, train: train, test: test, summary: summary)
   }
 }
