@@ -31,6 +31,7 @@ fit() {  # name, extra flags...
 $G evaluate --train "$W/full/train.tsv" --test "$W/full/test.tsv" --model popularity --json 2>/dev/null | row popularity
 $G fit ials --train "$W/full/train.tsv" --test "$W/full/test.tsv" --factors 32 --epochs 15 --reg 0.05 --unobserved-weight 0.1 --json 2>/dev/null | row ials
 fit softmax
+fit softmax+mixed256 --negatives mixed:256 --remove-accidental-hits
 fit softmax+logq-exact --logq exact
 fit softmax+logq-streaming --logq streaming
 fit softmax+gram --gram-weight 0.5 --gram-estimator sogram
@@ -38,7 +39,7 @@ fit softmax+logq+gram --logq exact --gram-weight 0.5 --gram-estimator sogram
 fit mse+gram --loss mse --gram-weight 3.6 --gram-estimator exact --l2 0.05 --optimizer adam --lr 0.003
 # softmax + prior: beta chosen on the validation split, applied on the test split.
 $G fit two-tower --train "$W/val/train.tsv" --test "$W/val/test.tsv" "${TT[@]}" --output "$W/val-softmax.model" --json >/dev/null 2>&1
-best=$(for b in -0.5 -0.25 0 0.25 0.5 0.75 1; do
+best=$(for b in -0.5 0 0.25 0.5 0.75 1 1.25 1.5 2; do
   r=$($G evaluate --train "$W/val/train.tsv" --test "$W/val/test.tsv" --model "$W/val-softmax.model" --prior-exponent $b --json 2>/dev/null \
       | python3 -c "import json,sys; print(json.load(sys.stdin)['metrics']['recall@20'])")
   echo "$r $b"; done | sort -g | tail -1 | cut -d' ' -f2)
