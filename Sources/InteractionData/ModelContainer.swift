@@ -1,0 +1,190 @@
+import Foundation
+import LinearAlgebra
+
+/// The container shared by Gramian's model files (iALS, two-tower), all
+/// integers little-endian:
+///
+///     8-byte magic                   names the model kind ("GRMNIALS", "GRMN2TWR")
+///     UInt32 version                 of that kind's layout
+///     fields ...                     written with ``ModelContainerWriter``
+///     UInt64 checksum                ``ModelContainer/checksum(_:)`` of all bytes before it
+///
+/// Fields: `u32`, `u64`, a length-prefixed JSON document, id maps (UInt64
+/// count, then UInt32 length + UTF-8 bytes per id) and matrices (UInt64 rows,
+/// UInt64 columns, rows * columns float32).
+public enum ModelContainer {
+  /// A 64-bit checksum: 8-byte words (the tail zero-padded) folded by
+  /// `h = (h ^ word) * 0x100000001b3` from the FNV-1a offset basis, then the
+  /// length mixed in. Detects truncation and any flipped byte with
+  /// overwhelming probability; not cryptographic. O(n).
+  public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    let n = bytes.count
+    var i = 0
+    while i + 8 <= n {
+      h = (h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x0000_0100_0000_01b3
+      i += 8
+    }
+    var tail: UInt64 = 0
+    var shift: UInt64 = 0
+    while i < n { tail |= UInt64(bytes[i]) << shift; shift += 8; i += 1 }
+    h = (h ^ tail) &* 0x0000_0100_0000_01b3
+    h = (h ^ UInt64(n)) &* 0x0000_0100_0000_01b3
+    return h ^ (h >> 29)
+  }
+
+  /// Whether the file at `path` starts with `magic` (a cheap kind check).
+  public static func hasMagic(_ magic: [UInt8], at path: String) -> Bool {
+    guard let h = FileHandle(forReadingAtPath: path) else { return false }
+    defer { try? h.close() }
+    guard let head = try? h.read(upToCount: magic.count) else { return false }
+    return Array(head) == magic
+  }
+}
+
+/// Builds a model file in memory; ``write(to:)`` appends the checksum and
+/// writes atomically (temporary file in the same folder, then rename).
+public struct ModelContainerWriter {
+  public private(set) var data = Data()
+
+  /// Starts a file with the kind's magic and layout version.
+  public init(magic: [UInt8], version: UInt32) {
+    data.append(contentsOf: magic)
+    u32(version)
+  }
+
+  public mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
+  public mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
+
+  /// A length-prefixed JSON document (sorted keys, so equal values give equal bytes).
+  public mutating func json<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let bytes = try encoder.encode(value)
+    u64(UInt64(bytes.count))
+    data.append(bytes)
+  }
+
+  public mutating func ids(_ m: IdMap) {
+    u64(UInt64(m.count))
+    for name in m.names {
+      let b = Array(name.utf8)
+      u32(UInt32(b.count))
+      data.append(contentsOf: b)
+    }
+  }
+
+  public mutating func matrix(_ m: Matrix) {
+    u64(UInt64(m.rows))
+    u64(UInt64(m.columns))
+    m.storage.withUnsafeBufferPointer { data.append(Data(buffer: $0)) }
+  }
+
+  /// Appends the checksum and writes the file atomically.
+  public func write(to path: String) throws {
+    var out = data
+    let sum = data.withUnsafeBytes { ModelContainer.checksum($0) }
+    withUnsafeBytes(of: sum.littleEndian) { out.append(contentsOf: $0) }
+    try out.write(to: URL(fileURLWithPath: path), options: .atomic)
+  }
+}
+
+/// Reads a model file after checking its magic, version and checksum.
+/// Every failure becomes `Failure` (the model kind's own error) through
+/// `fail`, with a message naming the field and offset.
+public struct ModelContainerReader<Failure: Error> {
+  let bytes: [UInt8]
+  /// Offset of the checksum: the end of the fields.
+  private(set) var body: Int
+  /// Current read offset.
+  public private(set) var offset: Int
+  /// Makes the kind's error from a message.
+  public let fail: (String) -> Failure
+
+  /// Opens `path`: checks the magic (`kind` names it in the error), the
+  /// version and the checksum.
+  public init(
+    path: String, magic: [UInt8], version: UInt32, kind: String, fail: @escaping (String) -> Failure
+  ) throws(Failure) {
+    self.fail = fail
+    let data: Data
+    do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+      throw fail("cannot read file (\(error.localizedDescription))")
+    }
+    bytes = [UInt8](data)
+    guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else {
+      throw fail("not a Gramian \(kind) model (magic \"\(String(decoding: magic, as: UTF8.self))\" missing)")
+    }
+    offset = magic.count
+    body = bytes.count
+    let found = try u32("format version")
+    guard found == version else {
+      throw fail("format version \(found) is not supported (this build reads version \(version))")
+    }
+    guard bytes.count >= offset + 8 else { throw fail("truncated: no checksum") }
+    body = bytes.count - 8
+    let stored = bytes[body...].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    let end = body
+    let actual = bytes.withUnsafeBytes { ModelContainer.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<end])) }
+    guard stored == actual else {
+      throw fail("checksum mismatch (stored \(String(stored, radix: 16)), computed \(String(actual, radix: 16))): the file is truncated or corrupted")
+    }
+  }
+
+  public mutating func take(_ n: Int, _ what: String) throws(Failure) -> ArraySlice<UInt8> {
+    guard n >= 0, n <= body - offset else {
+      throw fail("truncated: \(what) needs \(n) bytes at offset \(offset), only \(body - offset) remain")
+    }
+    defer { offset += n }
+    return bytes[offset..<(offset + n)]
+  }
+
+  public mutating func u32(_ what: String) throws(Failure) -> UInt32 {
+    try take(4, what).reversed().reduce(0) { $0 << 8 | UInt32($1) }
+  }
+
+  public mutating func u64(_ what: String) throws(Failure) -> UInt64 {
+    try take(8, what).reversed().reduce(0) { $0 << 8 | UInt64($1) }
+  }
+
+  /// A count that must fit in what is left of the file.
+  public mutating func count(_ what: String) throws(Failure) -> Int {
+    let v = try u64(what)
+    guard v <= UInt64(body) else { throw fail("\(what) is \(v), more than the file could hold") }
+    return Int(v)
+  }
+
+  public mutating func json<T: Decodable>(_ type: T.Type, _ what: String) throws(Failure) -> T {
+    let bytes = try take(try count("\(what) length"), what)
+    do { return try JSONDecoder().decode(T.self, from: Data(bytes)) } catch {
+      throw fail("\(what) does not decode (\(error))")
+    }
+  }
+
+  public mutating func ids(_ what: String) throws(Failure) -> IdMap {
+    let n = try count("\(what) count")
+    var names: [String] = []
+    names.reserveCapacity(n)
+    for j in 0..<n {
+      let b = try take(Int(try u32("length of \(what) \(j)")), "\(what) \(j)")
+      guard let s = String(bytes: b, encoding: .utf8) else { throw fail("\(what) \(j) is not UTF-8") }
+      names.append(s)
+    }
+    guard Set(names).count == names.count else { throw fail("\(what) contains duplicates") }
+    return IdMap(names: names)
+  }
+
+  public mutating func matrix(_ what: String) throws(Failure) -> Matrix {
+    let rows = try count("\(what) rows"), cols = try count("\(what) columns")
+    guard rows == 0 || cols <= (body / 4) / rows else { throw fail("\(what) shape \(rows) x \(cols) exceeds the file size") }
+    let b = try take(rows * cols * 4, "\(what) (\(rows) x \(cols) float32)")
+    var storage = [Float](repeating: 0, count: rows * cols)
+    storage.withUnsafeMutableBytes { dst in b.withUnsafeBytes { dst.copyMemory(from: $0) } }
+    return Matrix(rows: rows, columns: cols, storage: storage)
+  }
+
+  /// Checks that every field was read.
+  public func finish() throws(Failure) {
+    guard offset == body else { throw fail("\(body - offset) unexpected bytes before the checksum") }
+  }
+}
