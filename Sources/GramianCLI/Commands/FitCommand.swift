@@ -71,9 +71,6 @@ struct FitIALS: ParsableCommand {
   @Flag(help: "Fit on the whole file: no test set, no metrics.") var noTest = false
   @OptionGroup var common: CommonOptions
 
-  /// The metrics reported in --json, as issue #3 specifies.
-  static let reported: Set<String> = ["recall@20", "recall@50", "ndcg@20", "ndcg@100"]
-
   struct EpochLine: Codable { var epoch: Int; var seconds: Double; var loss: Double; var metrics: [String: Double]? }
   struct Output: Codable {
     var model = "ials"
@@ -118,7 +115,7 @@ struct FitIALS: ParsableCommand {
       var text = String(format: "  epoch %3d  %7.3f s  loss %.6g", report.epoch, report.seconds, report.loss)
       if evalEvery > 0, report.epoch % evalEvery == 0, report.epoch < config.epochs, loaded.test.nnz > 0 {
         let r = Evaluator.evaluate(current, train: loaded.train, test: loaded.test, options: evalOptions)
-        line.metrics = r.metrics.filter { Self.reported.contains($0.key) }
+        line.metrics = r.metrics.filter { FitReporting.reported.contains($0.key) }
         text += String(format: "  recall@20 %.4f  ndcg@20 %.4f", r.metrics["recall@20"] ?? 0, r.metrics["ndcg@20"] ?? 0)
       }
       lines.append(line)
@@ -128,16 +125,8 @@ struct FitIALS: ParsableCommand {
     })
     let trainSeconds = Date().timeIntervalSince(t0)
     bar.finish()
-    var metrics: [String: Double]? = nil
-    if loaded.test.nnz > 0 {
-      let r = Evaluator.evaluate(model, train: loaded.train, test: loaded.test, options: evalOptions)
-      metrics = r.metrics.filter { Self.reported.contains($0.key) }
-      Console.result(MetricsTable.render(rows: [("ials", r)], ks: evalOptions.ks), json: common.json)
-    }
-    if let output {
-      try model.save(to: output)
-      Console.info("saved model to \(output)")
-    }
+    let metrics = try FitReporting.finish(model, name: "ials", loaded: loaded, options: evalOptions,
+                                          output: output, json: common.json) { try model.save(to: $0) }
     if common.json {
       try Console.json(Output(config: config, epochs: lines, trainSeconds: trainSeconds, metrics: metrics, data: loaded.summary, output: output))
     }

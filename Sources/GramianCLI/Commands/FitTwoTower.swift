@@ -175,7 +175,7 @@ struct FitTwoTower: ParsableCommand {
     if evalEvery > 0, loaded.test.nnz > 0 {
       callbacks.earlyStopping = EarlyStopping(every: evalEvery, patience: patience ?? Int.max, restoreBest: patience != nil) { m in
         let r = evaluate(m)
-        pendingMetrics = r.metrics.filter { FitIALS.reported.contains($0.key) }
+        pendingMetrics = r.metrics.filter { FitReporting.reported.contains($0.key) }
         return r.metrics["recall@20"] ?? 0
       }
     }
@@ -190,16 +190,8 @@ struct FitTwoTower: ParsableCommand {
     }
     let trainSeconds = Date().timeIntervalSince(t0)
     bar?.finish()
-    var metrics: [String: Double]? = nil
-    if loaded.test.nnz > 0 {
-      let r = evaluate(model)
-      metrics = r.metrics.filter { FitIALS.reported.contains($0.key) }
-      Console.result(MetricsTable.render(rows: [("two-tower", r)], ks: evalOptions.ks), json: common.json)
-    }
-    if let output {
-      try model.save(to: output)
-      Console.info("saved model to \(output)")
-    }
+    let metrics = try FitReporting.finish(model, name: "two-tower", loaded: loaded, options: evalOptions,
+                                          output: output, json: common.json) { try model.save(to: $0) }
     if common.json {
       let examples = lines.reduce(0.0) { $0 + $1.examplesPerSecond * $1.seconds }
       let seconds = lines.reduce(0.0) { $0 + $1.seconds }
