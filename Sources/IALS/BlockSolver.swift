@@ -45,7 +45,7 @@ enum BlockSolver {
       nnz: nnz, panelFloats: bs0 < k ? step.fixedRows * bs0 : 0, k: k, block: bs0, rows: count)
     defer { cache.free() }
     let chunk = ExactSolver.gatherChunk
-    let scratch = WorkerScratch(workers: workers, floatsPerWorker: group * bs0 + bs0 * bs0 + bs0 + step.maxDegree)
+    let scratch = WorkerScratch(workers: workers, floatsPerWorker: group * bs0 + bs0 * bs0 + bs0)
     defer { scratch.free() }
     let groups = (count + group - 1) / group
     let run = { (list: SendableConstPointer<Int32>?) in
@@ -57,7 +57,7 @@ enum BlockSolver {
         Parallel.forEach(count, threads: workers, grain: 64) { [j0] index, _ in
           let r = rowAt(list, index), range = step.range(r)
           if j0 == 0 { (cache.predictions + range.lowerBound).update(repeating: 0, count: range.count) }
-          Kernels.gatheredDotsAdd(
+          Kernels.blockDotsAdd(
             n: bs, m: range.count, indices: step.indices.base + range.lowerBound, base: panel.base, ld: ld,
             d: step.targetRow(r) + j0, into: cache.predictions + range.lowerBound)
         }
@@ -72,7 +72,7 @@ enum BlockSolver {
         Parallel.forEach(groups, threads: workers, grain: 2) { [j0] g, w in
           let first = g * group, n = min(group, count - first)
           let slab = scratch.slab(w)
-          let gw = slab, m = gw + group * bs0, d = m + bs0 * bs0, coef = d + bs0
+          let gw = slab, m = gw + group * bs0, d = m + bs0 * bs0
           // Gram terms (alpha0 G w_t)_B = w_tᵀ G_{:,B} of the group.
           gw.update(repeating: 0, count: n * bs)
           if list == nil {
@@ -88,7 +88,7 @@ enum BlockSolver {
           for t in 0..<n {
             let r = rowAt(list, first + t)
             if cache.failed[first + t] != 0 { continue }
-            let work = BlockWork(panel: panel.base, ld: ld, m: m, d: d, coef: coef, chunk: chunk)
+            let work = BlockWork(panel: panel.base, ld: ld, m: m, d: d, chunk: chunk)
             if !solveBlock(step, row: r, j0: j0, bs: bs, gw: gw + t * bs, gram: cache.gramPanel,
                            s: cache.predictions, work) {
               cache.failed[first + t] = 1
@@ -153,7 +153,6 @@ enum BlockSolver {
     let ld: Int
     let m: UnsafeMutablePointer<Float>         // block x block
     let d: UnsafeMutablePointer<Float>         // block
-    let coef: UnsafeMutablePointer<Float>      // maxDegree
     let chunk: Int
   }
 
@@ -166,7 +165,7 @@ enum BlockSolver {
   ) -> Bool {
     let range = step.range(row), n = range.count
     let lam = step.lambda.base[row], w = step.targetRow(row)
-    let m = work.m, d = work.d, coef = work.coef
+    let m = work.m, d = work.d
     // System matrix: alpha0 G_BB + lambda I, then the observed rank updates.
     for r in 0..<bs {
       (m + r * bs).update(from: gram + (j0 + r) * bs, count: bs)
@@ -176,8 +175,7 @@ enum BlockSolver {
     for r in 0..<bs { d[r] = -gw[r] - lam * w[j0 + r] }
     let lo = range.lowerBound
     let idx = step.indices.base + lo, a = step.a.base + lo, b = step.b.base + lo, s = predictions + lo
-    for t in 0..<n { coef[t] = b[t] - a[t] * s[t] }
-    Kernels.gatheredAxpys(n: bs, m: n, indices: idx, base: work.panel, ld: work.ld, coefficients: coef, into: d)
+    Kernels.blockRightHandSide(n: bs, m: n, indices: idx, base: work.panel, ld: work.ld, a: a, b: b, s: s, into: d)
     var start = 0
     while start < n {
       let cnt = min(work.chunk, n - start)
@@ -187,7 +185,7 @@ enum BlockSolver {
     }
     if !SmallCholesky.solveUpper(n: bs, a: m, b: d) { return false }
     for r in 0..<bs { w[j0 + r] += d[r] }
-    Kernels.gatheredDotsAdd(n: bs, m: n, indices: idx, base: work.panel, ld: work.ld, d: d, into: s)
+    Kernels.blockDotsAdd(n: bs, m: n, indices: idx, base: work.panel, ld: work.ld, d: d, into: s)
     return true
   }
 }
