@@ -24,10 +24,11 @@ import LinearAlgebra
 /// Each row's arithmetic is fixed (in-order sums, blocks in order), so the
 /// result does not depend on the thread count.
 ///
-/// - Complexity: per half-step 2·nnz·k (predictions, updates) + 2·nnz·k
-///   (right-hand sides) + nnz·k·b (rank updates) + 2·rows·k² (Gram terms)
-///   + rows·k·b²/3 (Cholesky) flops; fixed-side memory traffic
-///   ≈ 2·n_other·k floats (two panel copies per block).
+/// - Complexity: per half-step 4·nnz·k (initial predictions and their
+///   updates) + 2·nnz·k (right-hand sides) + nnz·k·(b+1) (rank updates)
+///   + 2·rows·k² (Gram terms) + rows·k·b²/3 (Cholesky) flops; fixed-side
+///   memory traffic ≈ 2·n_other·k floats (two panel copies per block);
+///   extra memory nnz + n_other·b + k·b floats.
 enum BlockSolver {
   /// Rows per parallel task (the Gram product runs over them at once).
   static let group = 16
