@@ -54,10 +54,10 @@ $B --train "$DATA/train.txt" --lists --factors 128 --foldin --formulation hu --c
 if [ "${BLOCK:-0}" = 1 ]; then
   # Synthetic ML-20M shape generated in process (SyntheticData.ml20mShape);
   # peak memory from /usr/bin/time -v when installed (Debian package `time`).
-  echo "== block k=1024 synthetic ML-20M, block size ${BLOCK_SIZE:-32}" >&2
+  echo "== block k=1024 synthetic ML-20M, block size ${BLOCK_SIZE:-16}" >&2
   TIMEV=""; [ -x /usr/bin/time ] && TIMEV="/usr/bin/time -v -o $OUT/block-time.txt"
   $TIMEV $B --synthetic-ml20m --factors 1024 --epochs ${BLOCK_EPOCHS:-1} --threads $THREADS --solver block \
-     --block-size ${BLOCK_SIZE:-32} --unobserved-weight 0.1 --reg 0.01 > "$OUT/gramian-block-1024.json"
+     --block-size ${BLOCK_SIZE:-16} --unobserved-weight 0.1 --reg 0.01 > "$OUT/gramian-block-1024.json"
 fi
 
 python3 - "$OUT" <<'PY'

@@ -81,6 +81,13 @@ void gk_gathered_dots_add(long n, long m, const int32_t *idx, const float *base,
 void gk_rows_dots(long m, long n, long nr, const float *g, long ldg, const float *x, long ldx, float *out, long ldo) {
   DISPATCH(rows_dots)(m, n, nr, g, ldg, x, ldx, out, ldo);
 }
+void gk_block_rhs(long n, long m, const int32_t *idx, const float *base, long ld, const float *a,
+                  const float *b, const float *s, float *y) {
+  DISPATCH(block_rhs)(n, m, idx, base, ld, a, b, s, y);
+}
+void gk_block_dots_add(long n, long m, const int32_t *idx, const float *base, long ld, const float *d, float *s) {
+  DISPATCH(block_dots_add)(n, m, idx, base, ld, d, s);
+}
 float gk_softmax_xent_row(long n, float *row, long diag, float scale) {
   return DISPATCH(softmax_xent_row)(n, row, diag, scale);
 }

@@ -351,3 +351,76 @@ static void GK(cg_row)(long k, long n, const float *gram, float lam, const int32
     rsold = rsnew;
   }
 }
+
+// ---- iALS++ block kernels over rows of n = 8·nv floats (nv <= 8) ----
+// The row block stays in registers across all the gathered rows (the
+// generic axpy/dot above reload and re-reduce it for every row).
+
+// y += Σ_q (b_q - a_q s_q) h_q, h_q = base + idx[q] * ld.
+static inline __attribute__((always_inline)) void GK(brhs_nv)(const long nv, long m, const int32_t *idx,
+    const float *base, long ld, const float *a, const float *b, const float *s, float *y) {
+  v8 acc[8];
+  for (long v = 0; v < nv; v++) acc[v] = load8(y + 8 * v);
+  for (long q = 0; q < m; q++) {
+    const float *h = base + (long)idx[q] * ld;
+    v8 c = splat8(b[q] - a[q] * s[q]);
+    for (long v = 0; v < nv; v++) acc[v] += c * load8(h + 8 * v);
+  }
+  for (long v = 0; v < nv; v++) store8(y + 8 * v, acc[v]);
+}
+
+// Pairwise horizontal adds within 128-bit halves (as AVX's vhaddps).
+#define hadd8(x, y) ({ v8 _x = (x), _y = (y); \
+  __builtin_shufflevector(_x, _y, 0, 2, 8, 10, 4, 6, 12, 14) + \
+  __builtin_shufflevector(_x, _y, 1, 3, 9, 11, 5, 7, 13, 15); })
+// ((x0+x1)+(x2+x3)) + ((x4+x5)+(x6+x7)): the same tree as the 8-row transpose below.
+#define tree8(v) ({ v8 _t = (v); ((_t[0] + _t[1]) + (_t[2] + _t[3])) + ((_t[4] + _t[5]) + (_t[6] + _t[7])); })
+
+// s_q += h_q · d; each q is the same arithmetic whether or not it falls in a group of 8.
+static inline __attribute__((always_inline)) void GK(bdots_nv)(const long nv, long m, const int32_t *idx,
+    const float *base, long ld, const float *d, float *s) {
+  v8 dv[8];
+  for (long v = 0; v < nv; v++) dv[v] = load8(d + 8 * v);
+  long q = 0;
+  for (; q + 8 <= m; q += 8) {
+    v8 t[8];
+    for (int j = 0; j < 8; j++) {
+      const float *h = base + (long)idx[q + j] * ld;
+      v8 acc = dv[0] * load8(h);
+      for (long v = 1; v < nv; v++) acc += dv[v] * load8(h + 8 * v);
+      t[j] = acc;
+    }
+    v8 q0 = hadd8(hadd8(t[0], t[1]), hadd8(t[2], t[3]));
+    v8 q1 = hadd8(hadd8(t[4], t[5]), hadd8(t[6], t[7]));
+    v8 r = __builtin_shufflevector(q0, q1, 0, 1, 2, 3, 8, 9, 10, 11) +
+           __builtin_shufflevector(q0, q1, 4, 5, 6, 7, 12, 13, 14, 15);
+    store8(s + q, load8(s + q) + r);
+  }
+  for (; q < m; q++) {
+    const float *h = base + (long)idx[q] * ld;
+    v8 acc = dv[0] * load8(h);
+    for (long v = 1; v < nv; v++) acc += dv[v] * load8(h + 8 * v);
+    s[q] += tree8(acc);
+  }
+}
+
+#define GK_BLOCK_CASES(F, ...) \
+  switch (n) { \
+    case 8: F(1, __VA_ARGS__); return; case 16: F(2, __VA_ARGS__); return; \
+    case 24: F(3, __VA_ARGS__); return; case 32: F(4, __VA_ARGS__); return; \
+    case 40: F(5, __VA_ARGS__); return; case 48: F(6, __VA_ARGS__); return; \
+    case 56: F(7, __VA_ARGS__); return; case 64: F(8, __VA_ARGS__); return; \
+    default: break; \
+  }
+
+static void GK(block_rhs)(long n, long m, const int32_t *idx, const float *base, long ld,
+                          const float *a, const float *b, const float *s, float *y) {
+  GK_BLOCK_CASES(GK(brhs_nv), m, idx, base, ld, a, b, s, y)
+  for (long q = 0; q < m; q++) GK(axpy)(n, b[q] - a[q] * s[q], base + (long)idx[q] * ld, y);
+}
+
+static void GK(block_dots_add)(long n, long m, const int32_t *idx, const float *base, long ld,
+                               const float *d, float *s) {
+  GK_BLOCK_CASES(GK(bdots_nv), m, idx, base, ld, d, s)
+  for (long q = 0; q < m; q++) s[q] += GK(dot)(n, base + (long)idx[q] * ld, d);
+}

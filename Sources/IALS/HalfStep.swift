@@ -57,8 +57,9 @@ struct HalfStep: Sendable {
   let a: SendableConstPointer<Float>
   let b: SendableConstPointer<Float>
   let lambda: SendableConstPointer<Float>
-  /// Fixed side factors, row-major `n_other x k`.
+  /// Fixed side factors, row-major `fixedRows x k`.
   let fixed: SendableConstPointer<Float>
+  let fixedRows: Int
   /// `alpha0 HᵀH`, `k x k`, both triangles.
   let gram: SendableConstPointer<Float>
   /// The side being solved, row-major `rows x k`.
@@ -96,7 +97,7 @@ func withHalfStep<R>(
                     a: SendableConstPointer(a.baseAddress ?? UnsafePointer(dummyF)),
                     b: SendableConstPointer(b.baseAddress ?? UnsafePointer(dummyF)),
                     lambda: SendableConstPointer(lam.baseAddress ?? UnsafePointer(dummyF)),
-                    fixed: SendableConstPointer(f.baseAddress ?? UnsafePointer(dummyF)),
+                    fixed: SendableConstPointer(f.baseAddress ?? UnsafePointer(dummyF)), fixedRows: fixed.rows,
                     gram: SendableConstPointer(g.baseAddress!),
                     target: SendablePointer(t.baseAddress ?? dummyF),
                     maxDegree: side.maxDegree)
@@ -150,12 +151,13 @@ enum RowSolver: Sendable {
   case cg(steps: Int)
   case block(size: Int)
 
-  /// Rows solved in lockstep by one kernel call, or nil for one row at a time.
+  /// Rows solved in lockstep by one kernel call, or nil for one row at a
+  /// time (`block` runs its own block-outer schedule, see ``BlockSolver``).
   var groupSize: Int? {
     switch self {
     case .exact: return nil
     case .cg: return CGSolver.group
-    case .block: return BlockSolver.group
+    case .block: return nil
     }
   }
 }
@@ -165,6 +167,10 @@ extension HalfStep {
   /// (BLAS must be at one thread). Returns the smallest row whose result is
   /// not finite, if any. Deterministic: each row's arithmetic is fixed.
   func solve(_ solver: RowSolver, rows subset: [Int32]? = nil, threads: Int) -> Int? {
+    if case .block(let size) = solver {
+      // Blocks in the outer loop over all rows (iALS++); see BlockSolver.
+      return BlockSolver.solve(self, block: size, rows: subset, threads: threads)
+    }
     let count = subset?.count ?? rows
     let workers = max(1, threads)
     let recorder = NonFiniteRecorder(workers: workers)
@@ -173,7 +179,7 @@ extension HalfStep {
     switch solver {
     case .exact: floats = ExactSolver.scratchFloats(k: k, chunk: chunk)
     case .cg: floats = CGSolver.scratchFloats(k: k)
-    case .block(let size): floats = BlockSolver.scratchFloats(k: k, block: min(size, k), chunk: chunk, maxDegree: maxDegree)
+    case .block: return nil  // unreachable: handled above
     }
     let scratch = WorkerScratch(workers: workers, floatsPerWorker: floats)
     defer { scratch.free() }
@@ -190,9 +196,7 @@ extension HalfStep {
           switch solver {
           case .cg(let steps):
             CGSolver.solveRows(self, first: first, count: n, rows: list?.base, steps: steps, scratch: scratch.slab(w))
-          case .block(let size):
-            BlockSolver.solveRows(self, first: first, count: n, rows: list?.base, block: min(size, k), scratch: scratch.slab(w), chunk: chunk)
-          case .exact: preconditionFailure("exact solves one row at a time")
+          case .block, .exact: preconditionFailure("solved one row at a time or block-outer")
           }
           for index in first..<first + n { check(index, w) }
         }

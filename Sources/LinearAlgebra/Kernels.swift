@@ -133,4 +133,27 @@ public enum Kernels {
     precondition(count >= 0 && count <= 8)
     gk_rows_dots(m, n, count, g, ldg, x, ldx, out, ldo)
   }
+
+  /// iALS++ block right-hand side `y += Σ_q (b_q - a_q s_q) h_q` over the
+  /// indexed rows `h_q = base + indices[q] * ld` (`n` floats). For `n` a
+  /// multiple of 8 up to 64 the vector `y` stays in registers. 2·n·m flops.
+  @inlinable
+  public static func blockRightHandSide(
+    n: Int, m: Int, indices: UnsafePointer<Int32>, base: UnsafePointer<Float>, ld: Int,
+    a: UnsafePointer<Float>, b: UnsafePointer<Float>, s: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>
+  ) {
+    gk_block_rhs(n, m, indices, base, ld, a, b, s, y)
+  }
+
+  /// `s_q += h_q · d` over the indexed rows `h_q = base + indices[q] * ld`
+  /// (`n` floats); for `n` a multiple of 8 up to 64, eight dots are reduced
+  /// at once with `d` in registers. Each `s_q`'s arithmetic does not depend
+  /// on `q`'s position. 2·n·m flops.
+  @inlinable
+  public static func blockDotsAdd(
+    n: Int, m: Int, indices: UnsafePointer<Int32>, base: UnsafePointer<Float>, ld: Int,
+    d: UnsafePointer<Float>, into s: UnsafeMutablePointer<Float>
+  ) {
+    gk_block_dots_add(n, m, indices, base, ld, d, s)
+  }
 }

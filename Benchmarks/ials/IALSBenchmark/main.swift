@@ -126,8 +126,11 @@ func epochFlops(_ m: InteractionMatrix, _ c: IALSConfig) -> Double {
     return gram + (s + 1) * (2 * rows * k * k + 2 * nnz * 4 * k)
   case .block:
     let b = Double(min(c.blockSize, c.factors)), blocks = (k / b).rounded(.up)
+    // Per pair: initial prediction (2k), then per block the rank update
+    // b(b+1), right-hand side 2b and prediction update 2b. Per row: the Gram
+    // terms w_uᵀ G_{:,B} over all blocks (2k²), per block Cholesky b³/3 + 2b².
     let perPair = 2 * k + blocks * (b * (b + 1) + 2 * b + 2 * b)
-    let perRow = 2 * k * k + blocks * (b * b * b / 3 + 2 * b * b + 2 * k * b)
+    let perRow = 2 * k * k + blocks * (b * b * b / 3 + 2 * b * b)
     return gram + 2 * nnz * perPair + rows * perRow
   }
 }

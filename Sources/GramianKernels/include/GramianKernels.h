@@ -59,6 +59,16 @@ void gk_gathered_axpys(long n, long m, const int32_t *idx, const float *base, lo
 /// s_q += h_q · d for each q.
 void gk_gathered_dots_add(long n, long m, const int32_t *idx, const float *base, long ld,
                           const float *d, float *s);
+/// iALS++ block right-hand side: y += Σ_q (b_q - a_q s_q) h_q over the rows
+/// h_q = base + idx[q] * ld (n floats), q < m. For n = 8, 16, ..., 64 the
+/// n-vector y stays in registers; other n use the generic axpy.
+void gk_block_rhs(long n, long m, const int32_t *idx, const float *base, long ld, const float *a,
+                  const float *b, const float *s, float *y);
+/// s_q += h_q · d, q < m (rows as above). For n = 8, ..., 64, d stays in
+/// registers and eight dots are reduced at once; each s_q is the same
+/// in-order tree whatever its position. Other n use the generic dot.
+void gk_block_dots_add(long n, long m, const int32_t *idx, const float *base, long ld,
+                       const float *d, float *s);
 /// out[t * ldo + j] = g_j · x_t for j < m, t < nr <= 8 (g_j = g + j * ldg,
 /// x_t = x + t * ldx, n floats): each g_j is read once for all x_t.
 void gk_rows_dots(long m, long n, long nr, const float *g, long ldg, const float *x, long ldx,
