@@ -44,10 +44,9 @@ public struct TwoTowerModel: Sendable {
   /// Output dimension d.
   public var dimension: Int { itemEmbeddings.columns }
 
-  /// `log(max(count, 0.5) / N)` per item from training counts.
+  /// `log P(d)` per item from training counts (``PopularityPrior``).
   public static func logPrior(counts: [Int]) -> [Float] {
-    let n = Double(max(1, counts.reduce(0, +)))
-    return counts.map { Float(_log(max(Double($0), 0.5) / n)) }
+    PopularityPrior.logPrior(itemCounts: counts)
   }
 
   /// A copy with another beta.
@@ -101,11 +100,3 @@ extension TwoTowerModel: Scorer {
     scorer.scoreBlock(users: users, into: output)
   }
 }
-
-#if canImport(Glibc)
-import Glibc
-@usableFromInline func _log(_ x: Double) -> Double { Glibc.log(x) }
-#else
-import Foundation
-@usableFromInline func _log(_ x: Double) -> Double { Foundation.log(x) }
-#endif

@@ -19,7 +19,7 @@ struct RecommendCommand: ParsableCommand {
   @Option(help: "An HNSW index of the model's items ('gramian index build'): approximate search instead of exact.")
   var index: String?
   @Option(help: "With --index: candidate list size (larger is slower and more accurate).") var ef = 64
-  @Option(help: "Exact search only: add BETA * log P(item) to every score, P the item's share of the interactions in --popularity (default: the --exclude-seen file), add-one smoothed.")
+  @Option(help: "Exact search only: add BETA * log P(item) to every score, P the item's training frequency in --popularity (default: the --exclude-seen file; see PopularityPrior).")
   var priorExponent: Float?
   @Option(help: "Interactions that define P(item) for --prior-exponent (default: the --exclude-seen file).")
   var popularity: String?
