@@ -65,10 +65,6 @@ void gk_cg_rows(long k, long nr, const int32_t *rows, long first, const long *of
                 float *target, long steps, float *scratch) {
   DISPATCH(cg_rows)(k, nr, rows, first, offsets, indices, a, b, lambda, gram, fixed, target, steps, scratch);
 }
-void gk_cg_row(long k, long n, const float *gram, float lam, const int32_t *idx, const float *a,
-               const float *b, const float *fixed, float *x, long steps, float *scratch) {
-  DISPATCH(cg_row)(k, n, gram, lam, idx, a, b, fixed, x, steps, scratch);
-}
 void gk_gathered_syrk_upper(long n, long m, const int32_t *idx, const float *base, long ld, const float *w, float *a) {
   DISPATCH(gathered_syrk_upper)(n, m, idx, base, ld, w, a);
 }

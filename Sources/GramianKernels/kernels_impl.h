@@ -320,38 +320,6 @@ static void GK(cg_rows)(long k, long nr, const int32_t *rows, long first, const 
   for (long t = 0; t < nr; t++) memcpy(target + row[t] * k, X + t * k, (size_t)k * sizeof(float));
 }
 
-static void GK(cg_row)(long k, long n, const float *gram, float lam, const int32_t *idx,
-                       const float *a, const float *b, const float *fixed, float *x, long steps,
-                       float *scratch) {
-  float *r = scratch, *p = scratch + k, *ap = scratch + 2 * k;
-  GK(symv)(k, gram, x, r);
-  for (long j = 0; j < k; j++) r[j] = -r[j] - lam * x[j];
-  for (long q = 0; q < n; q++) {
-    const float *h = fixed + (long)idx[q] * k;
-    GK(axpy)(k, b[q] - a[q] * GK(dot)(k, h, x), h, r);
-  }
-  for (long j = 0; j < k; j++) p[j] = r[j];
-  float rsold = GK(dot)(k, r, r);
-  if (rsold < 1e-20f) return;
-  for (long it = 0; it < steps; it++) {
-    GK(symv)(k, gram, p, ap);
-    GK(axpy)(k, lam, p, ap);
-    for (long q = 0; q < n; q++) {
-      if (a[q] == 0) continue;
-      const float *h = fixed + (long)idx[q] * k;
-      GK(axpy)(k, a[q] * GK(dot)(k, h, p), h, ap);
-    }
-    float alpha = rsold / GK(dot)(k, p, ap);
-    GK(axpy)(k, alpha, p, x);
-    GK(axpy)(k, -alpha, ap, r);
-    float rsnew = GK(dot)(k, r, r);
-    if (rsnew < 1e-20f) break;
-    float beta = rsnew / rsold;
-    for (long j = 0; j < k; j++) p[j] = r[j] + beta * p[j];
-    rsold = rsnew;
-  }
-}
-
 // ---- iALS++ block kernels over rows of n = 8·nv floats (nv <= 8) ----
 // The row block stays in registers across all the gathered rows (the
 // generic axpy/dot above reload and re-reduce it for every row).

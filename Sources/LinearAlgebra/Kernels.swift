@@ -58,19 +58,6 @@ public enum Kernels {
     gk_gemm_rows(m, n, kk, x, ldx, b, ldb, c, ldc, alpha)
   }
 
-  /// One conjugate-gradient row solve (see `CGSolver` in the IALS module):
-  /// `steps` CG steps on `(gram + lam I + Σ_q a_q h_q h_qᵀ) x = Σ_q b_q h_q`,
-  /// `h_q` = row `idx[q]` of `fixed` (`k` wide), warm-started from `x`.
-  /// `scratch` holds 3k floats.
-  @inlinable
-  public static func conjugateGradientRow(
-    k: Int, count n: Int, gram: UnsafePointer<Float>, lambda: Float, indices: UnsafePointer<Int32>,
-    a: UnsafePointer<Float>, b: UnsafePointer<Float>, fixed: UnsafePointer<Float>,
-    x: UnsafeMutablePointer<Float>, steps: Int, scratch: UnsafeMutablePointer<Float>
-  ) {
-    gk_cg_row(k, n, gram, lambda, indices, a, b, fixed, x, steps, scratch)
-  }
-
   /// Conjugate gradient for up to 8 rows of a CSR side in lockstep: row `t`
   /// is `rows[first + t]` (or `first + t` when `rows` is nil). Each row solves
   /// `(gram + lambda[row] I + Σ_q a_q h_q h_qᵀ) x = Σ_q b_q h_q` over its

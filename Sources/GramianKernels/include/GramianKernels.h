@@ -41,12 +41,6 @@ void gk_gemm_rows(long m, long n, long kk, const float *x, long ldx, const float
 void gk_cg_rows(long k, long nr, const int32_t *rows, long first, const long *offsets,
                 const int32_t *indices, const float *a, const float *b, const float *lambda,
                 const float *gram, const float *fixed, float *target, long steps, float *scratch);
-/// One conjugate-gradient row solve of (gram + lam I + Σ_q a_q h_q h_qᵀ) x = Σ_q b_q h_q,
-/// h_q = fixed + idx[q] * k, warm-started from x, `steps` steps (stops when the squared
-/// residual is below 1e-20). scratch holds 3k floats.
-void gk_cg_row(long k, long n, const float *gram, float lam, const int32_t *idx,
-               const float *a, const float *b, const float *fixed, float *x, long steps,
-               float *scratch);
 /// Rows read in place: h_q = base + idx[q] * ld (n floats each), q < m.
 /// a += Σ_q w_q h_q h_qᵀ on the upper triangle of the row-major n x n a (any
 /// sign of w; entries just left of the diagonal within its 8-aligned block are
