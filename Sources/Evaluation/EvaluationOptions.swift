@@ -8,6 +8,11 @@ public struct EvaluationOptions: Sendable {
   public var threads = Parallel.availableThreads
   /// Users scored per `scoreBlock` call; memory is threads·userBlock·|I| floats.
   public var userBlock = 256
+  /// Split the catalogue into this many equal-sized groups of items by
+  /// training popularity and report recall within each (0: off).
+  public var popularityBuckets = 0
+  /// The cut-off of the bucketed recall (default: the first of `ks`).
+  public var bucketCutoff: Int? = nil
 
   public init() {}
 }
@@ -15,7 +20,7 @@ public struct EvaluationOptions: Sendable {
 /// Averages of ranking metrics over the evaluated users.
 ///
 /// Metric names: `recall@K`, `ndcg@K`, `hr@K`, `precision@K`, `coverage@K`,
-/// `mean_popularity@K` for each K, and `mrr` over the longest list.
+/// `mean_popularity@K`, `mean_log_popularity@K` for each K, and `mrr` over the longest list.
 public struct EvaluationResult: Sendable, Codable, Equatable {
   /// Metric name -> value.
   public var metrics: [String: Double]
@@ -23,6 +28,9 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
   public var users: Int
   /// Wall-clock seconds of the evaluation.
   public var seconds: Double
+  /// Recall by item-popularity bucket, least popular first, when
+  /// ``EvaluationOptions/popularityBuckets`` > 0.
+  public var popularityBuckets: [PopularityBucketRecall]? = nil
 
   public init(metrics: [String: Double], users: Int, seconds: Double) {
     self.metrics = metrics

@@ -14,7 +14,12 @@ public enum Evaluator {
   /// summed serially in user order, so results do not depend on the thread
   /// count. `coverage@K` is the fraction of the catalogue in any user's
   /// top-K; `mean_popularity@K` averages, over users, the mean training
-  /// count (users per item in `train`) of their top-K items.
+  /// count (users per item in `train`) of their top-K items, and
+  /// `mean_log_popularity@K` the mean of `log P(d)` over them (natural log of
+  /// the training frequency, ``PopularityPrior/logPrior(itemCounts:)``): the
+  /// higher, the more a model leans on popular items. With
+  /// `options.popularityBuckets > 0` the result also holds recall by item
+  /// popularity bucket (``PopularityBucketRecall``).
   ///
   /// - Parameters:
   ///   - train: items to exclude per user (and popularity counts).
@@ -40,6 +45,9 @@ public enum Evaluator {
 
     let lists = topLists(scorer, users: users, exclude: train, kmax: kmax, options: options, progress: progress)
     let popularity = train.itemDegrees
+    let logPrior = PopularityPrior.logPrior(itemCounts: popularity)
+    var buckets = PopularityBuckets(counts: popularity, buckets: options.popularityBuckets)
+    let bucketK = options.bucketCutoff ?? metrics.ks[0]
     var sums = [String: Double]()
     var seen = [[Bool]](repeating: [Bool](repeating: false, count: train.itemCount), count: metrics.ks.count)
     for (position, user) in users.enumerated() {
@@ -57,6 +65,12 @@ public enum Evaluator {
         for i in top { seen[j][Int(i)] = true }
         let meanPop = top.isEmpty ? 0 : Double(top.reduce(0) { $0 + popularity[Int($1)] }) / Double(top.count)
         sums["mean_popularity@\(k)", default: 0] += meanPop
+        let meanLog = top.isEmpty ? 0 : top.reduce(0.0) { $0 + Double(logPrior[Int($1)]) } / Double(top.count)
+        sums["mean_log_popularity@\(k)", default: 0] += meanLog
+      }
+      if buckets != nil {
+        let top = Set(ranked.prefix(bucketK))
+        for i in test.items(ofUser: u) { buckets!.add(item: Int(i), hit: top.contains(i)) }
       }
       sums["mrr", default: 0] += values.reciprocalRank
     }
@@ -68,7 +82,9 @@ public enum Evaluator {
     }
     if users.isEmpty { result = [:] }
     let elapsed = start.duration(to: clock.now)
-    return EvaluationResult(metrics: result, users: users.count, seconds: seconds(elapsed))
+    var out = EvaluationResult(metrics: result, users: users.count, seconds: seconds(elapsed))
+    out.popularityBuckets = buckets?.result(cutoff: bucketK)
+    return out
   }
 
   /// The top-`kmax` list of each of `users` (training items excluded), in the
