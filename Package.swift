@@ -73,8 +73,13 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .target(
+      name: "Comparison",
+      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation", "IALS", "TwoTower"],
+      swiftSettings: swiftSettings
+    ),
+    .target(
       name: "Gramian",
-      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation", "IALS", "Retrieval", "TwoTower"],
+      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation", "IALS", "Retrieval", "TwoTower", "Comparison"],
       swiftSettings: swiftSettings
     ),
 
@@ -139,6 +144,10 @@ let package = Package(
     .testTarget(
       name: "IALSTests",
       dependencies: ["IALS", "Evaluation", "InteractionData", "GramianTestSupport"]
+    ),
+    .testTarget(
+      name: "ComparisonTests",
+      dependencies: ["Comparison", "Evaluation", "InteractionData", "TwoTower", "GramianTestSupport"]
     ),
     .testTarget(
       name: "TwoTowerTests",

@@ -10,7 +10,7 @@ struct GramianCommand: ParsableCommand {
     version: "0.1.0",
     subcommands: [
       DataCommand.self, FitCommand.self, EvaluateCommand.self, RecommendCommand.self,
-      ScoreCommand.self, SimilarCommand.self, ExportCommand.self, IndexCommand.self, DemoCommand.self,
+      ScoreCommand.self, SimilarCommand.self, ExportCommand.self, IndexCommand.self, CompareCommand.self, TuneCommand.self, DemoCommand.self,
     ]
   )
 
@@ -34,6 +34,8 @@ struct GramianCommand: ParsableCommand {
       fail("\(error)")
     } catch let error as TwoTowerError {
       fail("\(error)")
+    } catch let error as ComparisonError {
+      fail("error: \(error)")
     } catch let error as NPY.FormatError {
       fail("\(error)")
     } catch let error as CocoaError {

@@ -26,6 +26,8 @@ final class MetricFixtureTests: XCTestCase {
   // Training degrees: items 0, 3, 4, 5 have 1 user, items 1, 2 none.
   //   coverage@1: {1, 0, 4} = 3/6; coverage@3: {0,1,2,3,4} = 5/6.
   //   mean_popularity@1 = (0 + 1 + 1)/3; @3 = (1/3 + 1/3 + 2/3)/3 = 4/9.
+  //   log P(d) over N = 4 training pairs: L1 = log(1/4) (one user), L0 = log(0.5/4) (none, floored):
+  //   mean_log_popularity@1 = (L0 + 2 L1)/3; @3 = (4 L1 + 5 L0)/9.
   let scorer = TableScorer(table: [
     [0.9, 0.8, 0.7, 0.6, 0.5, 0.4],
     [0.5, 0.5, 0.5, 0.1, 0.9, 0.2],
@@ -49,10 +51,12 @@ final class MetricFixtureTests: XCTestCase {
       "recall@3": 2.5 / 3, "ndcg@3": (d2 / (1 + d2) + d2 + 1) / 3, "hr@3": 1, "precision@3": 4.0 / 9,
       "mrr": 2.0 / 3, "coverage@1": 0.5, "coverage@3": 5.0 / 6,
       "mean_popularity@1": 2.0 / 3, "mean_popularity@3": 4.0 / 9,
+      "mean_log_popularity@1": (log(0.125) + 2 * log(0.25)) / 3, "mean_log_popularity@3": (4 * log(0.25) + 5 * log(0.125)) / 9,
     ]
     XCTAssertEqual(Set(r.metrics.keys), Set(expected.keys))
     for (name, value) in expected {
-      assertClose(r.metrics[name] ?? .nan, value, relative: 1e-12, absolute: 1e-15, name)
+      // log P(d) is stored in float32 (the serving prior's type): 1e-6 relative there.
+      assertClose(r.metrics[name] ?? .nan, value, relative: name.hasPrefix("mean_log") ? 1e-6 : 1e-12, absolute: 1e-15, name)
     }
     assertClose(r.metrics["ndcg@3"]!, 0.6725941869353331, relative: 1e-10)
   }

@@ -127,7 +127,8 @@ final class HelpTests: XCTestCase {
   func testEverySubcommandHasHelp() throws {
     let paths = [
       [], ["data"], ["data", "stats"], ["data", "split"], ["data", "convert"], ["fit"], ["fit", "ials"],
-      ["evaluate"], ["recommend"], ["score"], ["similar"], ["export"], ["demo"],
+      ["fit", "two-tower"], ["evaluate"], ["recommend"], ["score"], ["similar"], ["export"], ["demo"],
+      ["compare"], ["tune"], ["index"], ["index", "build"], ["index", "eval"],
     ]
     for path in paths {
       let r = try GramianExecutable.run(path + ["--help"])

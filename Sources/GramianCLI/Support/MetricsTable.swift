@@ -18,6 +18,22 @@ enum MetricsTable {
     }
     return out
   }
+
+  /// The comparison's test table: the report's columns and the fit time.
+  static func comparison(_ r: ComparisonResults) -> String {
+    let nameWidth = max(10, r.methods.map(\.title.count).max() ?? 0)
+    let cols = ComparisonReport.columns
+    var out = "method".padding(toLength: nameWidth, withPad: " ", startingAt: 0)
+    for c in cols { out += "  " + c.key.replacingOccurrences(of: "mean_log_popularity", with: "log_pop").leftPad(12) }
+    out += "  " + "fit s".leftPad(8)
+    out += "\n" + String(repeating: "-", count: nameWidth + cols.count * 14 + 10)
+    for m in r.methods {
+      out += "\n" + m.title.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
+      for c in cols { out += "  " + String(format: "%.4f", m.test[c.key] ?? .nan).leftPad(12) }
+      out += "  " + String(format: "%.1f", m.fitSeconds).leftPad(8)
+    }
+    return out
+  }
 }
 
 extension String {

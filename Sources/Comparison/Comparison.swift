@@ -1,0 +1,83 @@
+import Dispatch
+import Evaluation
+import IALS
+import InteractionData
+import LinearAlgebra
+import TwoTower
+
+/// A model a tuning run ends with, ready to save or serve.
+public enum FittedModel: Sendable {
+  case popularity(PopularityModel)
+  case ials(IALSModel)
+  /// With ``TwoTowerModel/priorExponent`` set to the chosen beta for `prior`.
+  case twoTower(TwoTowerModel)
+}
+
+/// The comparison of issue 6: iALS against in-batch softmax, logQ
+/// correction, the serving-time popularity prior and the Gram regulariser,
+/// on one dataset and protocol.
+///
+/// Protocol: a validation split is carved from the training split (a random
+/// ``ComparisonConfig/validationFraction`` of each user's pairs, seeded);
+/// each method fits every point of its grid on the validation training part
+/// and is scored by ``ComparisonConfig/tuneMetric`` on the validation
+/// pairs; the best point is refitted on the whole training split and
+/// evaluated once on the test split. The test split never chooses anything.
+/// Children reuse their parent's chosen temperature
+/// (``ComparisonMethod/parent``); the prior evaluates softmax's chosen model
+/// for every beta without refitting.
+///
+/// Cost: one fit per grid point plus one refit per method, one evaluation
+/// per fit (O(|U_test| |I| d) each) and `epochs` small evaluations for the
+/// learning curves.
+public struct Comparison {
+  public var config: ComparisonConfig
+  /// Receives one line per grid point and per final fit.
+  public var log: ((String) -> Void)?
+
+  public init(config: ComparisonConfig, log: ((String) -> Void)? = nil) {
+    self.config = config
+    self.log = log
+  }
+
+  /// Runs every method of ``ComparisonConfig/methods``: tuning first (in
+  /// dependency order), then the final fits, and returns all measurements.
+  public func run(_ data: ComparisonData) throws -> ComparisonResults {
+    let clock = ContinuousClock(), start = clock.now
+    let session = try Session(config: config, data: data, log: log)
+    var results: [MethodResult] = []
+    for m in Self.executionOrder(config.methods) { try session.tune(m) }
+    for m in Self.executionOrder(config.methods) { results.append(try session.finish(m).result) }
+    let order = ComparisonMethod.allCases
+    results.sort { order.firstIndex(of: $0.method)! < order.firstIndex(of: $1.method)! }
+    return ComparisonResults(data: session.summary(data.name), config: config, methods: results,
+                            seconds: seconds(start.duration(to: clock.now)))
+  }
+
+  /// The same grid search for one method (its parent tuned first when it has
+  /// one); returns its measurements and the final model.
+  public func tune(_ method: ComparisonMethod, data: ComparisonData) throws -> (result: MethodResult, model: FittedModel) {
+    var c = config
+    c.methods = [method]
+    let session = try Session(config: c, data: data, log: log)
+    try session.tune(method)
+    return try session.finish(method)
+  }
+
+  /// Parents before children, then the rest, stable otherwise.
+  static func executionOrder(_ methods: [ComparisonMethod]) -> [ComparisonMethod] {
+    let rank: [ComparisonMethod] = [.popularity, .ials, .softmax, .prior, .gram, .mixed, .logQExact, .logQStreaming,
+                                    .logQGram, .mseGram]
+    return rank.filter(methods.contains)
+  }
+}
+
+func seconds(_ d: Duration) -> Double {
+  Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+}
+
+func wallSeconds<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+  let t0 = DispatchTime.now().uptimeNanoseconds
+  let r = try body()
+  return (r, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+}

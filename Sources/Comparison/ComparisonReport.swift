@@ -1,0 +1,130 @@
+import Foundation
+
+/// Writes a ``ComparisonResults`` as a report folder: `report.md` (the
+/// tables), `results.json` (every number) and SVG charts.
+public enum ComparisonReport {
+  /// The report's metric columns: (metric key, column title).
+  public static let columns: [(key: String, title: String)] = [
+    ("recall@20", "Recall@20"), ("recall@50", "Recall@50"), ("ndcg@20", "NDCG@20"), ("ndcg@100", "NDCG@100"),
+    ("coverage@20", "Coverage@20"), ("mean_log_popularity@20", "mean log P(d)@20"),
+  ]
+
+  /// The JSON of `result` (sorted keys, indented).
+  public static func json(_ result: ComparisonResults) throws -> Data {
+    let e = JSONEncoder()
+    e.outputFormatting = [.prettyPrinted, .sortedKeys]
+    e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return try e.encode(result)
+  }
+
+  /// The Markdown report. `command` is printed as the way to reproduce it;
+  /// `charts` are (file name, caption) pairs embedded as images.
+  public static func markdown(_ r: ComparisonResults, command: String? = nil, charts: [(file: String, caption: String)] = []) -> String {
+    var s = "# Comparison on \(r.data.name)\n\n"
+    let d = r.data
+    s += "\(d.users) users, \(d.items) items; \(d.trainPairs) training pairs, \(d.testPairs) test pairs over \(d.testUsers) users. "
+    s += "Validation split carved from training: \(d.validationPairs) pairs over \(d.validationUsers) users "
+    s += "(\(Int((r.config.validationFraction * 100).rounded()))% of each user's training pairs, \(d.validationTrainPairs) pairs left to fit on).\n\n"
+    s += "Every hyperparameter below was chosen by validation \(r.config.tuneMetric); the chosen setting was refitted on the whole "
+    s += "training split and evaluated once on the test split (full ranking over all items, training items excluded). "
+    s += "Dimension \(r.config.dimension) for every model; \(r.config.threads) threads; seed \(r.config.seed); "
+    s += String(format: "whole run %.0f s.\n\n", r.seconds)
+    if let command { s += "Reproduce with:\n\n```\n\(command)\n```\n\n" }
+
+    s += "## Results (test split)\n\n"
+    s += "| method | chosen on validation | " + columns.map(\.title).joined(separator: " | ") + " | fit s |\n"
+    s += "|---|---|" + String(repeating: "---:|", count: columns.count + 1) + "\n"
+    var best: [String: Double] = [:]
+    for c in columns.prefix(5) {
+      best[c.key] = r.methods.compactMap { $0.test[c.key] }.max()
+    }
+    for m in r.methods {
+      var parts: [String] = []
+      if !m.chosen.parameters.isEmpty { parts.append(m.chosen.description) }
+      if !m.inherited.parameters.isEmpty { parts.append("\(m.inherited) (from \(m.method.parent!.rawValue))") }
+      let chosen = parts.isEmpty ? "-" : parts.joined(separator: ", ")
+      let cells = columns.map { c -> String in
+        guard let v = m.test[c.key] else { return "" }
+        let text = c.key.hasPrefix("mean_log") ? String(format: "%.2f", v) : String(format: "%.4f", v)
+        return best[c.key] == v ? "**\(text)**" : text
+      }
+      s += "| \(m.title) | \(chosen) | " + cells.joined(separator: " | ") + String(format: " | %.1f |\n", m.fitSeconds)
+    }
+    s += "\nBold: the best of the column. mean log P(d)@20 is the mean natural log of the training frequency of the "
+    s += "top-20 items (higher: more popular items recommended). Fit time: the final fit on the whole training split.\n\n"
+
+    if !charts.isEmpty {
+      s += "## Charts\n\n"
+      for c in charts { s += "![\(c.caption)](\(c.file))\n\n" }
+    }
+
+    let bucketed = r.methods.filter { !$0.popularityBuckets.isEmpty }
+    if let first = bucketed.first {
+      s += "## Recall@20 by item-popularity decile\n\n"
+      s += "Items split into \(first.popularityBuckets.count) equal groups by training count (1 = least popular); "
+      s += "each cell is the share of that group's test pairs found in the top-20.\n\n"
+      s += "| method | " + first.popularityBuckets.map { "\($0.bucket)" }.joined(separator: " | ") + " |\n"
+      s += "|---|" + String(repeating: "---:|", count: first.popularityBuckets.count) + "\n"
+      s += "| (training counts) | " + first.popularityBuckets.map { "\($0.minCount)-\($0.maxCount)" }.joined(separator: " | ") + " |\n"
+      s += "| (test pairs) | " + first.popularityBuckets.map { "\($0.testPairs)" }.joined(separator: " | ") + " |\n"
+      for m in bucketed {
+        s += "| \(m.title) | " + m.popularityBuckets.map { String(format: "%.3f", $0.recall) }.joined(separator: " | ") + " |\n"
+      }
+      s += "\n"
+    }
+
+    s += "## Grids (validation \(r.config.tuneMetric))\n\n"
+    for m in r.methods {
+      s += "- **\(m.title)**: "
+      if m.trials.isEmpty {
+        s += m.method == .popularity ? "no hyperparameters" : "nothing of its own to choose"
+      } else {
+        let chosen = m.chosen
+        s += m.trials.map { t in
+          let v = String(format: "%.4f", t.metrics[r.config.tuneMetric] ?? 0)
+          return t.setting == chosen ? "**\(t.setting) \(v)**" : "\(t.setting) \(v)"
+        }.joined(separator: ", ")
+      }
+      if !m.inherited.parameters.isEmpty { s += "; \(m.inherited) from \(m.method.parent!.rawValue)" }
+      for n in m.notes { s += "; \(n)" }
+      s += String(format: " (method total %.0f s)\n", m.totalSeconds)
+    }
+    s += "\n" + settingsParagraph(r.config)
+    return s
+  }
+
+  /// The fixed settings, stated in the report.
+  static func settingsParagraph(_ c: ComparisonConfig) -> String {
+    let t = c.twoTower
+    var s = "Fixed settings. Two-tower: "
+    s += t.layers.isEmpty ? "id embeddings" : "embeddings \(t.embeddingDim), MLP \(t.layers.map(String.init).joined(separator: ","))"
+    if t.history > 0 { s += ", history pooling of the last \(t.history) items" }
+    s += t.normalize ? ", L2-normalised outputs" : ""
+    s += ", batch \(t.batchSize), \(t.epochs) epochs, \(t.optimizer.rawValue) lr \(t.learningRate)"
+    s += "; SOGram rate \(t.sogramRate) for the Gram term; MSE + Gram: exact Gram, \(c.mseOptimizer.rawValue) lr \(c.mseLearningRate), output L2 \(c.mseL2). "
+    s += "iALS: \(c.ials.epochs) epochs, \(c.ials.solver.rawValue) solver, \(c.ials.formulation.rawValue) loss, \(c.ials.confidence.rawValue) confidence, "
+    s += "regularisation exponent nu = \(c.ials.regularizationExponent).\n"
+    return s
+  }
+}
+
+extension ComparisonReport {
+  /// Writes `report.md`, `results.json` and the charts into `directory`
+  /// (created when missing). Each file is written to a temporary file and
+  /// renamed, so a reader never sees half a file. Returns the file names.
+  @discardableResult
+  public static func write(_ result: ComparisonResults, to directory: String, command: String? = nil) throws -> [String] {
+    let dir = URL(fileURLWithPath: directory, isDirectory: true)
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    var files: [(String, Data)] = []
+    let charts = try ComparisonCharts.render(result)
+    for c in charts { files.append((c.file, Data(c.svg.utf8))) }
+    files.append(("results.json", try json(result)))
+    let md = markdown(result, command: command, charts: charts.map { ($0.file, $0.caption) })
+    files.append(("report.md", Data(md.utf8)))
+    for (name, data) in files {
+      try data.write(to: dir.appendingPathComponent(name), options: .atomic)
+    }
+    return files.map(\.0)
+  }
+}

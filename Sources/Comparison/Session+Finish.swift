@@ -1,0 +1,69 @@
+import Evaluation
+import IALS
+import InteractionData
+import TwoTower
+
+extension Session {
+  /// Refits `method`'s chosen setting on the whole training split, evaluates
+  /// it on the test split, and returns the measurements and the model.
+  func finish(_ method: ComparisonMethod) throws -> (result: MethodResult, model: FittedModel) {
+    guard let t = tuned[method] else { fatalError("\(method) finished before it was tuned") }
+    let (out, sec) = try wallSeconds { () throws -> (FittedModel, Double, [CurvePoint], Double?, [String]) in
+      switch method {
+      case .popularity:
+        let (m, s) = wallSeconds { PopularityModel(train: full.train) }
+        return (.popularity(m), s, [], nil, [])
+      case .ials:
+        let c = ialsConfig(t.chosen)
+        var curve: [CurvePoint] = []
+        var curveSeconds = 0.0
+        let (m, s) = try wallSeconds {
+          try IALSModel.fit(full.train, userIds: full.events.userIds, itemIds: full.events.itemIds, config: c,
+                            onEpochModel: { [self] report, model in
+            guard config.curveUsers > 0 else { return }
+            let (r, cs) = wallSeconds { full.evaluate(model, ks: [20], threads: config.threads, test: curveTest) }
+            curve.append(CurvePoint(epoch: report.epoch, value: r.metrics["recall@20"] ?? 0))
+            curveSeconds += cs
+          })
+        }
+        // The per-epoch exact loss is computed only for the callback; it is
+        // part of `s` but small (O(nnz k + (|U|+|I|) k^2) per epoch).
+        return (.ials(m), s - curveSeconds, curve, nil, [])
+      case .prior:
+        let beta = Float(t.chosen["beta"] ?? 0)
+        let run = try softmaxFinal ?? fitTwoTower(
+          twoTowerConfig(.softmax, Setting(), inherited: t.inherited, fold: full), on: full,
+          curveBetas: config.curveUsers > 0 ? [beta] : [])
+        return (.twoTower(run.model.withPriorExponent(beta)), run.seconds, run.curves[beta] ?? [], run.examplesPerSecond,
+                ["the softmax model (tau from softmax) fitted once; beta is applied at serving time, so the fit time is softmax's"])
+      default:
+        var betas: [Float] = config.curveUsers > 0 ? [0] : []
+        if method == .softmax, config.curveUsers > 0, config.methods.contains(.prior), let b = tuned[.prior]?.chosen["beta"] {
+          betas.append(Float(b))
+        }
+        let c = twoTowerConfig(method, t.chosen, inherited: t.inherited, fold: full)
+        let run = try fitTwoTower(c, on: full, curveBetas: betas)
+        if method == .softmax { softmaxFinal = run }
+        var notes: [String] = []
+        if method == .mseGram {
+          notes.append(String(format: "alpha0 %@ is lambda_g = alpha0 |U| |I| / N = %.4g on the training split", Setting.format(t.chosen["alpha0"]!), c.gramWeight))
+        }
+        return (.twoTower(run.model), run.seconds, run.curves[0] ?? [], run.examplesPerSecond, notes)
+      }
+    }
+    let (model, fitSeconds, curve, eps, notes) = out
+    let r: EvaluationResult
+    switch model {
+    case .popularity(let m): r = full.evaluate(m, ks: testKs, buckets: config.popularityBuckets, threads: config.threads)
+    case .ials(let m): r = full.evaluate(m, ks: testKs, buckets: config.popularityBuckets, threads: config.threads)
+    case .twoTower(let m): r = full.evaluate(m, ks: testKs, buckets: config.popularityBuckets, threads: config.threads)
+    }
+    log?(String(format: "%@: test recall@20 %.4f  ndcg@20 %.4f  coverage@20 %.3f  (fit %.1f s)", method.rawValue,
+                r.metrics["recall@20"] ?? 0, r.metrics["ndcg@20"] ?? 0, r.metrics["coverage@20"] ?? 0, fitSeconds))
+    let result = MethodResult(
+      method: method, title: method.title, trials: t.trials, chosen: t.chosen, inherited: t.inherited, test: r.metrics,
+      popularityBuckets: r.popularityBuckets ?? [], curve: curve, fitSeconds: fitSeconds, totalSeconds: t.seconds + sec,
+      examplesPerSecond: eps, notes: notes)
+    return (result, model)
+  }
+}

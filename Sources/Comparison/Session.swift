@@ -1,0 +1,249 @@
+import Evaluation
+import IALS
+import InteractionData
+import LinearAlgebra
+import TwoTower
+
+/// The state of one comparison run: the two folds, each method's grid
+/// results, and the softmax fit the prior reuses.
+final class Session {
+  let config: ComparisonConfig
+  let full: Fold
+  let validation: Fold
+  let log: ((String) -> Void)?
+  /// The K of ``ComparisonConfig/tuneMetric``.
+  let tuneK: Int
+  /// Test cut-offs: the configured ones plus 20, 50 and 100 (the report's columns).
+  let testKs: [Int]
+  /// Test users whose per-epoch recall@20 makes the learning curves.
+  let curveTest: InteractionMatrix
+
+  struct Tuned {
+    var trials: [Trial]
+    var chosen: Setting
+    var inherited: Setting
+    var seconds: Double
+    /// The chosen validation model (softmax only: the prior evaluates it for every beta).
+    var model: TwoTowerModel?
+  }
+  var tuned: [ComparisonMethod: Tuned] = [:]
+
+  struct TwoTowerRun {
+    var model: TwoTowerModel
+    var seconds: Double
+    var examplesPerSecond: Double
+    /// Per requested beta, recall@20 on `curveTest` after each epoch.
+    var curves: [Float: [CurvePoint]]
+  }
+  /// softmax's final fit, shared with the prior.
+  var softmaxFinal: TwoTowerRun?
+
+  init(config: ComparisonConfig, data: ComparisonData, log: ((String) -> Void)?) throws {
+    try config.validate()
+    if !config.twoTower.layers.isEmpty && config.twoTower.layers.last != config.dimension {
+      throw ComparisonError.invalidConfig("the last MLP width (\(config.twoTower.layers.last!)) must equal the dimension (\(config.dimension))")
+    }
+    guard data.train.userCount == data.test.userCount, data.train.itemCount == data.test.itemCount else {
+      throw ComparisonError.invalidConfig("train and test must share id maps (use a Split)")
+    }
+    guard data.test.count > 0 else { throw ComparisonError.insufficientData("the test split is empty") }
+    self.config = config
+    self.log = log
+    tuneK = ComparisonConfig.cutoff(config.tuneMetric)!
+    testKs = Array(Set(config.ks + [20, 50, 100])).sorted()
+    full = try Fold(events: data.train, heldOut: data.test, data: data)
+    let split = Splitter.randomHoldout(data.train, testFraction: config.validationFraction, seed: config.seed &+ 0x9E37)
+    validation = try Fold(events: split.train, heldOut: split.test, data: data)
+    guard validation.test.nnz > 0 else {
+      throw ComparisonError.insufficientData("the validation split (\(config.validationFraction) of each user's training pairs) is empty: users need at least 2 training pairs")
+    }
+    curveTest = config.curveUsers > 0 ? full.sampledTest(users: config.curveUsers, seed: config.seed) : full.test
+  }
+
+  func summary(_ name: String) -> ComparisonDataSummary {
+    ComparisonDataSummary(
+      name: name, users: full.train.userCount, items: full.train.itemCount, trainPairs: full.train.nnz,
+      testPairs: full.test.nnz, testUsers: full.testUsers.count, validationTrainPairs: validation.train.nnz,
+      validationPairs: validation.test.nnz, validationUsers: validation.testUsers.count)
+  }
+
+  // MARK: Tuning
+
+  /// Runs `method`'s grid on the validation split (its parent's first).
+  func tune(_ method: ComparisonMethod) throws {
+    if tuned[method] != nil { return }
+    if let p = method.parent { try tune(p) }
+    let (t, sec) = try wallSeconds { try grid(method) }
+    var result = t
+    result.seconds = sec
+    tuned[method] = result
+    if !result.trials.isEmpty || !result.inherited.parameters.isEmpty {
+      log?("\(method.rawValue): chose \(result.chosen) \(result.inherited.parameters.isEmpty ? "" : "(inherited \(result.inherited)) ")on validation in \(String(format: "%.1f", sec)) s")
+    }
+  }
+
+  private func grid(_ m: ComparisonMethod) throws -> Tuned {
+    let g = config.grids
+    var trials: [Trial] = []
+    var bestModel: TwoTowerModel? = nil
+    var bestValue = -Double.infinity
+    func record(_ s: Setting, _ r: EvaluationResult, _ sec: Double, model: TwoTowerModel? = nil) {
+      let metrics = r.metrics.filter { $0.key == "recall@\(tuneK)" || $0.key == "ndcg@\(tuneK)" }
+      trials.append(Trial(setting: s, metrics: metrics, fitSeconds: sec))
+      let v = r.metrics[config.tuneMetric] ?? 0
+      log?(String(format: "  %@ %@: validation %@ %.4f (%.1f s)", m.rawValue, s.description, config.tuneMetric, v, sec))
+      if v > bestValue { bestValue = v; bestModel = model }
+    }
+    func fitValidation(_ s: Setting, _ c: TwoTowerConfig) throws {
+      let (run, _) = try wallSeconds { try fitTwoTower(c, on: validation, curveBetas: []) }
+      record(s, validation.evaluate(run.model, ks: [tuneK], threads: config.threads), run.seconds, model: run.model)
+    }
+    var inherited = Setting()
+    if let p = m.parent, let tau = tuned[p]?.chosen["tau"] ?? tuned[p]?.inherited["tau"] {
+      inherited = Setting([Parameter("tau", tau)])
+    }
+    let tau = Float(inherited["tau"] ?? 1)
+    switch m {
+    case .popularity:
+      return Tuned(trials: [], chosen: Setting(), inherited: inherited, seconds: 0)
+    case .ials:
+      for a0 in g.ialsUnobservedWeights {
+        for l in g.ialsRegularizations {
+          let s = Setting([Parameter("alpha0", Double(a0)), Parameter("lambda", Double(l))])
+          let c = ialsConfig(s)
+          let (model, sec) = try wallSeconds { try IALSModel.fit(validation.train, userIds: IdMap(), itemIds: IdMap(), config: c) }
+          record(s, validation.evaluate(model, ks: [tuneK], threads: config.threads), sec)
+        }
+      }
+    case .softmax, .logQExact:
+      for t in g.temperatures {
+        let s = Setting([Parameter("tau", Double(t))])
+        try fitValidation(s, twoTowerConfig(m, s, inherited: inherited, fold: validation))
+      }
+    case .prior:
+      guard let base = tuned[.softmax]?.model else { fatalError("softmax is tuned before the prior") }
+      for b in g.priorExponents {
+        let s = Setting([Parameter("beta", Double(b))])
+        record(s, validation.evaluate(base.withPriorExponent(b), ks: [tuneK], threads: config.threads), 0)
+      }
+      _ = tau
+    case .logQStreaming:
+      break  // nothing of its own to choose: tau comes from logq-exact
+    case .gram, .logQGram:
+      for w in g.gramWeights {
+        let s = Setting([Parameter("lambda_g", Double(w))])
+        try fitValidation(s, twoTowerConfig(m, s, inherited: inherited, fold: validation))
+      }
+    case .mseGram:
+      for a0 in g.mseUnobservedWeights {
+        let s = Setting([Parameter("alpha0", Double(a0))])
+        try fitValidation(s, twoTowerConfig(m, s, inherited: inherited, fold: validation))
+      }
+    case .mixed:
+      for n in g.mixedNegatives {
+        let s = Setting([Parameter("negatives", Double(n))])
+        try fitValidation(s, twoTowerConfig(m, s, inherited: inherited, fold: validation))
+      }
+    }
+    let best = Self.best(trials, metric: config.tuneMetric)
+    return Tuned(trials: trials, chosen: best.map { trials[$0].setting } ?? Setting(), inherited: inherited,
+                 seconds: 0, model: m == .softmax ? bestModel : nil)
+  }
+
+  /// Index of the trial with the highest `metric` (the first among ties).
+  static func best(_ trials: [Trial], metric: String) -> Int? {
+    var best: Int? = nil
+    for (i, t) in trials.enumerated() where best == nil || (t.metrics[metric] ?? -1) > (trials[best!].metrics[metric] ?? -1) {
+      best = i
+    }
+    return best
+  }
+
+  // MARK: Configurations
+
+  func ialsConfig(_ s: Setting) -> IALSConfig {
+    var c = config.ials
+    c.factors = config.dimension
+    c.unobservedWeight = Float(s["alpha0"] ?? Double(c.unobservedWeight))
+    c.regularization = Float(s["lambda"] ?? Double(c.regularization))
+    c.threads = config.threads
+    c.seed = config.seed
+    return c
+  }
+
+  /// `lambda_g = alpha0 |U| |I| / N` on `fold`'s training matrix (see ``ComparisonGrids/mseUnobservedWeights``).
+  static func mseGramWeight(alpha0: Double, train: InteractionMatrix) -> Float {
+    Float(alpha0 * Double(train.userCount) * Double(train.itemCount) / Double(max(1, train.nnz)))
+  }
+
+  func twoTowerConfig(_ m: ComparisonMethod, _ s: Setting, inherited: Setting, fold: Fold) -> TwoTowerConfig {
+    var c = config.twoTower
+    if c.layers.isEmpty { c.embeddingDim = config.dimension }
+    c.threads = config.threads
+    c.seed = config.seed
+    c.loss = .softmax
+    c.logQ = .none
+    c.gramWeight = 0
+    c.mixedNegatives = 0
+    c.temperature = Float(s["tau"] ?? inherited["tau"] ?? Double(c.temperature))
+    switch m {
+    case .logQExact, .logQGram: c.logQ = .exact
+    case .logQStreaming: c.logQ = .streaming
+    default: break
+    }
+    if m == .gram || m == .logQGram {
+      c.gramWeight = Float(s["lambda_g"]!)
+      c.gramEstimator = .sogram
+    }
+    if m == .mixed {
+      c.mixedNegatives = Int(s["negatives"]!)
+      c.removeAccidentalHits = true
+    }
+    if m == .mseGram {
+      c.loss = .mse
+      c.temperature = 1
+      c.gramEstimator = .exact
+      c.gramWeight = Self.mseGramWeight(alpha0: s["alpha0"]!, train: fold.train)
+      c.optimizer = config.mseOptimizer
+      c.learningRate = config.mseLearningRate
+      c.l2 = config.mseL2
+      c.removeAccidentalHits = false
+    }
+    return c
+  }
+
+  // MARK: Fitting
+
+  /// Fits on `fold`, recording recall@20 on ``curveTest`` after every epoch
+  /// for each beta of `curveBetas` (that time is excluded from `seconds`).
+  func fitTwoTower(_ c: TwoTowerConfig, on fold: Fold, curveBetas: [Float]) throws -> TwoTowerRun {
+    var curves: [Float: [CurvePoint]] = [:]
+    var epoch = 0
+    var curveSeconds = 0.0
+    var examples = 0.0, stepSeconds = 0.0
+    var callbacks = TwoTowerCallbacks()
+    callbacks.onEpoch = { r in
+      epoch = r.epoch
+      examples += r.examplesPerSecond * r.seconds
+      stepSeconds += r.seconds
+    }
+    if !curveBetas.isEmpty {
+      callbacks.earlyStopping = EarlyStopping(every: 1, patience: Int.max, restoreBest: false) { [self] model in
+        let (_, sec) = wallSeconds {
+          for b in curveBetas {
+            let r = fold.evaluate(model.withPriorExponent(b), ks: [20], threads: config.threads, test: curveTest)
+            curves[b, default: []].append(CurvePoint(epoch: epoch + 1, value: r.metrics["recall@20"] ?? 0))
+          }
+        }
+        curveSeconds += sec
+        return 0
+      }
+    }
+    let (model, sec) = try wallSeconds {
+      try TwoTowerModel.fit(fold.twoTowerData(c), userIds: fold.events.userIds, itemIds: fold.events.itemIds, config: c,
+                            callbacks: callbacks)
+    }
+    return TwoTowerRun(model: model, seconds: sec - curveSeconds,
+                       examplesPerSecond: stepSeconds > 0 ? examples / stepSeconds : 0, curves: curves)
+  }
+}

@@ -1,0 +1,169 @@
+import ArgumentParser
+import Foundation
+import Gramian
+
+/// Settings shared by `gramian compare` and `gramian tune`: the models'
+/// base settings and the validation grids.
+struct ComparisonOptions: ParsableArguments {
+  @Option(help: "Dataset name for the report (default: the training file's name).") var name: String?
+  @Option(help: "Embedding dimension of every model.") var dim = 64
+  @Option(help: "Two-tower epochs.") var epochs = 10
+  @Option(help: "Two-tower examples per batch.") var batchSize = 1024
+  @Option(help: "Two-tower learning rate (default 0.1 for adagrad, 0.001 for adam).") var lr: Float?
+  @Option(help: "Two-tower optimiser: adagrad or adam.") var optimizer: TwoTowerOptimizer = .adagrad
+  @Option(help: "Two-tower MLP widths, comma separated; the last must equal --dim.") var layers = ""
+  @Option(help: "User features file (id<TAB>field=value|value...).") var userFeatures: String?
+  @Option(help: "Item features file, same format.") var itemFeatures: String?
+  @Option(help: "Pool each user's last N training items into the query tower (0: off).") var history = 0
+  @Option(help: "iALS epochs.") var ialsEpochs = 15
+  @Option(help: "iALS solver: exact, cg or block.") var ialsSolver: ALSSolver = .exact
+  @Option(help: "iALS confidence: binary, linear or log.") var ialsConfidence: ConfidenceMode = .binary
+  @Option(help: "Grid of softmax temperatures tau.") var temperatures: String?
+  @Option(help: "Grid of prior exponents beta (score + beta log P(d)).") var betas: String?
+  @Option(help: "Grid of Gram weights lambda_g for softmax + Gram.") var gramWeights: String?
+  @Option(help: "Grid of MSE + Gram unobserved weights alpha0 (iALS units).") var mseAlpha0s: String?
+  @Option(help: "Grid of uniform extra negatives per batch (mixed).") var mixedNegatives: String?
+  @Option(help: "Grid of iALS unobserved weights alpha0.") var alpha0s: String?
+  @Option(help: "Grid of iALS regularisations lambda (frequency-scaled, nu = 1).") var lambdas: String?
+  @Option(help: "Fraction of each user's training pairs held out for validation.") var validationFraction = 0.1
+  @Option(help: "Validation metric that chooses each grid point: recall@K or ndcg@K.") var tuneMetric = "recall@20"
+  @Option(help: "Test users sampled for the learning curves (0: no curves).") var curveUsers = 2000
+  @Flag(help: "CI-sized run: one or two points per grid, 2 two-tower epochs, 3 iALS epochs.") var quick = false
+
+  func config(common: CommonOptions) throws -> ComparisonConfig {
+    var c = ComparisonConfig()
+    c.dimension = dim
+    c.twoTower.batchSize = batchSize
+    c.twoTower.epochs = epochs
+    c.twoTower.optimizer = optimizer
+    c.twoTower.learningRate = lr ?? (optimizer == .adagrad ? 0.1 : 0.001)
+    c.twoTower.history = history
+    if !layers.isEmpty {
+      let w = layers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+      guard w.allSatisfy({ ($0 ?? 0) >= 1 }) else { throw ValidationError("--layers expects positive widths like 128,64, got '\(layers)'") }
+      c.twoTower.layers = w.map { $0! }
+    }
+    c.ials.epochs = ialsEpochs
+    c.ials.solver = ialsSolver
+    c.ials.confidence = ialsConfidence
+    c.validationFraction = validationFraction
+    c.tuneMetric = tuneMetric
+    c.curveUsers = curveUsers
+    c.threads = common.threadCount
+    c.seed = common.seed
+    if quick { c = .quick(c) }
+    func floats(_ text: String?, _ flag: String) throws -> [Float]? {
+      guard let text else { return nil }
+      let v = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+      guard !v.isEmpty, v.allSatisfy({ $0 != nil }) else { throw ValidationError("\(flag) expects numbers separated by commas, got '\(text)'") }
+      return v.map { $0! }
+    }
+    if let v = try floats(temperatures, "--temperatures") { c.grids.temperatures = v }
+    if let v = try floats(betas, "--betas") { c.grids.priorExponents = v }
+    if let v = try floats(gramWeights, "--gram-weights") { c.grids.gramWeights = v }
+    if let v = try floats(mseAlpha0s, "--mse-alpha0s") { c.grids.mseUnobservedWeights = v }
+    if let v = try floats(mixedNegatives, "--mixed-negatives") {
+      guard v.allSatisfy({ $0 >= 1 && $0 == $0.rounded() }) else { throw ValidationError("--mixed-negatives expects whole numbers >= 1") }
+      c.grids.mixedNegatives = v.map { Int($0) }
+    }
+    if let v = try floats(alpha0s, "--alpha0s") { c.grids.ialsUnobservedWeights = v }
+    if let v = try floats(lambdas, "--lambdas") { c.grids.ialsRegularizations = v }
+    do { try c.validate() } catch { throw ValidationError("\(error)") }
+    return c
+  }
+
+  func data(_ loaded: LoadedSplit, train path: String, reader: ReaderOptions) -> ComparisonData {
+    ComparisonData(name: name ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent,
+                   train: loaded.split.train, test: loaded.split.test, userFeaturesPath: userFeatures,
+                   itemFeaturesPath: itemFeatures, duplicates: reader.duplicates)
+  }
+
+  /// The command line that reproduces this run, for the report.
+  static var commandLine: String {
+    (["gramian"] + CommandLine.arguments.dropFirst()).map { a in
+      a.contains(where: { " \"'$".contains($0) }) ? "'\(a)'" : a
+    }.joined(separator: " ")
+  }
+}
+
+struct CompareCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "compare",
+    abstract: "Compare iALS, in-batch softmax, logQ, the popularity prior and the Gram regulariser on one dataset.",
+    discussion: """
+      Every method's hyperparameters are chosen on a validation split carved from the training split; \
+      the chosen settings are refitted on the whole training split and evaluated once on the test split. \
+      Writes report.md, results.json and SVG charts to --output.
+      Methods: \(ComparisonMethod.allCases.map(\.rawValue).joined(separator: ", ")).
+      """)
+
+  @Option(help: "Training interactions.") var train: String
+  @OptionGroup var split: SplitOptions
+  @OptionGroup var reader: ReaderOptions
+  @Option(help: "Comma-separated methods, or all.") var methods = "all"
+  @Option(help: "Report folder (created; files in it are replaced).") var output = "report"
+  @OptionGroup var options: ComparisonOptions
+  @OptionGroup var common: CommonOptions
+
+  func run() throws {
+    var config = try options.config(common: common)
+    config.methods = try ComparisonMethod.parseList(methods)
+    let loaded = try DatasetLoading.load(train: train, reader: reader, split: split, seed: common.seed)
+    let data = options.data(loaded, train: train, reader: reader)
+    Console.info("comparing \(config.methods.map(\.rawValue).joined(separator: ", ")) on \(data.name)\(options.quick ? " (quick)" : "")")
+    let result = try Comparison(config: config, log: { Console.info($0) }).run(data)
+    let files = try ComparisonReport.write(result, to: output, command: ComparisonOptions.commandLine)
+    Console.result(MetricsTable.comparison(result), json: common.json)
+    Console.info("report written to \(output)/: \(files.joined(separator: ", "))")
+    if common.json {
+      struct Output: Encodable { var report: String; var files: [String]; var result: ComparisonResults }
+      try Console.json(Output(report: output, files: files, result: result))
+    }
+  }
+}
+
+struct TuneCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "tune",
+    abstract: "Grid-search one method's hyperparameters on a validation split, refit the best and test it.",
+    discussion: "The same grids and protocol as `gramian compare`. Methods: \(ComparisonMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
+
+  @Option(help: "Training interactions.") var train: String
+  @OptionGroup var split: SplitOptions
+  @OptionGroup var reader: ReaderOptions
+  @Option(help: "The method to tune.") var method: ComparisonMethod
+  @Option(help: "Save the refitted model here (iALS or two-tower).") var output: String?
+  @OptionGroup var options: ComparisonOptions
+  @OptionGroup var common: CommonOptions
+
+  func run() throws {
+    var config = try options.config(common: common)
+    config.methods = [method]
+    let loaded = try DatasetLoading.load(train: train, reader: reader, split: split, seed: common.seed)
+    let data = options.data(loaded, train: train, reader: reader)
+    let (result, model) = try Comparison(config: config, log: { Console.info($0) }).tune(method, data: data)
+    var text = "validation \(config.tuneMetric) of every grid point:\n"
+    for t in result.trials {
+      text += String(format: "  %@ %@  %.4f  (%.1f s)\n", t.setting == result.chosen ? "*" : " ", t.setting.description,
+                     t.metrics[config.tuneMetric] ?? 0, t.fitSeconds)
+    }
+    text += "chosen: \(result.chosen)\(result.inherited.parameters.isEmpty ? "" : ", \(result.inherited) from \(method.parent!.rawValue)")\n"
+    text += String(format: "test: recall@20 %.4f  recall@50 %.4f  ndcg@20 %.4f  ndcg@100 %.4f  (refit %.1f s)",
+                   result.test["recall@20"] ?? 0, result.test["recall@50"] ?? 0, result.test["ndcg@20"] ?? 0,
+                   result.test["ndcg@100"] ?? 0, result.fitSeconds)
+    Console.result(text, json: common.json)
+    if let output {
+      switch model {
+      case .popularity: throw ValidationError("popularity has no model file to save")
+      case .ials(let m): try m.save(to: output)
+      case .twoTower(let m):
+        try m.save(to: output)
+        if method == .prior { Console.info("serve it with --prior-exponent=\(Setting.format(result.chosen["beta"] ?? 0))") }
+      }
+      Console.info("saved model to \(output)")
+    }
+    if common.json { try Console.json(result) }
+  }
+}
+
+extension ComparisonMethod: ExpressibleByArgument {}

@@ -1,0 +1,159 @@
+@testable import Comparison
+import Evaluation
+import GramianTestSupport
+import IALS
+import InteractionData
+import TwoTower
+import XCTest
+
+/// The comparison protocol against independent paths: the validation split
+/// comes from training only, every choice is the validation argmax, and each
+/// reported test number equals a fit + evaluation done directly.
+final class ComparisonTests: XCTestCase {
+  /// Synthetic low-rank x popularity data split 80/20.
+  static let data: ComparisonData = {
+    var c = SyntheticConfig()
+    c.users = 120; c.items = 80; c.interactions = 2400; c.rank = 4; c.seed = 3
+    let events = SyntheticData.generate(c)
+    let split = Splitter.randomHoldout(events, testFraction: 0.2, seed: 1)
+    return ComparisonData(name: "synthetic", train: split.train, test: split.test)
+  }()
+
+  func smallConfig(_ methods: [ComparisonMethod]) -> ComparisonConfig {
+    var c = ComparisonConfig()
+    c.methods = methods
+    c.dimension = 8
+    c.twoTower.batchSize = 64
+    c.twoTower.epochs = 2
+    c.ials.epochs = 3
+    c.grids.temperatures = [0.2, 1]
+    c.grids.priorExponents = [0, 0.5, 1]
+    c.grids.ialsUnobservedWeights = [0.01, 0.1]
+    c.grids.ialsRegularizations = [0.01, 0.1]
+    c.curveUsers = 50
+    c.threads = 2
+    return c
+  }
+
+  func evaluate(_ s: some Scorer, _ train: InteractionMatrix, _ test: InteractionMatrix) -> [String: Double] {
+    var o = EvaluationOptions()
+    o.ks = [20, 50, 100]
+    o.threads = 1
+    return Evaluator.evaluate(s, train: train, test: test, options: o).metrics
+  }
+
+  func pairs(_ x: Interactions) -> Set<String> {
+    Set((0..<x.count).map { "\(x.userIds.name(of: x.users[$0]))\t\(x.itemIds.name(of: x.items[$0]))" })
+  }
+
+  func testValidationSplitIsCarvedFromTrainingOnly() throws {
+    let d = Self.data
+    let s = try Session(config: smallConfig([.popularity]), data: d, log: nil)
+    let fit = pairs(s.validation.events)
+    let held = try XCTUnwrap(heldOut(s))
+    XCTAssertTrue(fit.isDisjoint(with: held))
+    XCTAssertEqual(fit.union(held), pairs(d.train))
+    XCTAssertTrue(fit.union(held).isDisjoint(with: pairs(d.test)))
+    XCTAssertEqual(s.summary("x").validationPairs, held.count)
+  }
+
+  /// The validation fold's held-out pairs as external-id strings.
+  func heldOut(_ s: Session) -> Set<String>? {
+    let t = s.validation.test, e = s.validation.events
+    var out = Set<String>()
+    for u in 0..<t.userCount {
+      for i in t.items(ofUser: u) { out.insert("\(e.userIds.name(of: Int32(u)))\t\(e.itemIds.name(of: i))") }
+    }
+    return out
+  }
+
+  func testChoicesAreValidationArgmaxAndTestNumbersMatchDirectFits() throws {
+    let d = Self.data
+    let config = smallConfig([.popularity, .ials])
+    let r = try Comparison(config: config).run(d)
+    XCTAssertEqual(r.methods.map(\.method), [.popularity, .ials])
+    let train = InteractionMatrix(d.train), test = InteractionMatrix(d.test)
+
+    // Popularity: the evaluator on PopularityModel, directly.
+    let pop = try XCTUnwrap(r[.popularity])
+    assertClose(pop.test["recall@20"]!, evaluate(PopularityModel(train: train), train, test)["recall@20"]!)
+
+    // iALS: 4 grid points, the chosen one is the best on validation, and the
+    // refit equals a direct fit of that setting on the whole training split.
+    let ials = try XCTUnwrap(r[.ials])
+    XCTAssertEqual(ials.trials.count, 4)
+    let bestValue = ials.trials.map { $0.metrics["recall@20"]! }.max()!
+    XCTAssertEqual(ials.trials.first { $0.metrics["recall@20"]! == bestValue }!.setting, ials.chosen)
+    var c = config.ials
+    c.factors = 8; c.threads = 2; c.seed = config.seed
+    c.unobservedWeight = Float(ials.chosen["alpha0"]!); c.regularization = Float(ials.chosen["lambda"]!)
+    let direct = try IALSModel.fit(train, userIds: IdMap(), itemIds: IdMap(), config: c)
+    let m = evaluate(direct, train, test)
+    for key in ["recall@20", "ndcg@20", "recall@50", "ndcg@100"] { assertClose(ials.test[key]!, m[key]!, relative: 1e-9) }
+    XCTAssertEqual(ials.curve.count, 3)
+    XCTAssertEqual(ials.popularityBuckets.count, 10)
+    XCTAssertEqual(ials.popularityBuckets.reduce(0) { $0 + $1.testPairs }, test.nnz)
+  }
+
+  func testPriorServesTheSoftmaxModelWithTheChosenBeta() throws {
+    let d = Self.data
+    let config = smallConfig([.softmax, .prior])
+    let r = try Comparison(config: config).run(d)
+    let softmax = try XCTUnwrap(r[.softmax]), prior = try XCTUnwrap(r[.prior])
+    XCTAssertEqual(prior.inherited["tau"], softmax.chosen["tau"])
+    // beta = 0 on validation is the softmax model itself.
+    let chosenSoftmax = softmax.trials.first { $0.setting == softmax.chosen }!
+    assertClose(prior.trials.first { $0.setting["beta"] == 0 }!.metrics["recall@20"]!, chosenSoftmax.metrics["recall@20"]!)
+    // The prior's test numbers: a direct softmax fit served with + beta log P(d).
+    var c = config.twoTower
+    c.embeddingDim = 8; c.threads = 2; c.seed = config.seed; c.temperature = Float(softmax.chosen["tau"]!)
+    let train = InteractionMatrix(d.train), test = InteractionMatrix(d.test)
+    let model = try TwoTowerModel.fit(TwoTowerData(train: train), userIds: d.train.userIds, itemIds: d.train.itemIds, config: c)
+    assertClose(softmax.test["recall@20"]!, evaluate(model, train, test)["recall@20"]!, relative: 1e-9)
+    let beta = Float(prior.chosen["beta"]!)
+    assertClose(prior.test["recall@20"]!, evaluate(model.withPriorExponent(beta), train, test)["recall@20"]!, relative: 1e-9)
+    // Two curves from one fit: softmax at beta 0, the prior at its beta.
+    XCTAssertEqual(softmax.curve.count, 2)
+    XCTAssertEqual(prior.curve.count, 2)
+    XCTAssertEqual(prior.fitSeconds, softmax.fitSeconds)
+  }
+
+  func testChildrenInheritTheParentsTemperatureEvenWhenItIsNotCompared() throws {
+    var config = smallConfig([.gram])
+    config.grids.gramWeights = [0.5, 5]
+    let r = try Comparison(config: config).run(Self.data)
+    XCTAssertEqual(r.methods.map(\.method), [.gram])
+    let gram = r.methods[0]
+    XCTAssertNotNil(gram.inherited["tau"])
+    XCTAssertEqual(gram.trials.map { $0.setting["lambda_g"]! }, [0.5, 5])
+  }
+
+  func testMSEGramWeightIsAlpha0InIALSUnits() {
+    // 3 users x 4 items, 5 pairs: lambda_g = alpha0 * 12 / 5.
+    let m = InteractionMatrix(userCount: 3, itemCount: 4, users: [0, 0, 1, 2, 2], items: [0, 1, 2, 3, 0], weights: [1, 1, 1, 1, 1])
+    XCTAssertEqual(Session.mseGramWeight(alpha0: 0.5, train: m), 1.2, accuracy: 1e-6)
+  }
+
+  func testBestIsTheFirstAmongTies() {
+    let t = { (v: Double, s: Double) in Trial(setting: Setting([Parameter("x", s)]), metrics: ["m": v], fitSeconds: 0) }
+    XCTAssertEqual(Session.best([t(0.1, 1), t(0.3, 2), t(0.3, 3), t(0.2, 4)], metric: "m"), 1)
+    XCTAssertNil(Session.best([], metric: "m"))
+  }
+
+  func testMethodListParsing() throws {
+    XCTAssertEqual(try ComparisonMethod.parseList("gram, ials"), [.ials, .gram])
+    XCTAssertEqual(try ComparisonMethod.parseList("all"), ComparisonMethod.allCases)
+    XCTAssertThrowsError(try ComparisonMethod.parseList("ials,svd")) { e in
+      XCTAssertTrue("\(e)".contains("unknown method 'svd'"), "\(e)")
+    }
+  }
+
+  func testInvalidSettingsAreNamed() {
+    var c = ComparisonConfig()
+    c.tuneMetric = "mrr"
+    XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("tune metric"), "\($0)") }
+    c = ComparisonConfig()
+    c.grids.temperatures = []
+    XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("temperatures"), "\($0)") }
+  }
+}

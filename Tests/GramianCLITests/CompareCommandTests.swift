@@ -1,0 +1,86 @@
+import Foundation
+import GramianTestSupport
+import XCTest
+
+/// `gramian compare --quick` and `gramian tune` through the executable, on
+/// the bundled ml-latest-small (ratings of 5 as positives), cross-checked
+/// against `gramian evaluate` on the same split.
+final class CompareCommandTests: XCTestCase {
+  var ratings: String { SharedDatasets.bundledMovieLensSmall.appendingPathComponent("ratings.csv").path }
+  var dir: URL!
+  let data = ["--min-rating", "5", "--binary"]
+
+  override func setUpWithError() throws {
+    dir = FileManager.default.temporaryDirectory.appendingPathComponent("gramian-compare-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+  }
+
+  override func tearDown() { try? FileManager.default.removeItem(at: dir) }
+
+  func json(_ text: String) throws -> [String: Any] {
+    try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+  }
+
+  func testQuickComparisonWritesTheReport() throws {
+    let report = dir.appendingPathComponent("report").path
+    let r = try GramianExecutable.run(["compare", "--train", ratings] + data + [
+      "--quick", "--dim", "8", "--batch-size", "512", "--name", "ml-latest-small", "--output", report, "--json",
+      "--threads", "2",
+    ])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let out = try json(r.stdout)
+    let result = try XCTUnwrap(out["result"] as? [String: Any])
+    let methods = try XCTUnwrap(result["methods"] as? [[String: Any]])
+    XCTAssertEqual(methods.map { $0["method"] as? String }, [
+      "popularity", "ials", "softmax", "logq-exact", "logq-streaming", "prior", "gram", "logq-gram", "mse-gram", "mixed",
+    ])
+    for m in methods {
+      let test = try XCTUnwrap(m["test"] as? [String: Double])
+      for key in ["recall@20", "recall@50", "ndcg@20", "ndcg@100", "coverage@20", "mean_log_popularity@20"] {
+        XCTAssertNotNil(test[key], "\(m["method"]!) lacks \(key)")
+      }
+      XCTAssertEqual((m["popularity_buckets"] as? [Any])?.count, 10)
+    }
+    // Popularity through `gramian evaluate` on the same (default, seed 1) split.
+    let pop = try GramianExecutable.run(["evaluate", "--train", ratings] + data + ["--model", "popularity", "--json"])
+    XCTAssertEqual(pop.status, 0, pop.stderr)
+    let popMetrics = try XCTUnwrap(try json(pop.stdout)["metrics"] as? [String: Double])
+    let popTest = try XCTUnwrap(methods[0]["test"] as? [String: Double])
+    XCTAssertEqual(try XCTUnwrap(popTest["recall@20"]), try XCTUnwrap(popMetrics["recall@20"]), accuracy: 1e-12)
+
+    // The folder: report.md with the table and the command, results.json equal to what --json printed.
+    let md = try String(contentsOfFile: report + "/report.md", encoding: .utf8)
+    XCTAssertTrue(md.contains("# Comparison on ml-latest-small"))
+    XCTAssertTrue(md.contains("| softmax + logQ (exact) | tau="), md)
+    XCTAssertTrue(md.contains("gramian compare --train"), md)
+    let saved = try json(String(contentsOfFile: report + "/results.json", encoding: .utf8))
+    XCTAssertEqual((saved["methods"] as? [[String: Any]])?.count, 10)
+  }
+
+  func testTuneChoosesTheValidationBestAndSavesTheRefit() throws {
+    let model = dir.appendingPathComponent("ials.gramian").path
+    let r = try GramianExecutable.run(["tune", "--method", "ials", "--train", ratings] + data + [
+      "--dim", "8", "--ials-epochs", "3", "--alpha0s", "0.01,0.3", "--lambdas", "0.01", "--output", model, "--json",
+    ])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let out = try json(r.stdout)
+    let trials = try XCTUnwrap(out["trials"] as? [[String: Any]])
+    XCTAssertEqual(trials.count, 2)
+    let values = trials.map { ($0["metrics"] as? [String: Double])?["recall@20"] ?? -1 }
+    let chosen = try XCTUnwrap(out["chosen"] as? [String: Any])
+    XCTAssertEqual(trials[values[0] >= values[1] ? 0 : 1]["setting"] as? NSDictionary, chosen as NSDictionary)
+    // The saved refit reproduces the reported test metric.
+    let eval = try GramianExecutable.run(["evaluate", "--train", ratings] + data + ["--model", model, "--json"])
+    XCTAssertEqual(eval.status, 0, eval.stderr)
+    let m = try XCTUnwrap(try json(eval.stdout)["metrics"] as? [String: Double])
+    let test = try XCTUnwrap(out["test"] as? [String: Double])
+    XCTAssertEqual(try XCTUnwrap(m["recall@20"]), try XCTUnwrap(test["recall@20"]), accuracy: 1e-9)
+  }
+
+  func testUnknownMethodIsAClearError() throws {
+    let r = try GramianExecutable.run(["compare", "--train", ratings, "--methods", "ials,bpr", "--quick"])
+    XCTAssertEqual(r.status, 1)
+    XCTAssertTrue(r.stderr.contains("unknown method 'bpr'"), r.stderr)
+    XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+  }
+}
