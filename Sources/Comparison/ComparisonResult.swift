@@ -101,6 +101,8 @@ public struct ComparisonResults: Sendable, Codable, Equatable {
   public var methods: [MethodResult]
   /// Wall seconds of the whole run.
   public var seconds: Double
+  /// The command line that produced it, when run from the CLI.
+  public var command: String? = nil
 
   public subscript(method: ComparisonMethod) -> MethodResult? { methods.first { $0.method == method } }
 }

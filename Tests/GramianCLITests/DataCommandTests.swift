@@ -128,7 +128,7 @@ final class HelpTests: XCTestCase {
     let paths = [
       [], ["data"], ["data", "stats"], ["data", "split"], ["data", "convert"], ["fit"], ["fit", "ials"],
       ["fit", "two-tower"], ["evaluate"], ["recommend"], ["score"], ["similar"], ["export"], ["demo"],
-      ["compare"], ["tune"], ["index"], ["index", "build"], ["index", "eval"],
+      ["compare"], ["tune"], ["report"], ["index"], ["index", "build"], ["index", "eval"],
     ]
     for path in paths {
       let r = try GramianExecutable.run(path + ["--help"])

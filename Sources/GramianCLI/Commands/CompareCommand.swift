@@ -111,8 +111,9 @@ struct CompareCommand: ParsableCommand {
     let loaded = try DatasetLoading.load(train: train, reader: reader, split: split, seed: common.seed)
     let data = options.data(loaded, train: train, reader: reader)
     Console.info("comparing \(config.methods.map(\.rawValue).joined(separator: ", ")) on \(data.name)\(options.quick ? " (quick)" : "")")
-    let result = try Comparison(config: config, log: { Console.info($0) }).run(data)
-    let files = try ComparisonReport.write(result, to: output, command: ComparisonOptions.commandLine)
+    var result = try Comparison(config: config, log: { Console.info($0) }).run(data)
+    result.command = ComparisonOptions.commandLine
+    let files = try ComparisonReport.write(result, to: output, command: result.command)
     Console.result(MetricsTable.comparison(result), json: common.json)
     Console.info("report written to \(output)/: \(files.joined(separator: ", "))")
     if common.json {

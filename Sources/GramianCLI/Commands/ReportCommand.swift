@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import Gramian
+
+/// Re-renders a comparison's report folder from its results.json, without
+/// refitting anything (e.g. after a chart style change).
+struct ReportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "report",
+    abstract: "Rewrite report.md and the charts of a comparison from its results.json.")
+
+  @Argument(help: "A results.json written by `gramian compare`.") var results: String
+  @Option(help: "Report folder (default: the folder of the results file).") var output: String?
+  @Option(help: "The command line to print as the way to reproduce the results.") var command: String?
+
+  func run() throws {
+    let data: Data
+    do { data = try Data(contentsOf: URL(fileURLWithPath: results)) } catch {
+      throw ValidationError("cannot read \(results): \(error.localizedDescription)")
+    }
+    let decoder = JSONDecoder()
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    let r: ComparisonResults
+    do { r = try decoder.decode(ComparisonResults.self, from: data) } catch {
+      throw ValidationError("\(results) is not a results.json of `gramian compare`: \(error)")
+    }
+    let dir = output ?? URL(fileURLWithPath: results).deletingLastPathComponent().path
+    let files = try ComparisonReport.write(r, to: dir, command: command ?? r.command)
+    Console.info("report written to \(dir)/: \(files.joined(separator: ", "))")
+  }
+}
