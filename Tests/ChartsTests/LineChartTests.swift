@@ -96,6 +96,22 @@ final class LineChartTests: XCTestCase {
     XCTAssertEqual(texts(root, "x-tick"), ["0.001", "0.01", "0.1", "1", "10"])
   }
 
+  func testLogYMapsDecadesEvenlyAndRejectsZero() throws {
+    // y axis 0.01...1 (two decades): 0.01 -> bottom, 0.1 -> middle, 1 -> top.
+    let chart = LineChart(
+      title: "t", xLabel: "epoch", yLabel: "loss", yScale: .log10,
+      series: [Series(name: "loss", pairs: [(1, 1), (2, 0.1), (3, 0.01)])])
+    let root = try XMLTree.parse(try chart.svg())
+    let plot = try plotArea(root)
+    let ys = try XCTUnwrap(root.all("polyline").first).points().map(\.y)
+    assertAllClose(ys, [plot.top, plot.top + plot.height / 2, plot.top + plot.height], relative: 0, absolute: pixel)
+    var zero = chart
+    zero.series[0].points.append(Point(x: 4, y: 0))
+    XCTAssertThrowsError(try zero.svg()) {
+      XCTAssertEqual($0 as? ChartError, .nonPositiveOnLogScale(axis: "y", series: "loss", value: 0))
+    }
+  }
+
   func testLogScaleRejectsNonPositiveX() {
     for bad in [0.0, -0.5] {
       let chart = LineChart(
