@@ -10,6 +10,7 @@
 //     -> IALS               implicit ALS (exact, CG, block solvers)
 //     -> Retrieval          exact top-K with prior and filter, HNSW for inner product
 //     -> TwoTower           two-tower retrieval (softmax, logQ, Gram regulariser)
+//   Charts (Foundation only)  SVG line and grouped-bar charts for reports
 //     -> Gramian            umbrella library product
 //     -> GramianCLI         the `gramian` command line (thin)
 
@@ -72,14 +73,19 @@ let package = Package(
       dependencies: ["LinearAlgebra", "GramianKernels", "InteractionData", "Evaluation"],
       swiftSettings: swiftSettings
     ),
+    // Plain SVG report charts; depends on nothing but Foundation.
+    .target(
+      name: "Charts",
+      swiftSettings: swiftSettings
+    ),
     .target(
       name: "Comparison",
-      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation", "IALS", "TwoTower"],
+      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation", "IALS", "TwoTower", "Charts"],
       swiftSettings: swiftSettings
     ),
     .target(
       name: "Gramian",
-      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation", "IALS", "Retrieval", "TwoTower", "Comparison"],
+      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation", "IALS", "Retrieval", "TwoTower", "Charts", "Comparison"],
       swiftSettings: swiftSettings
     ),
 
@@ -152,6 +158,10 @@ let package = Package(
     .testTarget(
       name: "TwoTowerTests",
       dependencies: ["TwoTower", "IALS", "Evaluation", "InteractionData", "LinearAlgebra", "GramianKernels", "GramianTestSupport"]
+    ),
+    .testTarget(
+      name: "ChartsTests",
+      dependencies: ["Charts", "GramianTestSupport"]
     ),
   ],
   swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 // The umbrella module: `import Gramian` brings in every library module.
+@_exported import Charts
 @_exported import Comparison
 @_exported import Evaluation
 @_exported import IALS

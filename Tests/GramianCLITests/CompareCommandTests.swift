@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import GramianTestSupport
 import XCTest
 
@@ -55,6 +58,19 @@ final class CompareCommandTests: XCTestCase {
     XCTAssertTrue(md.contains("gramian compare --train"), md)
     let saved = try json(String(contentsOfFile: report + "/results.json", encoding: .utf8))
     XCTAssertEqual((saved["methods"] as? [[String: Any]])?.count, 10)
+    // The four charts: well-formed SVG documents, linked from the report.
+    for chart in ["prior-beta.svg", "gram-weight.svg", "learning-curves.svg", "popularity-deciles.svg"] {
+      let data = try Data(contentsOf: URL(fileURLWithPath: report + "/" + chart))
+      let parser = XMLParser(data: data)
+      XCTAssertTrue(parser.parse(), "\(chart): \(String(describing: parser.parserError))")
+      XCTAssertTrue(String(decoding: data, as: UTF8.self).contains("<svg"), chart)
+      XCTAssertTrue(md.contains("](\(chart))"), chart)
+    }
+    // `gramian report` re-renders the same report.md from results.json.
+    let again = dir.appendingPathComponent("again").path
+    let rerender = try GramianExecutable.run(["report", report + "/results.json", "--output", again])
+    XCTAssertEqual(rerender.status, 0, rerender.stderr)
+    XCTAssertEqual(try String(contentsOfFile: again + "/report.md", encoding: .utf8), md)
   }
 
   func testTuneChoosesTheValidationBestAndSavesTheRefit() throws {
