@@ -16,14 +16,15 @@ public struct SeriesStyle: Equatable, Sendable {
 /// Colours are the Okabe-Ito palette (Okabe and Ito, "Color Universal
 /// Design", 2008), designed to stay distinct under the common forms of
 /// colour blindness, reordered so the first series get the highest-contrast
-/// colours on white and yellow comes last. Dashes, markers and hatches
-/// cycle with the same period, so series 9 looks like series 1: charts with
-/// more than eight series are not readable anyway.
+/// colours on white and yellow comes last, then two extra colours (grey and
+/// Tol's wine) for a ninth and tenth series. Dashes cycle with the colours;
+/// markers and hatches cycle every eight, so series 11 looks like series 1.
 public enum Palette {
-  /// Blue, vermillion, bluish green, reddish purple, orange, sky blue, black, yellow.
-  public static let colors = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
-  /// Solid, dashed, dotted, dash-dot, long dash, dot-dash-dot, short dash, sparse dots.
-  public static let dashes: [String?] = [nil, "8 4", "2 3", "10 3 2 3", "16 5", "2 3 8 3", "5 5", "1 6"]
+  /// Blue, vermillion, bluish green, reddish purple, orange, sky blue, black, yellow, grey, wine.
+  public static let colors = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442",
+                              "#888888", "#882255"]
+  /// Solid, dashed, dotted, dash-dot, long dash, dot-dash-dot, short dash, sparse dots, dash-dot-dot, long-short.
+  public static let dashes: [String?] = [nil, "8 4", "2 3", "10 3 2 3", "16 5", "2 3 8 3", "5 5", "1 6", "10 3 2 3 2 3", "14 4 4 4"]
   public static let markers: [Marker] = Marker.allCases
   public static let hatches: [Hatch?] = [nil] + Hatch.allCases
 

@@ -22,6 +22,10 @@ final class SVGWriterTests: XCTestCase {
     XCTAssertEqual(Set(styles.map(\.marker)).count, 8)
     XCTAssertEqual(Set(styles.map { $0.dash ?? "solid" }).count, 8)
     XCTAssertEqual(Set(styles.map { $0.hatch?.rawValue ?? "none" }).count, 8)
-    XCTAssertEqual(Palette.style(8), Palette.style(0))
+    // Ten lines (a full comparison) stay distinct in colour and dash; the cycle restarts at 10.
+    let ten = (0..<10).map(Palette.style)
+    XCTAssertEqual(Set(ten.map { "\($0.color) \($0.dash ?? "solid")" }).count, 10)
+    XCTAssertEqual(Set(ten.map(\.color)).count, 10)
+    XCTAssertEqual(Palette.style(10), Palette.style(0))
   }
 }

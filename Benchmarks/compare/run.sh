@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The comparison of issue 6 on four real datasets of different shapes:
+# `gramian compare` (every method tuned on a validation split carved from
+# training, refitted, tested once) writes one report folder per dataset into
+# Benchmarks/compare/<dataset>/ (report.md, results.json, SVG charts) and
+# this script records each run's wall time in Benchmarks/compare/times.txt.
+#
+#   Benchmarks/compare/run.sh                       # all four
+#   Benchmarks/compare/run.sh amazon-book           # one
+#
+# Environment: SHARED (the shared datasets folder, default ../shared),
+# THREADS (2).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+SHARED="${SHARED:-../shared}"
+THREADS="${THREADS:-2}"
+OUT=Benchmarks/compare
+swift build -c release --product gramian >&2
+G=.build/release/gramian
+DATASETS=("$@")
+[[ ${#DATASETS[@]} -gt 0 ]] || DATASETS=(ml-latest-small lastfm-2k amazon-beauty amazon-book)
+
+run() {  # dataset name, then gramian compare arguments
+  local name=$1; shift
+  local t0=$SECONDS load
+  load=$(cut -d' ' -f1-3 /proc/loadavg)
+  echo "[$(date +%H:%M:%S)] $name (load average $load)" >&2
+  $G compare --name "$name" --output "$OUT/$name" --threads "$THREADS" "$@"
+  echo "$name: $((SECONDS - t0)) s wall, $THREADS threads, load average at start $load, end $(cut -d' ' -f1-3 /proc/loadavg), $(date +%F)" >> "$OUT/times.txt"
+}
+
+for d in "${DATASETS[@]}"; do
+  case $d in
+    ml-latest-small)  # 100,836 ratings; ratings >= 4 as positives; seeded 80/20 per user
+      run ml-latest-small --train datasets/ml-latest-small/ratings.csv --min-rating 4 --binary \
+        --split random --test-fraction 0.2 --seed 1 --batch-size 256 --epochs 20 ;;
+    lastfm-2k)  # 92,834 (user, artist, play count) pairs; every pair a positive
+      run lastfm-2k --train "$SHARED/datasets/lastfm-2k/user_artists.dat" --binary \
+        --split random --test-fraction 0.2 --seed 1 --batch-size 256 --epochs 20 ;;
+    amazon-beauty)  # 198,502 pairs, 22,363 users, 12,101 items (5-core)
+      run amazon-beauty --train "$SHARED/datasets/amazon-beauty/sequences.txt" --format lists \
+        --split random --test-fraction 0.2 --seed 1 --batch-size 512 --epochs 20 ;;
+    amazon-book)  # the fixed KGAT split: 652,514 training pairs, 70,679 users, 24,915 items
+      run amazon-book --train "$SHARED/datasets/amazon-book/train.txt" --test "$SHARED/datasets/amazon-book/test.txt" \
+        --format lists --batch-size 1024 --epochs 5 ;;
+    *) echo "unknown dataset $d" >&2; exit 1 ;;
+  esac
+done
