@@ -85,12 +85,24 @@ public enum ComparisonReport {
           return t.setting == chosen ? "**\(t.setting) \(v)**" : "\(t.setting) \(v)"
         }.joined(separator: ", ")
       }
+      let edges = edgeParameters(m)
+      if !edges.isEmpty { s += "; chosen at the edge of the grid in \(edges.joined(separator: ", ")) (a wider grid may do better)" }
       if !m.inherited.parameters.isEmpty { s += "; \(m.inherited) from \(m.method.parent!.rawValue)" }
       for n in m.notes { s += "; \(n)" }
       s += String(format: " (method total %.0f s)\n", m.totalSeconds)
     }
     s += "\n" + settingsParagraph(r.config)
     return s
+  }
+
+  /// Parameters whose chosen value is the smallest or largest of three or
+  /// more values tried: the optimum may lie outside the grid.
+  static func edgeParameters(_ m: MethodResult) -> [String] {
+    m.chosen.parameters.compactMap { p in
+      let values = Set(m.trials.compactMap { $0.setting[p.name] })
+      guard values.count >= 3, let lo = values.min(), let hi = values.max() else { return nil }
+      return p.value == lo || p.value == hi ? p.name : nil
+    }
   }
 
   /// The fixed settings, stated in the report.

@@ -157,3 +157,41 @@ final class ComparisonTests: XCTestCase {
     XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("temperatures"), "\($0)") }
   }
 }
+
+/// The Markdown report on a hand-made result.
+final class ComparisonReportTests: XCTestCase {
+  func result() -> ComparisonResults {
+    let trial = { (tau: Double, v: Double) in Trial(setting: Setting([Parameter("tau", tau)]), metrics: ["recall@20": v], fitSeconds: 1) }
+    let m = { (method: ComparisonMethod, trials: [Trial], chosen: Setting, r20: Double) in
+      MethodResult(method: method, title: method.title, trials: trials, chosen: chosen, inherited: Setting(),
+                   test: ["recall@20": r20, "recall@50": r20 + 0.1, "ndcg@20": r20 / 2, "ndcg@100": r20 / 2 + 0.1,
+                          "coverage@20": 0.5, "mean_log_popularity@20": -6.25],
+                   popularityBuckets: [], curve: [], fitSeconds: 2.5, totalSeconds: 9, examplesPerSecond: nil, notes: [])
+    }
+    let data = ComparisonDataSummary(name: "toy", users: 3, items: 4, trainPairs: 10, testPairs: 2, testUsers: 2,
+                                     validationTrainPairs: 9, validationPairs: 1, validationUsers: 1)
+    return ComparisonResults(data: data, config: ComparisonConfig(), methods: [
+      m(.popularity, [], Setting(), 0.1),
+      m(.softmax, [trial(0.05, 0.1), trial(0.2, 0.3), trial(1, 0.2)], Setting([Parameter("tau", 0.2)]), 0.25),
+      m(.logQExact, [trial(0.05, 0.1), trial(0.2, 0.2), trial(1, 0.3)], Setting([Parameter("tau", 1)]), 0.3),
+    ], seconds: 12)
+  }
+
+  func testTableRowsBoldBestAndEdgeWarnings() {
+    let md = ComparisonReport.markdown(result(), command: "gramian compare --train x")
+    XCTAssertTrue(md.contains("| popularity | - | 0.1000 | 0.2000 | 0.0500 | 0.1500 | **0.5000** | -6.25 | 2.5 |"), md)
+    XCTAssertTrue(md.contains("| softmax + logQ (exact) | tau=1 | **0.3000** | **0.4000** | **0.1500** | **0.2500** |"), md)
+    XCTAssertTrue(md.contains("tau=0.05 0.1000, **tau=0.2 0.3000**, tau=1 0.2000"), md)
+    // logq-exact chose the largest tau: flagged; softmax chose the middle one: not.
+    let lines = md.split(separator: "\n")
+    XCTAssertTrue(lines.first { $0.hasPrefix("- **softmax + logQ (exact)**") }!.contains("edge of the grid in tau"))
+    XCTAssertFalse(lines.first { $0.hasPrefix("- **softmax**") }!.contains("edge"))
+    XCTAssertTrue(md.contains("```\ngramian compare --train x\n```"))
+  }
+
+  func testJSONRoundTrips() throws {
+    let r = result()
+    let decoded = try JSONDecoder().decode(ComparisonResults.self, from: try ComparisonReport.json(r))
+    XCTAssertEqual(decoded, r)
+  }
+}
