@@ -55,6 +55,9 @@ public enum ComparisonReport {
 
     if !charts.isEmpty {
       s += "## Charts\n\n"
+      s += "The beta and lambda_g charts show the validation grids (with the chosen settings of the methods without "
+      s += "the term as flat references). The learning curves are recall@20 on \(min(r.config.curveUsers, r.data.testUsers)) "
+      s += "sampled test users after each epoch of the final fits: drawn only, never used for a choice.\n\n"
       for c in charts { s += "![\(c.caption)](\(c.file))\n\n" }
     }
 
