@@ -5,7 +5,7 @@ public struct ComparisonGrids: Sendable, Codable, Equatable {
   /// Softmax temperature tau (softmax, logq-exact; and any child run without its parent).
   public var temperatures: [Float] = [0.05, 0.2, 1, 2]
   /// Prior exponent beta: `score = <u, v> + beta log P(d)` (evaluations of one model, no refit).
-  public var priorExponents: [Float] = [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3]
+  public var priorExponents: [Float] = [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 5]
   /// lambda_g of the Gram term added to softmax (gram, logq-gram; SOGram estimate).
   public var gramWeights: [Float] = [0.5, 2, 5, 20, 50]
   /// MSE + Gram, in iALS units: the unobserved weight alpha0 per pair. The
