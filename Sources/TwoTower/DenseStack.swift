@@ -119,44 +119,61 @@ struct DenseStack<T: TowerScalar> {
     }
     var l = layerCount - 1
     while l >= 0 {
-      let nIn = widths[l], nOut = widths[l + 1]
-      if l < layerCount - 1 {
-        let act = pass.x[l + 1]
-        for j in 0..<dz.count where act[j] <= 0 { dz[j] = 0 }
-      }
-      for r in 0..<rows { for j in 0..<nOut { grads.db[l][j] += dz[r * nOut + j] } }
-      // dW = Xᵀ dZ as per-chunk partials added in chunk order; dX = dZ Wᵀ by rows.
+      let nIn = widths[l], nOut = widths[l + 1], hidden = l < layerCount - 1
+      // Per chunk: the ReLU mask on its rows of dZ, its partial db (column
+      // sums) and dW = Xᵀ dZ, and its rows of dX = dZ Wᵀ; the partials are
+      // then added in chunk order.
       let chunks = RowChunks.count(rows, threads: threads)
-      var partial = [T](repeating: 0, count: chunks * nIn * nOut)
+      var partialW = [T](repeating: 0, count: chunks * nIn * nOut)
+      var partialB = [T](repeating: 0, count: chunks * nOut)
       var dx = [T](repeating: 0, count: rows * nIn)
       pass.x[l].withUnsafeBufferPointer { xp in
-        dz.withUnsafeBufferPointer { dzp in
-          weights[l].withUnsafeBufferPointer { wp in
-            partial.withUnsafeMutableBufferPointer { pp in
-              dx.withUnsafeMutableBufferPointer { dxp in
-                let xB = SendableConstPointer(xp.baseAddress!), dzB = SendableConstPointer(dzp.baseAddress!)
-                let wB = SendableConstPointer(wp.baseAddress!), pB = SendablePointer(pp.baseAddress!)
-                let dxB = SendablePointer(dxp.baseAddress!)
-                RowChunks.run(rows, threads: threads) { lo, hi in
-                  let c = RowChunks.index(of: lo, rows: rows, chunks: chunks)
-                  T.gemm(transA: true, transB: false, m: nIn, n: nOut, k: hi - lo, alpha: 1, a: xB.base + lo * nIn, lda: nIn,
-                         b: dzB.base + lo * nOut, ldb: nOut, beta: 0, c: pB.base + c * nIn * nOut, ldc: nOut)
-                  T.gemm(transA: false, transB: true, m: hi - lo, n: nIn, k: nOut, alpha: 1, a: dzB.base + lo * nOut, lda: nOut,
-                         b: wB.base, ldb: nOut, beta: 0, c: dxB.base + lo * nIn, ldc: nIn)
+        pass.x[l + 1].withUnsafeBufferPointer { ap in
+          dz.withUnsafeMutableBufferPointer { dzp in
+            weights[l].withUnsafeBufferPointer { wp in
+              partialW.withUnsafeMutableBufferPointer { pwp in
+                partialB.withUnsafeMutableBufferPointer { pbp in
+                  dx.withUnsafeMutableBufferPointer { dxp in
+                    let xB = SendableConstPointer(xp.baseAddress!), aB = SendableConstPointer(ap.baseAddress!)
+                    let dzB = SendablePointer(dzp.baseAddress!), wB = SendableConstPointer(wp.baseAddress!)
+                    let pwB = SendablePointer(pwp.baseAddress!), pbB = SendablePointer(pbp.baseAddress!)
+                    let dxB = SendablePointer(dxp.baseAddress!)
+                    RowChunks.run(rows, threads: threads) { lo, hi in
+                      let c = RowChunks.index(of: lo, rows: rows, chunks: chunks)
+                      let dzc = dzB.base + lo * nOut, db = pbB.base + c * nOut
+                      if hidden {
+                        let act = aB.base + lo * nOut
+                        for j in 0..<((hi - lo) * nOut) where act[j] <= 0 { dzc[j] = 0 }
+                      }
+                      for r in 0..<(hi - lo) { for j in 0..<nOut { db[j] += dzc[r * nOut + j] } }
+                      T.gemm(transA: true, transB: false, m: nIn, n: nOut, k: hi - lo, alpha: 1, a: xB.base + lo * nIn,
+                             lda: nIn, b: dzc, ldb: nOut, beta: 0, c: pwB.base + c * nIn * nOut, ldc: nOut)
+                      T.gemm(transA: false, transB: true, m: hi - lo, n: nIn, k: nOut, alpha: 1, a: dzc, lda: nOut,
+                             b: wB.base, ldb: nOut, beta: 0, c: dxB.base + lo * nIn, ldc: nIn)
+                    }
+                  }
                 }
               }
             }
           }
         }
       }
-      for c in 0..<chunks {
-        let base = c * nIn * nOut
-        for j in 0..<(nIn * nOut) { grads.dW[l][j] += partial[base + j] }
-      }
+      Self.addChunks(partialW, chunks: chunks, into: &grads.dW[l])
+      Self.addChunks(partialB, chunks: chunks, into: &grads.db[l])
       dz = dx
       l -= 1
     }
     return dz
+  }
+
+  /// `target += sum_c partial[c]`, the chunks added in order.
+  static func addChunks(_ partial: [T], chunks: Int, into target: inout [T]) {
+    let n = target.count
+    partial.withUnsafeBufferPointer { p in
+      target.withUnsafeMutableBufferPointer { t in
+        for c in 0..<chunks { for j in 0..<n { t[j] += p[c * n + j] } }
+      }
+    }
   }
 }
 

@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// The embedding inputs of a batch of examples: example `e` is the weighted
 /// sum `x_e = sum_q w_q E_{t_q}[r_q]` over its entries `q` in
 /// `offsets[e]..<offsets[e+1]`, each naming a table `t`, a row `r` and a
@@ -18,6 +20,14 @@ struct EmbeddingBags<T: TowerScalar> {
     weights.removeAll(keepingCapacity: true)
   }
 
+  /// Reserves room for `examples` examples of one entry each.
+  mutating func reserve(_ examples: Int) {
+    offsets.reserveCapacity(examples + 1)
+    tables.reserveCapacity(examples)
+    rows.reserveCapacity(examples)
+    weights.reserveCapacity(examples)
+  }
+
   mutating func add(table: Int, row: Int32, weight: T) {
     tables.append(Int32(table)); rows.append(row); weights.append(weight)
   }
@@ -25,18 +35,27 @@ struct EmbeddingBags<T: TowerScalar> {
   /// Ends the current example.
   mutating func close() { offsets.append(rows.count) }
 
-  /// `X` (`count x width`, row-major): every example's weighted sum of rows.
+  /// `X` (`count x width`, row-major): every example's weighted sum of rows,
+  /// examples split over `threads` workers (each writes its own rows).
   /// - Complexity: O(entries · width).
-  func gather(_ tableValues: [[T]], width: Int) -> [T] {
+  func gather(_ tableValues: [[T]], width: Int, threads: Int = 1) -> [T] {
     var x = [T](repeating: 0, count: count * width)
+    let n = count
+    guard n > 0 else { return x }
     x.withUnsafeMutableBufferPointer { xp in
-      for e in 0..<count {
-        let out = xp.baseAddress! + e * width
-        for q in offsets[e]..<offsets[e + 1] {
-          let w = weights[q]
-          tableValues[Int(tables[q])].withUnsafeBufferPointer { tp in
-            let src = tp.baseAddress! + Int(rows[q]) * width
-            for j in 0..<width { out[j] += w * src[j] }
+      let xB = SendablePointer(xp.baseAddress!)
+      for t in tableValues.indices where !tableValues[t].isEmpty {
+        tableValues[t].withUnsafeBufferPointer { tp in
+          let tB = SendableConstPointer(tp.baseAddress!)
+          let t32 = Int32(t)
+          // Below ~512 examples a second worker costs more than it saves.
+          Parallel.forChunks(n, threads: n >= 512 ? threads : 1) { range in
+            for e in range {
+              let out = xB.base + e * width
+              for q in offsets[e]..<offsets[e + 1] where tables[q] == t32 {
+                Self.axpy(weights[q], tB.base + Int(rows[q]) * width, out, width)
+              }
+            }
           }
         }
       }
@@ -44,13 +63,43 @@ struct EmbeddingBags<T: TowerScalar> {
     return x
   }
 
+  /// `y += w · x` on `n` entries.
+  @inline(__always)
+  static func axpy(_ w: T, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
+    for j in 0..<n { y[j] += w * x[j] }
+  }
+
   /// Adds `w · dX[e]` to the gradient of every row entry `q` of example `e`.
+  ///
+  /// First every entry gets its row's slot (new rows start at zero), then
+  /// `threads` workers add the entries, worker `w` owning the slots
+  /// `s ≡ w (mod workers)` and visiting entries in order, so each row's sum
+  /// is formed in the same order for any thread count.
   /// - Complexity: O(entries · width).
-  func scatter(_ dx: [T], width: Int, into grads: inout [SparseRows<T>]) {
+  func scatter(_ dx: [T], width: Int, into grads: inout [SparseRows<T>], threads: Int = 1) {
+    let entries = rows.count
+    guard entries > 0 else { return }
+    var slot = [Int32](repeating: 0, count: entries)
+    for q in 0..<entries { slot[q] = grads[Int(tables[q])].slot(of: rows[q]) }
+    // Below ~512 entries a second worker costs more than it saves.
+    let workers = entries >= 512 ? max(1, threads) : 1
     dx.withUnsafeBufferPointer { dp in
-      for e in 0..<count {
-        for q in offsets[e]..<offsets[e + 1] {
-          grads[Int(tables[q])].add(row: rows[q], weight: weights[q], dp.baseAddress! + e * width)
+      slot.withUnsafeBufferPointer { sp in
+        let dB = SendableConstPointer(dp.baseAddress!), sB = SendableConstPointer(sp.baseAddress!)
+        for t in grads.indices where !grads[t].rows.isEmpty {
+          let t32 = Int32(t)
+          grads[t].values.withUnsafeMutableBufferPointer { vp in
+            let vB = SendablePointer(vp.baseAddress!)
+            Parallel.forChunks(workers, threads: workers) { owned in
+              for w in owned {
+                for e in 0..<count {
+                  for q in offsets[e]..<offsets[e + 1] where tables[q] == t32 && Int(sB.base[q]) % workers == w {
+                    Self.axpy(weights[q], dB.base + e * width, vB.base + Int(sB.base[q]) * width, width)
+                  }
+                }
+              }
+            }
+          }
         }
       }
     }
@@ -71,20 +120,15 @@ struct SparseRows<T: TowerScalar> {
     slots = [Int32](repeating: -1, count: tableRows)
   }
 
-  /// values[slot(row)] += w · v.
-  mutating func add(row: Int32, weight w: T, _ v: UnsafePointer<T>) {
-    var s = Int(slots[Int(row)])
-    if s < 0 {
-      s = rows.count
-      slots[Int(row)] = Int32(s)
-      rows.append(row)
-      values.append(contentsOf: repeatElement(0, count: width))
-    }
-    let width = width
-    values.withUnsafeMutableBufferPointer { vp in
-      let dst = vp.baseAddress! + s * width
-      for j in 0..<width { dst[j] += w * v[j] }
-    }
+  /// The slot of `row`, given one (with a zero gradient) if it has none.
+  mutating func slot(of row: Int32) -> Int32 {
+    let s = slots[Int(row)]
+    if s >= 0 { return s }
+    let new = Int32(rows.count)
+    slots[Int(row)] = new
+    rows.append(row)
+    values.append(contentsOf: repeatElement(0, count: width))
+    return new
   }
 
   /// The accumulated gradient of `row` (zeros when untouched).

@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 
 /// Adam or Adagrad state for every parameter array of a network, with
 /// lazy sparse updates for embedding tables: a step touches only the rows
@@ -7,8 +8,11 @@ import Foundation
 ///
 /// - Adam (Kingma & Ba, ICLR 2015): `m = b1 m + (1-b1) g`, `v = b2 v + (1-b2) g²`,
 ///   `p -= lr · sqrt(1-b2^t)/(1-b1^t) · m / (sqrt(v) + eps)` with the global step t.
-/// - Adagrad (Duchi, Hazan, Singer, JMLR 2011): `a += g²`, `p -= lr g / (sqrt(a) + 1e-7)`,
-///   `a` starting at `adagradInitial` (Keras's 0.1).
+/// - Adagrad (Duchi, Hazan, Singer, JMLR 2011) as `tf_keras.optimizers.Adagrad`:
+///   `a += g²`, `p -= lr g / sqrt(a + 1e-7)`, `a` starting at `adagradInitial`
+///   (Keras's 0.1). A table row's g is the sum of its duplicates in the batch
+///   (``SparseRows``) before it is squared, as Keras deduplicates
+///   `IndexedSlices` before the update.
 /// - Complexity: O(touched rows · d + dense parameters) per step.
 struct Optimizer {
   let config: TwoTowerConfig
@@ -45,45 +49,57 @@ struct Optimizer {
     }
   }
 
-  /// Applies `scale · g` to `values[offset ..< offset + g.count]` of parameter array `p`.
+  /// Applies `scale · g` to `values[offset ..< offset + count]` with the state `first`, `second` at the same offset.
   @inline(__always)
-  private mutating func apply(_ p: Int, _ values: UnsafeMutablePointer<Float>, offset: Int,
-                              _ g: UnsafePointer<Float>, count: Int, lr: Float, scale: Float) {
+  private static func apply(_ config: TwoTowerConfig, step: Int, _ values: UnsafeMutablePointer<Float>, offset: Int,
+                            _ g: UnsafePointer<Float>, count: Int, lr: Float, scale: Float,
+                            first: UnsafeMutablePointer<Float>, second: UnsafeMutablePointer<Float>?) {
     switch config.optimizer {
     case .adam:
-      let b1 = config.adamBeta1, b2 = config.adamBeta2, eps = config.adamEpsilon
-      let t = Float(step)
+      let b1 = config.adamBeta1, b2 = config.adamBeta2, t = Float(step)
       let lrT = lr * (1 - powf(b2, t)).squareRoot() / (1 - powf(b1, t))
-      first[p].withUnsafeMutableBufferPointer { m in
-        second[p].withUnsafeMutableBufferPointer { v in
-          for j in 0..<count {
-            let gj = scale * g[j]
-            let mj = b1 * m[offset + j] + (1 - b1) * gj
-            let vj = b2 * v[offset + j] + (1 - b2) * gj * gj
-            m[offset + j] = mj; v[offset + j] = vj
-            values[offset + j] -= lrT * mj / (vj.squareRoot() + eps)
-          }
-        }
-      }
+      OptimizerKernels.adam(values + offset, first + offset, second! + offset, g, count: count, lrT: lrT, scale: scale,
+                            b1: b1, b2: b2, epsilon: config.adamEpsilon)
     case .adagrad:
-      first[p].withUnsafeMutableBufferPointer { a in
-        for j in 0..<count {
-          let gj = scale * g[j]
-          let aj = a[offset + j] + gj * gj
-          a[offset + j] = aj
-          values[offset + j] -= lr * gj / (aj.squareRoot() + 1e-7)
-        }
-      }
+      OptimizerKernels.adagrad(values + offset, first + offset, g, count: count, lr: lr, scale: scale,
+                               epsilon: Self.adagradEpsilon)
     }
   }
 
-  /// Updates the touched rows of table parameter `p`.
-  mutating func update(table p: Int, _ table: inout [Float], _ g: SparseRows<Float>, lr: Float, scale: Float) {
-    let w = g.width
-    table.withUnsafeMutableBufferPointer { t in
-      g.values.withUnsafeBufferPointer { gv in
-        for (s, row) in g.rows.enumerated() {
-          apply(p, t.baseAddress!, offset: Int(row) * w, gv.baseAddress! + s * w, count: w, lr: lr, scale: scale)
+  /// Keras's Adagrad epsilon (added to the accumulator under the square root).
+  static let adagradEpsilon: Float = 1e-7
+
+  /// Runs `body(first, second)` with pointers to parameter `p`'s state.
+  private mutating func withState<R>(_ p: Int, _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?) -> R) -> R {
+    first[p].withUnsafeMutableBufferPointer { m in
+      if second.isEmpty { return body(m.baseAddress!, nil) }
+      return second[p].withUnsafeMutableBufferPointer { v in body(m.baseAddress!, v.baseAddress!) }
+    }
+  }
+
+  /// Updates the touched rows of table parameter `p`, rows split over
+  /// `threads` workers (the rows are distinct, so the split does not
+  /// change the result).
+  mutating func update(table p: Int, _ table: inout [Float], _ g: SparseRows<Float>, lr: Float, scale: Float,
+                       threads: Int = 1) {
+    let w = g.width, rows = g.rows.count
+    guard rows > 0 else { return }
+    let config = config, step = step
+    withState(p) { m, v in
+      table.withUnsafeMutableBufferPointer { t in
+        g.values.withUnsafeBufferPointer { gv in
+          g.rows.withUnsafeBufferPointer { rp in
+            let tB = SendablePointer(t.baseAddress!), gB = SendableConstPointer(gv.baseAddress!)
+            let rB = SendableConstPointer(rp.baseAddress!), mB = SendablePointer(m)
+            let vB = v.map { SendablePointer($0) }
+            // Below ~256 rows a second worker costs more than it saves.
+            Parallel.forChunks(rows, threads: rows >= 256 ? threads : 1) { range in
+              for s in range {
+                Self.apply(config, step: step, tB.base, offset: Int(rB.base[s]) * w, gB.base + s * w, count: w,
+                           lr: lr, scale: scale, first: mB.base, second: vB?.base)
+              }
+            }
+          }
         }
       }
     }
@@ -91,9 +107,13 @@ struct Optimizer {
 
   /// Updates dense parameter `p` (every entry).
   mutating func update(dense p: Int, _ values: inout [Float], _ g: [Float], lr: Float, scale: Float) {
-    values.withUnsafeMutableBufferPointer { v in
-      g.withUnsafeBufferPointer { gp in
-        apply(p, v.baseAddress!, offset: 0, gp.baseAddress!, count: g.count, lr: lr, scale: scale)
+    let config = config, step = step
+    withState(p) { m, v in
+      values.withUnsafeMutableBufferPointer { vp in
+        g.withUnsafeBufferPointer { gp in
+          Self.apply(config, step: step, vp.baseAddress!, offset: 0, gp.baseAddress!, count: g.count,
+                     lr: lr, scale: scale, first: m, second: v)
+        }
       }
     }
   }

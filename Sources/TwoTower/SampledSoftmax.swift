@@ -54,11 +54,17 @@ enum SampledSoftmax {
                 let body: @Sendable (Int, Int) -> Void = { blk, w in
                   let lo = blk * block, rows = min(b, lo + block) - lo
                   let s = sB.base + w * block * c
+                  // The block starts as -log q_j (or 0) and the GEMM adds to it (beta 1):
+                  // no separate logQ pass, and no beta-0 scaling pass inside BLAS.
+                  if let lq {
+                    for r in 0..<rows { for j in 0..<c { s[r * c + j] = -lq[j] } }
+                  } else {
+                    s.update(repeating: 0, count: rows * c)
+                  }
                   T.gemm(transA: false, transB: true, m: rows, n: c, k: d, alpha: invTau, a: uB.base + lo * d, lda: d,
-                         b: vB.base, ldb: d, beta: 0, c: s, ldc: c)
+                         b: vB.base, ldb: d, beta: 1, c: s, ldc: c)
                   for r in 0..<rows {
                     let i = lo + r, row = s + r * c
-                    if let lq { for j in 0..<c { row[j] -= lq[j] } }
                     if let pos, let cand {
                       let p = pos[i]
                       for j in 0..<c where j != i && cand[j] == p { row[j] = -T.infinity }

@@ -10,14 +10,21 @@ struct TowerBatch<T: TowerScalar> {
   var candidateItems: [Int32] = []
   /// `log q_j` per candidate, for the logQ correction.
   var logQ: [T]?
-  /// Gram importance weights `N / (|U| deg u_i)` and `N / (|I| deg i)` (B each).
+  /// Gram importance weights `N / (|U| deg u_i)` and `N / (|I| deg i)` (B each; empty without a Gram term).
   var userGramWeights: [T] = []
   var itemGramWeights: [T] = []
-  /// `1 / deg u_i` and `1 / deg i` (B each), for the L2 term.
+  /// `1 / deg u_i` and `1 / deg i` (B each), for the L2 term (empty without one).
   var userL2Weights: [T] = []
   var itemL2Weights: [T] = []
 
   var rows: Int { queries.count }
+
+  /// Reserves room for `examples` queries and `candidates` candidates of one entry each.
+  mutating func reserve(examples: Int, candidates: Int) {
+    queries.reserve(examples)
+    self.candidates.reserve(candidates)
+    candidateItems.reserveCapacity(candidates)
+  }
 }
 
 /// The loss configuration the network evaluates (generic in `T` for the
@@ -46,8 +53,8 @@ extension TwoTowerNetwork {
   func loss(_ batch: TowerBatch<T>, objective: Objective<T>, into grads: inout Gradients) -> Terms {
     let b = batch.rows, c = batch.candidates.count, d = outputDim
     let threads = objective.threads
-    let qPass = query.forward(batch.queries.gather(tables, width: embeddingDim), rows: b, threads: threads)
-    let iPass = item.forward(batch.candidates.gather(tables, width: embeddingDim), rows: c, threads: threads)
+    let qPass = query.forward(batch.queries.gather(tables, width: embeddingDim, threads: threads), rows: b, threads: threads)
+    let iPass = item.forward(batch.candidates.gather(tables, width: embeddingDim, threads: threads), rows: c, threads: threads)
     let u = qPass.output, v = iPass.output
     var dU = [T](repeating: 0, count: b * d)
     var dV = [T](repeating: 0, count: c * d)
@@ -80,9 +87,9 @@ extension TwoTowerNetwork {
       terms.append(("l2", value))
     }
     let dQueryIn = query.backward(qPass, dU, into: &grads.query, threads: threads)
-    batch.queries.scatter(dQueryIn, width: embeddingDim, into: &grads.tables)
+    batch.queries.scatter(dQueryIn, width: embeddingDim, into: &grads.tables, threads: threads)
     let dItemIn = item.backward(iPass, dV, into: &grads.item, threads: threads)
-    batch.candidates.scatter(dItemIn, width: embeddingDim, into: &grads.tables)
+    batch.candidates.scatter(dItemIn, width: embeddingDim, into: &grads.tables, threads: threads)
     return terms
   }
 }

@@ -68,7 +68,7 @@ struct TwoTowerNetwork<T: TowerScalar> {
 
   /// Tower outputs for bags (`count x outputDim`), e.g. to embed all users.
   func embed(_ bags: EmbeddingBags<T>, tower: DenseStack<T>, threads: Int = 1) -> [T] {
-    tower.forward(bags.gather(tables, width: embeddingDim), rows: bags.count, threads: threads).output
+    tower.forward(bags.gather(tables, width: embeddingDim, threads: threads), rows: bags.count, threads: threads).output
   }
 }
 

@@ -105,18 +105,25 @@ struct TwoTowerTrainer {
   /// The batch of examples `order[range]`, with `mixedNegatives` uniform items.
   mutating func makeBatch(_ examples: ArraySlice<Int>, rng: inout SeededGenerator) -> TowerBatch<Float> {
     var batch = TowerBatch<Float>()
+    batch.reserve(examples: examples.count, candidates: examples.count + config.mixedNegatives)
     let n = Float(exampleCount)
     let users = Float(data.train.userCount), items = Float(data.train.itemCount)
+    let gramWeights = config.gramWeight > 0, l2Weights = config.l2 > 0
     for e in examples {
       let u = exampleUsers[e], i = exampleItems[e]
       addQuery(u, positive: i, to: &batch.queries)
       addItem(i, to: &batch.candidates)
       batch.candidateItems.append(i)
+      guard gramWeights || l2Weights else { continue }
       let du = Float(max(1, userDegree[Int(u)])), di = Float(max(1, itemDegree[Int(i)]))
-      batch.userGramWeights.append(n / (users * du))
-      batch.itemGramWeights.append(n / (items * di))
-      batch.userL2Weights.append(1 / du)
-      batch.itemL2Weights.append(1 / di)
+      if gramWeights {
+        batch.userGramWeights.append(n / (users * du))
+        batch.itemGramWeights.append(n / (items * di))
+      }
+      if l2Weights {
+        batch.userL2Weights.append(1 / du)
+        batch.itemL2Weights.append(1 / di)
+      }
     }
     for _ in 0..<config.mixedNegatives {
       let j = Int32(rng.next() % UInt64(data.train.itemCount))
@@ -178,13 +185,18 @@ struct TwoTowerTrainer {
     let terms = network.loss(batch, objective: objective, into: &grads)
     gram = estimate
     for t in terms where !t.value.isFinite { throw .nonFinite(step: step, epoch: epoch, term: "\(t.name) loss") }
-    let norm = gradientNorm()
-    guard norm.isFinite else { throw .nonFinite(step: step, epoch: epoch, term: "gradient") }
-    let scale: Float = config.clipNorm > 0 && norm > config.clipNorm ? config.clipNorm / norm : 1
+    var scale: Float = 1
+    if config.clipNorm > 0 {
+      let norm = gradientNorm()
+      guard norm.isFinite else { throw .nonFinite(step: step, epoch: epoch, term: "gradient") }
+      if norm > config.clipNorm { scale = config.clipNorm / norm }
+    } else {
+      guard gradientsAreFinite() else { throw .nonFinite(step: step, epoch: epoch, term: "gradient") }
+    }
     let lr = Optimizer.learningRate(step: step, total: totalSteps, config: config)
     optimizer.step = step
     for t in 0..<network.tables.count {
-      optimizer.update(table: t, &network.tables[t], grads.tables[t], lr: lr, scale: scale)
+      optimizer.update(table: t, &network.tables[t], grads.tables[t], lr: lr, scale: scale, threads: config.threads)
     }
     var p = network.tables.count
     for l in 0..<network.query.layerCount {
@@ -210,6 +222,20 @@ struct TwoTowerTrainer {
       for a in part.db { for g in a { s += Double(g * g) } }
     }
     return Float(s.squareRoot())
+  }
+
+  /// True when no gradient entry is NaN or infinite (one vectorised pass,
+  /// instead of the norm when there is no clipping).
+  func gradientsAreFinite() -> Bool {
+    func finite(_ a: [Float]) -> Bool {
+      a.isEmpty || a.withUnsafeBufferPointer { OptimizerKernels.allFinite($0.baseAddress!, count: $0.count) }
+    }
+    for t in grads.tables where !finite(t.values) { return false }
+    for part in [grads.query, grads.item] {
+      for a in part.dW where !finite(a) { return false }
+      for a in part.db where !finite(a) { return false }
+    }
+    return true
   }
 
   mutating func resetGradients() {

@@ -71,8 +71,8 @@ final class LayerGradientTests: XCTestCase {
   func testL2NormalisationGradient() { checkStack(layers: [], normalize: true) }
   func testMLPThenNormalisationGradient() { checkStack(layers: [6, 3], normalize: true) }
 
-  /// Row chunks on several workers (per-chunk dW partials) give the
-  /// one-worker result up to summation order.
+  /// Row chunks on several workers (per-chunk dW and db partials, the ReLU
+  /// mask applied per chunk) give the one-worker result up to summation order.
   func testRowParallelStackAgreesWithOneWorker() {
     var rng = SeededGenerator(seed: 8)
     let stack = DenseStack<Double>(input: 5, layers: [7, 3], normalize: true, rng: &rng)
@@ -81,7 +81,10 @@ final class LayerGradientTests: XCTestCase {
     let p1 = stack.forward(x, rows: 9, threads: 1), p3 = stack.forward(x, rows: 9, threads: 3)
     assertAllClose(p3.output, p1.output, relative: 1e-12, absolute: 1e-14)
     assertAllClose(stack.backward(p3, r, into: &g3, threads: 3), stack.backward(p1, r, into: &g1, threads: 1), relative: 1e-12, absolute: 1e-14)
-    for l in 0..<2 { assertAllClose(g3.dW[l], g1.dW[l], relative: 1e-12, absolute: 1e-14) }
+    for l in 0..<2 {
+      assertAllClose(g3.dW[l], g1.dW[l], relative: 1e-12, absolute: 1e-14)
+      assertAllClose(g3.db[l], g1.db[l], relative: 1e-12, absolute: 1e-14)
+    }
   }
 
   func testReLUZeroesNegativePreActivationsAndNormalisedRowsHaveUnitLength() {
