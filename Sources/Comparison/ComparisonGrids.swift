@@ -3,20 +3,20 @@
 /// temperature otherwise); the report states every grid.
 public struct ComparisonGrids: Sendable, Codable, Equatable {
   /// Softmax temperature tau (softmax, logq-exact; and any child run without its parent).
-  public var temperatures: [Float] = [0.05, 0.2, 1, 2]
+  public var temperatures: [Float] = [0.1, 0.3, 1, 3, 10, 30]
   /// Prior exponent beta: `score = <u, v> + beta log P(d)` (evaluations of one model, no refit).
   public var priorExponents: [Float] = [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 5]
   /// lambda_g of the Gram term added to softmax (gram, logq-gram; SOGram estimate).
-  public var gramWeights: [Float] = [0.5, 2, 5, 20, 50]
+  public var gramWeights: [Float] = [0.3, 1, 3, 10, 30, 100]
   /// MSE + Gram, in iALS units: the unobserved weight alpha0 per pair. The
   /// two-tower weight is `lambda_g = alpha0 |U| |I| / N` (N training pairs),
   /// which makes the per-example loss `1/N` times iALS's
   /// `sum_S (s - 1)^2 + alpha0 sum_{U x I} s^2`.
-  public var mseUnobservedWeights: [Float] = [0.01, 0.03, 0.1, 0.3]
+  public var mseUnobservedWeights: [Float] = [0.01, 0.03, 0.1, 0.3, 1]
   /// Uniformly sampled extra negatives per batch (mixed).
   public var mixedNegatives: [Int] = [256, 1024]
   /// iALS alpha0 (unobserved weight) x lambda (regularisation, frequency-scaled with nu = 1).
-  public var ialsUnobservedWeights: [Float] = [0.003, 0.01, 0.03, 0.1, 0.3]
+  public var ialsUnobservedWeights: [Float] = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3]
   public var ialsRegularizations: [Float] = [0.003, 0.01, 0.03, 0.1]
 
   public init() {}
