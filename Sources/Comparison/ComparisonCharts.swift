@@ -19,7 +19,16 @@ enum ComparisonCharts {
 
     if let prior = r[.prior], !prior.trials.isEmpty {
       let xs = prior.trials.compactMap { $0.setting["beta"] }
-      var series = [Series(name: "softmax + beta log P(d)", points: prior.trials.map { Point(x: $0.setting["beta"] ?? .nan, y: value($0)) })]
+      // One line per softmax temperature (the prior's grid is tau x beta).
+      var taus: [Double] = []
+      for t in prior.trials { if let tau = t.setting["tau"], !taus.contains(tau) { taus.append(tau) } }
+      var series = taus.map { tau in
+        Series(name: "softmax tau=\(Setting.format(tau)) + beta log P(d)",
+               points: prior.trials.filter { $0.setting["tau"] == tau }.map { Point(x: $0.setting["beta"] ?? .nan, y: value($0)) })
+      }
+      if taus.isEmpty {
+        series = [Series(name: "softmax + beta log P(d)", points: prior.trials.map { Point(x: $0.setting["beta"] ?? .nan, y: value($0)) })]
+      }
       if let lo = xs.min(), let hi = xs.max(), let ref = reference(.logQExact, lo, hi) { series.append(ref) }
       let chart = LineChart(title: "Serving-time prior: validation \(metric) against beta (\(r.data.name))",
                             xLabel: "beta (score = <u, v> + beta log P(d))", yLabel: "validation \(metric)", series: series)

@@ -45,9 +45,11 @@ public enum ComparisonMethod: String, CaseIterable, Sendable, Codable {
     }
   }
 
-  /// The method whose chosen temperature (or model, for the prior) this one
-  /// reuses when both run; a method run without its parent grids the
-  /// temperature itself.
+  /// The method tuned first: its chosen temperature is inherited (gram,
+  /// mixed; logq-streaming, logq-gram), or, for the prior, its validation
+  /// models at every temperature are evaluated for every beta (a tau x beta
+  /// grid without extra fits). The parent's grid runs even when the parent
+  /// itself is not compared.
   public var parent: ComparisonMethod? {
     switch self {
     case .prior, .gram, .mixed: .softmax

@@ -30,15 +30,19 @@ extension Session {
         // part of `s` but small (O(nnz k + (|U|+|I|) k^2) per epoch).
         return (.ials(m), s - curveSeconds, curve, nil, [])
       case .prior:
-        let beta = Float(t.chosen["beta"] ?? 0)
-        let run = try softmaxFinal ?? fitTwoTower(
-          twoTowerConfig(.softmax, Setting(), inherited: t.inherited, fold: full), on: full,
+        let beta = Float(t.chosen["beta"] ?? 0), tau = t.chosen["tau"] ?? 1
+        let reuse = softmaxFinal.flatMap { Double($0.model.config.temperature) == tau ? $0 : nil }
+        let run = try reuse ?? fitTwoTower(
+          twoTowerConfig(.softmax, Setting([Parameter("tau", tau)]), inherited: Setting(), fold: full), on: full,
           curveBetas: config.curveUsers > 0 ? [beta] : [])
-        return (.twoTower(run.model.withPriorExponent(beta)), run.seconds, run.curves[beta] ?? [], run.examplesPerSecond,
-                ["the softmax model (tau from softmax) fitted once; beta is applied at serving time, so the fit time is softmax's"])
+        let note = reuse != nil
+          ? "served from softmax's final fit (same tau); beta is applied at serving time, so the fit time is softmax's"
+          : "a softmax fit at the chosen tau; beta is applied at serving time"
+        return (.twoTower(run.model.withPriorExponent(beta)), run.seconds, run.curves[beta] ?? [], run.examplesPerSecond, [note])
       default:
         var betas: [Float] = config.curveUsers > 0 ? [0] : []
-        if method == .softmax, config.curveUsers > 0, config.methods.contains(.prior), let b = tuned[.prior]?.chosen["beta"] {
+        if method == .softmax, config.curveUsers > 0, config.methods.contains(.prior), let p = tuned[.prior]?.chosen,
+           let b = p["beta"], p["tau"] == t.chosen["tau"] {
           betas.append(Float(b))
         }
         let c = twoTowerConfig(method, t.chosen, inherited: t.inherited, fold: full)

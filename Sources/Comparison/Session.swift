@@ -23,8 +23,9 @@ final class Session {
     var chosen: Setting
     var inherited: Setting
     var seconds: Double
-    /// The chosen validation model (softmax only: the prior evaluates it for every beta).
-    var model: TwoTowerModel?
+    /// softmax only: the validation model of every temperature, which the
+    /// prior evaluates for every beta (a tau x beta grid without extra fits).
+    var models: [Double: TwoTowerModel] = [:]
   }
   var tuned: [ComparisonMethod: Tuned] = [:]
 
@@ -85,14 +86,13 @@ final class Session {
   private func grid(_ m: ComparisonMethod) throws -> Tuned {
     let g = config.grids
     var trials: [Trial] = []
-    var bestModel: TwoTowerModel? = nil
-    var bestValue = -Double.infinity
+    var models: [Double: TwoTowerModel] = [:]
     func record(_ s: Setting, _ r: EvaluationResult, _ sec: Double, model: TwoTowerModel? = nil) {
       let metrics = r.metrics.filter { $0.key == "recall@\(tuneK)" || $0.key == "ndcg@\(tuneK)" }
       trials.append(Trial(setting: s, metrics: metrics, fitSeconds: sec))
       let v = r.metrics[config.tuneMetric] ?? 0
       log?(String(format: "  %@ %@: validation %@ %.4f (%.1f s)", m.rawValue, s.description, config.tuneMetric, v, sec))
-      if v > bestValue { bestValue = v; bestModel = model }
+      if m == .softmax, let model, let tau = s["tau"] { models[tau] = model }
     }
     func fitValidation(_ s: Setting, _ c: TwoTowerConfig) throws {
       let (run, _) = try wallSeconds { try fitTwoTower(c, on: validation, curveBetas: []) }
@@ -121,12 +121,14 @@ final class Session {
         try fitValidation(s, twoTowerConfig(m, s, inherited: inherited, fold: validation))
       }
     case .prior:
-      guard let base = tuned[.softmax]?.model else { fatalError("softmax is tuned before the prior") }
-      for b in g.priorExponents {
-        let s = Setting([Parameter("beta", Double(b))])
-        record(s, validation.evaluate(base.withPriorExponent(b), ks: [tuneK], threads: config.threads), 0)
+      for tau in config.grids.temperatures.map(Double.init) {
+        guard let base = tuned[.softmax]?.models[tau] else { fatalError("softmax is tuned before the prior") }
+        for b in g.priorExponents {
+          let s = Setting([Parameter("tau", tau), Parameter("beta", Double(b))])
+          record(s, validation.evaluate(base.withPriorExponent(b), ks: [tuneK], threads: config.threads), 0)
+        }
       }
-      _ = tau
+      inherited = Setting()
     case .logQStreaming:
       break  // nothing of its own to choose: tau comes from logq-exact
     case .gram, .logQGram:
@@ -147,7 +149,7 @@ final class Session {
     }
     let best = Self.best(trials, metric: config.tuneMetric)
     return Tuned(trials: trials, chosen: best.map { trials[$0].setting } ?? Setting(), inherited: inherited,
-                 seconds: 0, model: m == .softmax ? bestModel : nil)
+                 seconds: 0, models: models)
   }
 
   /// Index of the trial with the highest `metric` (the first among ties).

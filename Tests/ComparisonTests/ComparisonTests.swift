@@ -100,22 +100,32 @@ final class ComparisonTests: XCTestCase {
     let config = smallConfig([.softmax, .prior])
     let r = try Comparison(config: config).run(d)
     let softmax = try XCTUnwrap(r[.softmax]), prior = try XCTUnwrap(r[.prior])
-    XCTAssertEqual(prior.inherited["tau"], softmax.chosen["tau"])
-    // beta = 0 on validation is the softmax model itself.
-    let chosenSoftmax = softmax.trials.first { $0.setting == softmax.chosen }!
-    assertClose(prior.trials.first { $0.setting["beta"] == 0 }!.metrics["recall@20"]!, chosenSoftmax.metrics["recall@20"]!)
-    // The prior's test numbers: a direct softmax fit served with + beta log P(d).
-    var c = config.twoTower
-    c.embeddingDim = 8; c.threads = 2; c.seed = config.seed; c.temperature = Float(softmax.chosen["tau"]!)
+    // The prior's grid is tau x beta over softmax's validation models, without refits.
+    XCTAssertEqual(prior.trials.count, config.grids.temperatures.count * config.grids.priorExponents.count)
+    XCTAssertTrue(prior.trials.allSatisfy { $0.fitSeconds == 0 })
+    XCTAssertTrue(prior.inherited.parameters.isEmpty)
+    // beta = 0 on validation is the softmax model itself, at each tau.
+    for t in softmax.trials {
+      let p0 = prior.trials.first { $0.setting["beta"] == 0 && $0.setting["tau"] == t.setting["tau"] }!
+      assertClose(p0.metrics["recall@20"]!, t.metrics["recall@20"]!)
+    }
+    // The chosen (tau, beta) is the best of the grid.
+    let best = prior.trials.map { $0.metrics["recall@20"]! }.max()!
+    XCTAssertEqual(prior.trials.first { $0.metrics["recall@20"]! == best }!.setting, prior.chosen)
+    // Test numbers: direct softmax fits served with + beta log P(d).
     let train = InteractionMatrix(d.train), test = InteractionMatrix(d.test)
-    let model = try TwoTowerModel.fit(TwoTowerData(train: train), userIds: d.train.userIds, itemIds: d.train.itemIds, config: c)
-    assertClose(softmax.test["recall@20"]!, evaluate(model, train, test)["recall@20"]!, relative: 1e-9)
+    func direct(tau: Double) throws -> TwoTowerModel {
+      var c = config.twoTower
+      c.embeddingDim = 8; c.threads = 2; c.seed = config.seed; c.temperature = Float(tau)
+      return try TwoTowerModel.fit(TwoTowerData(train: train), userIds: d.train.userIds, itemIds: d.train.itemIds, config: c)
+    }
+    assertClose(softmax.test["recall@20"]!, evaluate(try direct(tau: softmax.chosen["tau"]!), train, test)["recall@20"]!,
+                relative: 1e-9)
     let beta = Float(prior.chosen["beta"]!)
-    assertClose(prior.test["recall@20"]!, evaluate(model.withPriorExponent(beta), train, test)["recall@20"]!, relative: 1e-9)
-    // Two curves from one fit: softmax at beta 0, the prior at its beta.
+    let served = try direct(tau: prior.chosen["tau"]!).withPriorExponent(beta)
+    assertClose(prior.test["recall@20"]!, evaluate(served, train, test)["recall@20"]!, relative: 1e-9)
     XCTAssertEqual(softmax.curve.count, 2)
     XCTAssertEqual(prior.curve.count, 2)
-    XCTAssertEqual(prior.fitSeconds, softmax.fitSeconds)
   }
 
   func testChildrenInheritTheParentsTemperatureEvenWhenItIsNotCompared() throws {
