@@ -95,14 +95,13 @@ final class Session {
       if m == .softmax, let model, let tau = s["tau"] { models[tau] = model }
     }
     func fitValidation(_ s: Setting, _ c: TwoTowerConfig) throws {
-      let (run, _) = try wallSeconds { try fitTwoTower(c, on: validation, curveBetas: []) }
+      let run = try fitTwoTower(c, on: validation, curveBetas: [])
       record(s, validation.evaluate(run.model, ks: [tuneK], threads: config.threads), run.seconds, model: run.model)
     }
     var inherited = Setting()
-    if let p = m.parent, let tau = tuned[p]?.chosen["tau"] ?? tuned[p]?.inherited["tau"] {
+    if let p = m.parent, m != .prior, let tau = tuned[p]?.chosen["tau"] ?? tuned[p]?.inherited["tau"] {
       inherited = Setting([Parameter("tau", tau)])
     }
-    let tau = Float(inherited["tau"] ?? 1)
     switch m {
     case .popularity:
       return Tuned(trials: [], chosen: Setting(), inherited: inherited, seconds: 0)
@@ -128,7 +127,6 @@ final class Session {
           record(s, validation.evaluate(base.withPriorExponent(b), ks: [tuneK], threads: config.threads), 0)
         }
       }
-      inherited = Setting()
     case .logQStreaming:
       break  // nothing of its own to choose: tau comes from logq-exact
     case .gram, .logQGram:
