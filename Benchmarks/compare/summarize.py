@@ -58,6 +58,22 @@ def main():
         d = r["data"]
         print(f"| {d['name']} | {d['users']:,} | {d['items']:,} | {d['train_pairs']:,} | {d['test_pairs']:,} | "
               f"{times.get(d['name'], '%.0f s' % r['seconds'])} |")
+    print()
+    findings(runs)
+
+
+def findings(runs):
+    """The ratios the README's discussion quotes, per dataset."""
+    print("| dataset | prior vs logQ (exact) | streaming vs exact logQ | Gram on softmax | Gram on logQ | iALS vs best two-tower |")
+    print("|---|---|---|---|---|---|")
+    for r in runs:
+        t = {m["method"]: m["test"]["recall@20"] for m in r["methods"]}
+        def rel(a, b):
+            return f"{t[a]:.4f} vs {t[b]:.4f} ({100 * (t[a] / t[b] - 1):+.1f}%)"
+        two = {k: v for k, v in t.items() if k not in ("popularity", "ials")}
+        best = max(two, key=two.get)
+        print(f"| {r['data']['name']} | {rel('prior', 'logq-exact')} | {rel('logq-streaming', 'logq-exact')} | "
+              f"{rel('gram', 'softmax')} | {rel('logq-gram', 'logq-exact')} | {rel('ials', best)} ({best}) |")
 
 
 if __name__ == "__main__":
