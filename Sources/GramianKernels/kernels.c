@@ -3,15 +3,7 @@
 #include "GramianKernels.h"
 #include <string.h>
 
-typedef float v8 __attribute__((vector_size(32)));
-typedef int v8i __attribute__((vector_size(32)));
-
-// Helpers are macros, not functions: passing 32-byte vectors across a call
-// in the portable build would change the ABI (clang rejects it).
-#define load8(p) ({ v8 _v; memcpy(&_v, (p), 32); _v; })
-#define store8(p, v) do { v8 _s = (v); memcpy((p), &_s, 32); } while (0)
-#define splat8(a) ({ float _a = (a); (v8){_a, _a, _a, _a, _a, _a, _a, _a}; })
-#define hsum8(v) ({ v8 _h = (v); ((_h[0] + _h[4]) + (_h[1] + _h[5])) + ((_h[2] + _h[6]) + (_h[3] + _h[7])); })
+#include "vector8.h"
 
 #define GK(name) name##_portable
 #include "kernels_impl.h"

@@ -8,10 +8,7 @@
 #include <immintrin.h>
 #endif
 
-typedef float v8 __attribute__((vector_size(32)));
-
-#define load8(p) ({ v8 _v; memcpy(&_v, (p), 32); _v; })
-#define hsum8(v) ({ v8 _h = (v); ((_h[0] + _h[4]) + (_h[1] + _h[5])) + ((_h[2] + _h[6]) + (_h[3] + _h[7])); })
+#include "vector8.h"
 
 // Rows fetched ahead of the one being scored: a 128-float row is 8 cache
 // lines, so 3 rows keep about 24 misses in flight (Zen 3's L1 miss buffers).

@@ -2,18 +2,11 @@
 // GR(name) expanding to a suffixed name; once under target("avx2,fma").
 // No include guard on purpose.
 
-static float GR(neg_dot)(long n, const float *x, const float *y) {
-  v8 acc0 = {0}, acc1 = {0};
-  long i = 0;
-  for (; i + 16 <= n; i += 16) {
-    acc0 += load8(x + i) * load8(y + i);
-    acc1 += load8(x + i + 8) * load8(y + i + 8);
-  }
-  if (i + 8 <= n) { acc0 += load8(x + i) * load8(y + i); i += 8; }
-  float s = hsum8(acc0 + acc1);
-  for (; i < n; i++) s += x[i] * y[i];
-  return -s;
-}
+#define DOT_NAME GR(dot)
+#include "dot_impl.h"
+#undef DOT_NAME
+
+static float GR(neg_dot)(long n, const float *x, const float *y) { return -GR(dot)(n, x, y); }
 
 static float GR(l2sq)(long n, const float *x, const float *y) {
   v8 acc0 = {0}, acc1 = {0};

@@ -1,0 +1,17 @@
+// The 8-lane dot product, two accumulators, shared by kernels_impl.h and
+// retrieval_kernels_impl.h: each defines DOT_NAME (its own suffixed name)
+// before including it, once per build (portable, AVX2+FMA).
+// No include guard on purpose.
+
+static float DOT_NAME(long n, const float *x, const float *y) {
+  v8 acc0 = {0}, acc1 = {0};
+  long i = 0;
+  for (; i + 16 <= n; i += 16) {
+    acc0 += load8(x + i) * load8(y + i);
+    acc1 += load8(x + i + 8) * load8(y + i + 8);
+  }
+  if (i + 8 <= n) { acc0 += load8(x + i) * load8(y + i); i += 8; }
+  float s = hsum8(acc0 + acc1);
+  for (; i < n; i++) s += x[i] * y[i];
+  return s;
+}
