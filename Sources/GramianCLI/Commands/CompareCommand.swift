@@ -115,7 +115,7 @@ struct CompareCommand: ParsableCommand {
     result.command = ComparisonOptions.commandLine
     let files = try ComparisonReport.write(result, to: output, command: result.command)
     Console.result(MetricsTable.comparison(result), json: common.json)
-    Console.info("report written to \(output)/: \(files.joined(separator: ", "))")
+    Console.info("report written to \(output.hasSuffix("/") ? output : output + "/"): \(files.joined(separator: ", "))")
     if common.json {
       struct Output: Encodable { var report: String; var files: [String]; var result: ComparisonResults }
       try Console.json(Output(report: output, files: files, result: result))

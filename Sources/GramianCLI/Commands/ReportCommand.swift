@@ -26,6 +26,6 @@ struct ReportCommand: ParsableCommand {
     }
     let dir = output ?? URL(fileURLWithPath: results).deletingLastPathComponent().path
     let files = try ComparisonReport.write(r, to: dir, command: command ?? r.command)
-    Console.info("report written to \(dir)/: \(files.joined(separator: ", "))")
+    Console.info("report written to \(dir.hasSuffix("/") ? dir : dir + "/"): \(files.joined(separator: ", "))")
   }
 }
