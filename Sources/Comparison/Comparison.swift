@@ -13,6 +13,22 @@ public enum FittedModel: Sendable {
   case twoTower(TwoTowerModel)
 }
 
+/// A fitted model scores through the model it holds.
+extension FittedModel: Scorer {
+  var scorer: any Scorer {
+    switch self {
+    case .popularity(let m): m
+    case .ials(let m): m
+    case .twoTower(let m): m
+    }
+  }
+  public var userCount: Int { scorer.userCount }
+  public var itemCount: Int { scorer.itemCount }
+  public func scoreBlock(users: ArraySlice<Int32>, into output: UnsafeMutablePointer<Float>) {
+    scorer.scoreBlock(users: users, into: output)
+  }
+}
+
 /// The comparison of issue 6: iALS against in-batch softmax, logQ
 /// correction, the serving-time popularity prior and the Gram regulariser,
 /// on one dataset and protocol.

@@ -8,11 +8,11 @@ extension Session {
   /// it on the test split, and returns the measurements and the model.
   func finish(_ method: ComparisonMethod) throws -> (result: MethodResult, model: FittedModel) {
     guard let t = tuned[method] else { fatalError("\(method) finished before it was tuned") }
-    let (out, sec) = try wallSeconds { () throws -> (FittedModel, Double, [CurvePoint], Double?, [String]) in
+    let (out, sec) = try wallSeconds { () throws -> FinalFit in
       switch method {
       case .popularity:
         let (m, s) = wallSeconds { PopularityModel(train: full.train) }
-        return (.popularity(m), s, [], nil, [])
+        return FinalFit(model: .popularity(m), seconds: s)
       case .ials:
         let c = ialsConfig(t.chosen)
         var curve: [CurvePoint] = []
@@ -28,7 +28,7 @@ extension Session {
         }
         // The per-epoch exact loss is computed only for the callback; it is
         // part of `s` but small (O(nnz k + (|U|+|I|) k^2) per epoch).
-        return (.ials(m), s - curveSeconds, curve, nil, [])
+        return FinalFit(model: .ials(m), seconds: s - curveSeconds, curve: curve)
       case .prior:
         let beta = Float(t.chosen["beta"] ?? 0), tau = t.chosen["tau"] ?? 1
         let reuse = softmaxFinal.flatMap { Double($0.model.config.temperature) == tau ? $0 : nil }
@@ -38,7 +38,8 @@ extension Session {
         let note = reuse != nil
           ? "served from softmax's final fit (same tau); beta is applied at serving time, so the fit time is softmax's"
           : "a softmax fit at the chosen tau; beta is applied at serving time"
-        return (.twoTower(run.model.withPriorExponent(beta)), run.seconds, run.curves[beta] ?? [], run.examplesPerSecond, [note])
+        return FinalFit(model: .twoTower(run.model.withPriorExponent(beta)), seconds: run.seconds,
+                        curve: run.curves[beta] ?? [], examplesPerSecond: run.examplesPerSecond, notes: [note])
       default:
         var betas: [Float] = config.curveUsers > 0 ? [0] : []
         if method == .softmax, config.curveUsers > 0, config.methods.contains(.prior), let p = tuned[.prior]?.chosen,
@@ -52,22 +53,27 @@ extension Session {
         if method == .mseGram {
           notes.append(String(format: "alpha0 %@ is lambda_g = alpha0 |U| |I| / N = %.4g on the training split", Setting.format(t.chosen["alpha0"]!), c.gramWeight))
         }
-        return (.twoTower(run.model), run.seconds, run.curves[0] ?? [], run.examplesPerSecond, notes)
+        return FinalFit(model: .twoTower(run.model), seconds: run.seconds, curve: run.curves[0] ?? [],
+                        examplesPerSecond: run.examplesPerSecond, notes: notes)
       }
     }
-    let (model, fitSeconds, curve, eps, notes) = out
-    let r: EvaluationResult
-    switch model {
-    case .popularity(let m): r = full.evaluate(m, ks: testKs, buckets: config.popularityBuckets, threads: config.threads)
-    case .ials(let m): r = full.evaluate(m, ks: testKs, buckets: config.popularityBuckets, threads: config.threads)
-    case .twoTower(let m): r = full.evaluate(m, ks: testKs, buckets: config.popularityBuckets, threads: config.threads)
-    }
+    let r = full.evaluate(out.model, ks: testKs, buckets: config.popularityBuckets, threads: config.threads)
     log?(String(format: "%@: test recall@20 %.4f  ndcg@20 %.4f  coverage@20 %.3f  (fit %.1f s)", method.rawValue,
-                r.metrics["recall@20"] ?? 0, r.metrics["ndcg@20"] ?? 0, r.metrics["coverage@20"] ?? 0, fitSeconds))
+                r.metrics["recall@20"] ?? 0, r.metrics["ndcg@20"] ?? 0, r.metrics["coverage@20"] ?? 0, out.seconds))
     let result = MethodResult(
       method: method, title: method.title, trials: t.trials, chosen: t.chosen, inherited: t.inherited, test: r.metrics,
-      popularityBuckets: r.popularityBuckets ?? [], curve: curve, fitSeconds: fitSeconds, totalSeconds: t.seconds + sec,
-      examplesPerSecond: eps, notes: notes)
-    return (result, model)
+      popularityBuckets: r.popularityBuckets ?? [], curve: out.curve, fitSeconds: out.seconds, totalSeconds: t.seconds + sec,
+      examplesPerSecond: out.examplesPerSecond, notes: out.notes)
+    return (result, out.model)
   }
+}
+
+/// A final fit on the whole training split: the model, its wall seconds
+/// (learning-curve evaluations excluded), the curve and report notes.
+struct FinalFit {
+  var model: FittedModel
+  var seconds: Double
+  var curve: [CurvePoint] = []
+  var examplesPerSecond: Double? = nil
+  var notes: [String] = []
 }
