@@ -100,6 +100,15 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
 
+    // MARK: - Examples
+
+    .executableTarget(
+      name: "QuickTour",
+      dependencies: ["Gramian"],
+      path: "Examples/QuickTour",
+      swiftSettings: swiftSettings
+    ),
+
     // MARK: - Benchmarks (release builds, run by Benchmarks/*/run.sh)
 
     .executableTarget(
@@ -137,7 +146,7 @@ let package = Package(
     ),
     .testTarget(
       name: "GramianCLITests",
-      dependencies: ["GramianCLI", "GramianTestSupport", "LinearAlgebra"]
+      dependencies: ["GramianCLI", "QuickTour", "GramianTestSupport", "LinearAlgebra"]
     ),
     .testTarget(
       name: "EvaluationTests",

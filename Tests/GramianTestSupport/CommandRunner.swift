@@ -19,14 +19,15 @@ public enum GramianExecutable {
     return dir
   }
 
-  /// Runs `gramian args...` in `directory` (default: the package root).
+  /// Runs `gramian args...` (or another built `executable` of the package,
+  /// e.g. an example) in `directory` (default: the package root).
   public static func run(
-    _ args: [String], in directory: URL = SharedDatasets.packageRoot,
+    _ args: [String], executable: String = "gramian", in directory: URL = SharedDatasets.packageRoot,
     file: StaticString = #filePath, line: UInt = #line
   ) throws -> CommandResult {
-    let binary = productsDirectory.appendingPathComponent("gramian")
+    let binary = productsDirectory.appendingPathComponent(executable)
     guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-      XCTFail("gramian executable not found at \(binary.path)", file: file, line: line)
+      XCTFail("\(executable) executable not found at \(binary.path)", file: file, line: line)
       return CommandResult(status: -1, stdout: "", stderr: "")
     }
     let process = Process()
@@ -37,7 +38,7 @@ public enum GramianExecutable {
     // while the other is being read.
     let errPath = FileManager.default.temporaryDirectory
       .appendingPathComponent("gramian-stderr-\(UUID().uuidString)").path
-    FileManager.default.createFile(atPath: errPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
     defer { try? FileManager.default.removeItem(atPath: errPath) }
     let errHandle = try XCTUnwrap(FileHandle(forWritingAtPath: errPath))
     let out = Pipe()
