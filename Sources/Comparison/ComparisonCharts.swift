@@ -11,10 +11,10 @@ enum ComparisonCharts {
     var out: [Rendered] = []
     let metric = r.config.tuneMetric
     func value(_ t: Trial) -> Double { t.metrics[metric] ?? .nan }
-    /// A flat reference line at `m`'s chosen validation value over [lo, hi].
-    func reference(_ m: ComparisonMethod, _ lo: Double, _ hi: Double) -> Series? {
+    /// A flat reference line at `m`'s chosen validation value over [lo, hi], named `m`'s title + `suffix`.
+    func reference(_ m: ComparisonMethod, _ lo: Double, _ hi: Double, suffix: String) -> Series? {
       guard let res = r[m], let t = res.trials.first(where: { $0.setting == res.chosen }) else { return nil }
-      return Series(name: "\(res.title) (chosen)", points: [Point(x: lo, y: value(t)), Point(x: hi, y: value(t))])
+      return Series(name: res.title + suffix, points: [Point(x: lo, y: value(t)), Point(x: hi, y: value(t))])
     }
 
     if let prior = r[.prior], !prior.trials.isEmpty {
@@ -29,7 +29,7 @@ enum ComparisonCharts {
       if taus.isEmpty {
         series = [Series(name: "softmax + beta log P(d)", points: prior.trials.map { Point(x: $0.setting["beta"] ?? .nan, y: value($0)) })]
       }
-      if let lo = xs.min(), let hi = xs.max(), let ref = reference(.logQExact, lo, hi) { series.append(ref) }
+      if let lo = xs.min(), let hi = xs.max(), let ref = reference(.logQExact, lo, hi, suffix: " (chosen)") { series.append(ref) }
       let chart = LineChart(title: "Serving-time prior: validation \(metric) against beta (\(r.data.name))",
                             xLabel: "beta (score = <u, v> + beta log P(d))", yLabel: "validation \(metric)", series: series)
       out.append(Rendered(file: "prior-beta.svg", caption: "validation \(metric) against the prior exponent beta", svg: try chart.svg()))
@@ -45,11 +45,7 @@ enum ComparisonCharts {
       }.filter { !$0.points.isEmpty }
       let xs = series.flatMap { $0.points.map(\.x) }
       if let lo = xs.min(), let hi = xs.max() {
-        for m in [ComparisonMethod.softmax, .logQExact] {
-          if let ref = reference(m, lo, hi) {
-            series.append(Series(name: "\(ref.name.replacingOccurrences(of: " (chosen)", with: "")), no Gram", points: ref.points))
-          }
-        }
+        series += [ComparisonMethod.softmax, .logQExact].compactMap { reference($0, lo, hi, suffix: ", no Gram") }
         let chart = LineChart(title: "Gram regulariser: validation \(metric) against lambda_g (\(r.data.name))",
                               xLabel: "lambda_g (log scale)", yLabel: "validation \(metric)", xScale: .log10, series: series)
         out.append(Rendered(file: "gram-weight.svg", caption: "validation \(metric) against the Gram weight lambda_g", svg: try chart.svg()))

@@ -9,12 +9,19 @@ public enum ComparisonReport {
     ("coverage@20", "Coverage@20"), ("mean_log_popularity@20", "mean log P(d)@20"),
   ]
 
-  /// The JSON of `result` (sorted keys, indented).
+  /// The JSON of `result` (sorted keys, indented; non-finite numbers as "inf", "-inf", "nan").
   public static func json(_ result: ComparisonResults) throws -> Data {
     let e = JSONEncoder()
     e.outputFormatting = [.prettyPrinted, .sortedKeys]
     e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     return try e.encode(result)
+  }
+
+  /// Reads back what ``json(_:)`` wrote.
+  public static func decode(_ data: Data) throws -> ComparisonResults {
+    let d = JSONDecoder()
+    d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return try d.decode(ComparisonResults.self, from: data)
   }
 
   /// The Markdown report. `command` is printed as the way to reproduce it;
@@ -39,10 +46,7 @@ public enum ComparisonReport {
       best[c.key] = r.methods.compactMap { $0.test[c.key] }.max()
     }
     for m in r.methods {
-      var parts: [String] = []
-      if !m.chosen.parameters.isEmpty { parts.append(m.chosen.description) }
-      if !m.inherited.parameters.isEmpty { parts.append("\(m.inherited) (from \(m.method.parent!.rawValue))") }
-      let chosen = parts.isEmpty ? "-" : parts.joined(separator: ", ")
+      let chosen = m.choice
       let cells = columns.map { c -> String in
         guard let v = m.test[c.key] else { return "" }
         let text = c.key.hasPrefix("mean_log") ? String(format: "%.2f", v) : String(format: "%.4f", v)

@@ -67,6 +67,14 @@ public struct MethodResult: Sendable, Codable, Equatable {
   /// Extra facts for the report (e.g. the lambda_g an alpha0 maps to).
   public var notes: [String]
 
+  /// The chosen setting with what was inherited, e.g. `lambda_g=5, tau=1 (from softmax)`, or `-`.
+  public var choice: String {
+    var parts: [String] = []
+    if !chosen.parameters.isEmpty { parts.append(chosen.description) }
+    if !inherited.parameters.isEmpty, let p = method.parent { parts.append("\(inherited) (from \(p.rawValue))") }
+    return parts.isEmpty ? "-" : parts.joined(separator: ", ")
+  }
+
   enum CodingKeys: String, CodingKey {
     case method, title, trials, chosen, inherited, test, curve, notes
     case popularityBuckets = "popularity_buckets", fitSeconds = "fit_seconds", totalSeconds = "total_seconds"

@@ -39,9 +39,7 @@ struct ComparisonOptions: ParsableArguments {
     c.twoTower.learningRate = lr ?? (optimizer == .adagrad ? 0.1 : 0.001)
     c.twoTower.history = history
     if !layers.isEmpty {
-      let w = layers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-      guard w.allSatisfy({ ($0 ?? 0) >= 1 }) else { throw ValidationError("--layers expects positive widths like 128,64, got '\(layers)'") }
-      c.twoTower.layers = w.map { $0! }
+      c.twoTower.layers = try ListOption.parse(layers, flag: "--layers", expecting: "positive widths like 128,64") { (w: Int) in w >= 1 }
     }
     c.ials.epochs = ialsEpochs
     c.ials.solver = ialsSolver
@@ -53,10 +51,7 @@ struct ComparisonOptions: ParsableArguments {
     c.seed = common.seed
     if quick { c = .quick(c) }
     func floats(_ text: String?, _ flag: String) throws -> [Float]? {
-      guard let text else { return nil }
-      let v = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
-      guard !v.isEmpty, v.allSatisfy({ $0 != nil }) else { throw ValidationError("\(flag) expects numbers separated by commas, got '\(text)'") }
-      return v.map { $0! }
+      try text.map { try ListOption.parse($0, flag: flag, expecting: "numbers separated by commas") }
     }
     if let v = try floats(temperatures, "--temperatures") { c.grids.temperatures = v }
     if let v = try floats(betas, "--betas") { c.grids.priorExponents = v }
@@ -148,7 +143,7 @@ struct TuneCommand: ParsableCommand {
       text += String(format: "  %@ %@  %.4f  (%.1f s)\n", t.setting == result.chosen ? "*" : " ", t.setting.description,
                      t.metrics[config.tuneMetric] ?? 0, t.fitSeconds)
     }
-    text += "chosen: \(result.chosen)\(result.inherited.parameters.isEmpty ? "" : ", \(result.inherited) from \(method.parent!.rawValue)")\n"
+    text += "chosen: \(result.choice)\n"
     text += String(format: "test: recall@20 %.4f  recall@50 %.4f  ndcg@20 %.4f  ndcg@100 %.4f  (refit %.1f s)",
                    result.test["recall@20"] ?? 0, result.test["recall@50"] ?? 0, result.test["ndcg@20"] ?? 0,
                    result.test["ndcg@100"] ?? 0, result.fitSeconds)

@@ -44,9 +44,7 @@ struct TwoTowerOptions: ParsableArguments {
 
   func widths() throws -> [Int] {
     if layers.isEmpty { return [] }
-    let w = layers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard w.allSatisfy({ ($0 ?? 0) >= 1 }) else { throw ValidationError("--layers expects positive widths like 128,64, got '\(layers)'") }
-    return w.map { $0! }
+    return try ListOption.parse(layers, flag: "--layers", expecting: "positive widths like 128,64") { (w: Int) in w >= 1 }
   }
 
   func mixed() throws -> Int {

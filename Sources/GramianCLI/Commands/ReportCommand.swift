@@ -18,10 +18,8 @@ struct ReportCommand: ParsableCommand {
     do { data = try Data(contentsOf: URL(fileURLWithPath: results)) } catch {
       throw ValidationError("cannot read \(results): \(error.localizedDescription)")
     }
-    let decoder = JSONDecoder()
-    decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     let r: ComparisonResults
-    do { r = try decoder.decode(ComparisonResults.self, from: data) } catch {
+    do { r = try ComparisonReport.decode(data) } catch {
       throw ValidationError("\(results) is not a results.json of `gramian compare`: \(error)")
     }
     let dir = output ?? URL(fileURLWithPath: results).deletingLastPathComponent().path

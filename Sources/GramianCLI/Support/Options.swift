@@ -124,3 +124,18 @@ struct SplitOptions: ParsableArguments {
     guard heldOutUsers >= 1 else { throw ValidationError("--held-out-users must be at least 1") }
   }
 }
+
+/// A flag holding comma-separated values, e.g. `--layers 128,64`.
+enum ListOption {
+  /// Every entry of `text` as a `T` accepted by `valid`, else a message
+  /// naming `flag`, what it expects and what it got.
+  static func parse<T: LosslessStringConvertible>(
+    _ text: String, flag: String, expecting: String, valid: (T) -> Bool = { _ in true }
+  ) throws -> [T] {
+    let values = text.split(separator: ",").map { T(String($0).trimmingCharacters(in: .whitespaces)) }
+    guard !values.isEmpty, values.allSatisfy({ $0.map(valid) ?? false }) else {
+      throw ValidationError("\(flag) expects \(expecting), got '\(text)'")
+    }
+    return values.map { $0! }
+  }
+}
