@@ -80,6 +80,6 @@ struct Fold {
     o.threads = threads
     o.popularityBuckets = buckets
     o.bucketCutoff = 20
-    return BLAS.withThreads(1) { Evaluator.evaluate(scorer, train: train, test: other ?? test, options: o) }
+    return Evaluator.evaluate(scorer, train: train, test: other ?? test, options: o)
   }
 }

@@ -10,7 +10,7 @@ public enum Evaluator {
   ///
   /// Users with no test items are skipped. Blocks of `options.userBlock`
   /// users are scored through `scorer.scoreBlock` by `options.threads`
-  /// workers (BLAS at 1 thread inside them); per-user values are stored and
+  /// workers (BLAS at 1 thread inside them, set here: callers need not); per-user values are stored and
   /// summed serially in user order, so results do not depend on the thread
   /// count. `coverage@K` is the fraction of the catalogue in any user's
   /// top-K; `mean_popularity@K` averages, over users, the mean training

@@ -148,7 +148,7 @@ struct FitTwoTower: ParsableCommand {
     evalOptions.ks = [20, 50, 100]
     evalOptions.threads = common.threadCount
     let evaluate = { (m: TwoTowerModel) -> EvaluationResult in
-      BLAS.withThreads(1) { Evaluator.evaluate(m, train: loaded.train, test: loaded.test, options: evalOptions) }
+      Evaluator.evaluate(m, train: loaded.train, test: loaded.test, options: evalOptions)
     }
     var lines: [EpochLine] = []
     var pendingMetrics: [String: Double]? = nil

@@ -16,7 +16,7 @@ enum FitReporting {
   ) throws -> [String: Double]? {
     var metrics: [String: Double]? = nil
     if loaded.test.nnz > 0 {
-      let r = BLAS.withThreads(1) { Evaluator.evaluate(model, train: loaded.train, test: loaded.test, options: options) }
+      let r = Evaluator.evaluate(model, train: loaded.train, test: loaded.test, options: options)
       metrics = r.metrics.filter { reported.contains($0.key) }
       Console.result(MetricsTable.render(rows: [(name, r)], ks: options.ks), json: json)
     }
