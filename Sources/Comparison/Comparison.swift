@@ -62,10 +62,10 @@ public struct Comparison {
     let clock = ContinuousClock(), start = clock.now
     let session = try Session(config: config, data: data, log: log)
     var results: [MethodResult] = []
-    for m in Self.executionOrder(config.methods) { try session.tune(m) }
-    for m in Self.executionOrder(config.methods) { results.append(try session.finish(m).result) }
-    let order = ComparisonMethod.allCases
-    results.sort { order.firstIndex(of: $0.method)! < order.firstIndex(of: $1.method)! }
+    // allCases lists every parent before its children, which is all the order tuning and finishing need.
+    let methods = ComparisonMethod.allCases.filter(config.methods.contains)
+    for m in methods { try session.tune(m) }
+    for m in methods { results.append(try session.finish(m).result) }
     return ComparisonResults(data: session.summary(data.name), config: config, methods: results,
                             seconds: seconds(start.duration(to: clock.now)))
   }
@@ -80,12 +80,6 @@ public struct Comparison {
     return try session.finish(method)
   }
 
-  /// Parents before children, then the rest, stable otherwise.
-  static func executionOrder(_ methods: [ComparisonMethod]) -> [ComparisonMethod] {
-    let rank: [ComparisonMethod] = [.popularity, .ials, .softmax, .prior, .gram, .mixed, .logQExact, .logQStreaming,
-                                    .logQGram, .mseGram]
-    return rank.filter(methods.contains)
-  }
 }
 
 func seconds(_ d: Duration) -> Double {

@@ -49,7 +49,7 @@ public enum ComparisonMethod: String, CaseIterable, Sendable, Codable {
   /// mixed; logq-streaming, logq-gram), or, for the prior, its validation
   /// models at every temperature are evaluated for every beta (a tau x beta
   /// grid without extra fits). The parent's grid runs even when the parent
-  /// itself is not compared.
+  /// itself is not compared. Every parent precedes its children in `allCases`.
   public var parent: ComparisonMethod? {
     switch self {
     case .prior, .gram, .mixed: .softmax

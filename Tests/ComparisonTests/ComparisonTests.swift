@@ -150,6 +150,11 @@ final class ComparisonTests: XCTestCase {
     XCTAssertNil(Session.best([], metric: "m"))
   }
 
+  func testEveryParentPrecedesItsChildren() {
+    let order = ComparisonMethod.allCases
+    for m in order { if let p = m.parent { XCTAssertLessThan(order.firstIndex(of: p)!, order.firstIndex(of: m)!, "\(m)") } }
+  }
+
   func testMethodListParsing() throws {
     XCTAssertEqual(try ComparisonMethod.parseList("gram, ials"), [.ials, .gram])
     XCTAssertEqual(try ComparisonMethod.parseList("all"), ComparisonMethod.allCases)
