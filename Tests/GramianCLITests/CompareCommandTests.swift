@@ -93,6 +93,16 @@ final class CompareCommandTests: XCTestCase {
     XCTAssertEqual(try XCTUnwrap(m["recall@20"]), try XCTUnwrap(test["recall@20"]), accuracy: 1e-9)
   }
 
+  /// A malformed entry in a comma list is an error, never silently dropped.
+  func testMalformedListEntriesAreErrors() throws {
+    for args in [["evaluate", "--train", ratings, "--model", "popularity", "--k", "20,x"],
+                 ["compare", "--train", ratings, "--quick", "--temperatures", "0.5,,1"]] {
+      let r = try GramianExecutable.run(args)
+      XCTAssertNotEqual(r.status, 0, args.joined(separator: " "))
+      XCTAssertTrue(r.stderr.contains("expects"), r.stderr)
+    }
+  }
+
   func testUnknownMethodIsAClearError() throws {
     let r = try GramianExecutable.run(["compare", "--train", ratings, "--methods", "ials,bpr", "--quick"])
     XCTAssertEqual(r.status, 1)

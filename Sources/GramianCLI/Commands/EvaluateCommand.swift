@@ -51,9 +51,7 @@ struct EvaluateCommand: ParsableCommand {
   }
 
   func cutoffs() throws -> [Int] {
-    let ks = k.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard !ks.isEmpty, ks.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--k expects positive integers like 20,50,100, got '\(k)'") }
-    return ks
+    try ListOption.parse(k, flag: "--k", expecting: "positive integers like 20,50,100") { (v: Int) in v >= 1 }
   }
 
   func validate() throws {

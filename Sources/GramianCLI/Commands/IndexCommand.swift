@@ -68,9 +68,7 @@ struct IndexEvalCommand: ParsableCommand {
   struct Output: Codable { var index: String; var k: Int; var queries: Int; var rows: [Row] }
 
   func efValues() throws -> [Int] {
-    let values = ef.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard !values.isEmpty, values.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--ef expects positive integers like 10,20,40, got '\(ef)'") }
-    return values
+    try ListOption.parse(ef, flag: "--ef", expecting: "positive integers like 10,20,40") { (v: Int) in v >= 1 }
   }
 
   func validate() throws {

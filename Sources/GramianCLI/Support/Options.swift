@@ -132,7 +132,8 @@ enum ListOption {
   static func parse<T: LosslessStringConvertible>(
     _ text: String, flag: String, expecting: String, valid: (T) -> Bool = { _ in true }
   ) throws -> [T] {
-    let values = text.split(separator: ",").map { T(String($0).trimmingCharacters(in: .whitespaces)) }
+    let values = text.split(separator: ",", omittingEmptySubsequences: false)
+      .map { T(String($0).trimmingCharacters(in: .whitespaces)) }
     guard !values.isEmpty, values.allSatisfy({ $0.map(valid) ?? false }) else {
       throw ValidationError("\(flag) expects \(expecting), got '\(text)'")
     }
