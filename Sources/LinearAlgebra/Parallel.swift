@@ -55,4 +55,19 @@ public enum Parallel {
       }
     }
   }
+
+  /// Runs `first` and `second` at the same time on two workers, or one
+  /// after the other when `threads` < 2, and returns both results. For two
+  /// independent pieces of work of similar cost (e.g. the query and item
+  /// towers of a batch): one fork-join instead of one per piece.
+  public static func both<A, B>(
+    threads: Int, _ first: @Sendable () -> A, _ second: @Sendable () -> B
+  ) -> (A, B) {
+    if threads < 2 { return (first(), second()) }
+    let a = SendableBox<A?>(nil), b = SendableBox<B?>(nil)
+    DispatchQueue.concurrentPerform(iterations: 2) { i in
+      if i == 0 { a.value = first() } else { b.value = second() }
+    }
+    return (a.value!, b.value!)
+  }
 }

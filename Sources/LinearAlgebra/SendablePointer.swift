@@ -14,3 +14,11 @@ public struct SendableConstPointer<Element>: @unchecked Sendable {
   public let base: UnsafePointer<Element>
   @inlinable public init(_ base: UnsafePointer<Element>) { self.base = base }
 }
+
+/// A mutable value one worker of a parallel region owns: each box is read
+/// and written by a single worker while the region runs, and by the caller
+/// only before and after it.
+public final class SendableBox<Value>: @unchecked Sendable {
+  public var value: Value
+  @inlinable public init(_ value: Value) { self.value = value }
+}

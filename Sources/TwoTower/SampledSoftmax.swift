@@ -12,18 +12,18 @@ import LinearAlgebra
 ///
 /// The gradient with respect to the logits is `G = P - I` (P the row
 /// softmax, zero on masked columns), so `dU = G V / tau` and
-/// `dV = Gᵀ U / tau`. Rows are processed in blocks of `block` on `threads`
-/// workers (BLAS at one thread inside them): each block's logits GEMM, row
-/// softmaxes (``TowerScalar/softmaxRow(_:_:diagonal:scale:)``, the
-/// vectorised kernel for Float), its rows of dU, and its share of dV into
-/// the worker's partial sum; the partials are added in worker order, so
-/// the result is fixed for a thread count.
-/// - Complexity: 6·B·C·d flops plus B·C exponentials; memory
-///   threads·(block·C + C·d) scalars.
+/// `dV = Gᵀ U / tau`. Two parallel phases on `threads` workers (BLAS at one
+/// thread inside them): rows in blocks of `block` (each block's logits
+/// GEMM, its row softmaxes with ``TowerScalar/softmaxRow(_:_:diagonal:scale:)``,
+/// the vectorised kernel for Float, and its rows of dU), then columns in
+/// contiguous chunks (each chunk's rows of `dV = Gᵀ U`, one GEMM with inner
+/// dimension B). Every output row is written by one worker in one GEMM,
+/// so there are no partial sums to add.
+/// - Complexity: 6·B·C·d flops plus B·C exponentials; memory B·C scalars
+///   (4 MB at B = C = 1024 in float32).
 enum SampledSoftmax {
-  /// Rows per block: a 64 x C logits block (256 KB at C = 1024) stays in L2.
-  /// 64, 128, 256 and 512 measured alike on amazon-book (CPU time within 10%).
-  static let defaultBlock = 64
+  /// Rows per block of the first phase (a 128 x C block is 512 KB at C = 1024).
+  static let defaultBlock = 128
 
   /// Adds the gradients to `dU` (`b x d`) and `dV` (`c x d`) and returns
   /// the loss. `candidates` (C item ids) and `positives` (B) enable the
@@ -37,59 +37,61 @@ enum SampledSoftmax {
     guard b > 0 else { return 0 }
     let blocks = (b + block - 1) / block
     let workers = max(1, min(threads, blocks))
-    var scratch = [T](repeating: 0, count: workers * block * c)
-    var partial = [T](repeating: 0, count: workers * c * d)
+    // G, all B x C (uninitialised: every block writes its rows before reading them).
+    let g = UnsafeMutablePointer<T>.allocate(capacity: b * c)
+    defer { g.deallocate() }
     var rowLoss = [T](repeating: 0, count: b)
     let invTau = 1 / temperature
     u.withUnsafeBufferPointer { up in
       v.withUnsafeBufferPointer { vp in
         dU.withUnsafeMutableBufferPointer { dup in
-          scratch.withUnsafeMutableBufferPointer { sp in
-            partial.withUnsafeMutableBufferPointer { pp in
-              rowLoss.withUnsafeMutableBufferPointer { lp in
-                let uB = SendableConstPointer(up.baseAddress!), vB = SendableConstPointer(vp.baseAddress!)
-                let duB = SendablePointer(dup.baseAddress!), sB = SendablePointer(sp.baseAddress!)
-                let pB = SendablePointer(pp.baseAddress!), lB = SendablePointer(lp.baseAddress!)
-                let lq = logQ, pos = positives, cand = candidates
-                let body: @Sendable (Int, Int) -> Void = { blk, w in
-                  let lo = blk * block, rows = min(b, lo + block) - lo
-                  let s = sB.base + w * block * c
-                  // The block starts as -log q_j (or 0) and the GEMM adds to it (beta 1):
-                  // no separate logQ pass, and no beta-0 scaling pass inside BLAS.
-                  if let lq {
-                    for r in 0..<rows { for j in 0..<c { s[r * c + j] = -lq[j] } }
-                  } else {
-                    s.update(repeating: 0, count: rows * c)
-                  }
-                  T.gemm(transA: false, transB: true, m: rows, n: c, k: d, alpha: invTau, a: uB.base + lo * d, lda: d,
-                         b: vB.base, ldb: d, beta: 1, c: s, ldc: c)
-                  for r in 0..<rows {
-                    let i = lo + r, row = s + r * c
-                    if let pos, let cand {
-                      let p = pos[i]
-                      for j in 0..<c where j != i && cand[j] == p { row[j] = -T.infinity }
-                    }
-                    lB.base[i] = T.softmaxRow(row, c, diagonal: i, scale: invTau)
-                  }
-                  T.gemm(transA: false, transB: false, m: rows, n: d, k: c, alpha: 1, a: s, lda: c,
-                         b: vB.base, ldb: d, beta: 1, c: duB.base + lo * d, ldc: d)
-                  T.gemm(transA: true, transB: false, m: c, n: d, k: rows, alpha: 1, a: s, lda: c,
-                         b: uB.base + lo * d, ldb: d, beta: 1, c: pB.base + w * c * d, ldc: d)
-                }
-                if workers == 1 {
-                  for blk in 0..<blocks { body(blk, 0) }
+          dV.withUnsafeMutableBufferPointer { dvp in
+            rowLoss.withUnsafeMutableBufferPointer { lp in
+              let uB = SendableConstPointer(up.baseAddress!), vB = SendableConstPointer(vp.baseAddress!)
+              let duB = SendablePointer(dup.baseAddress!), dvB = SendablePointer(dvp.baseAddress!)
+              let gB = SendablePointer(g), lB = SendablePointer(lp.baseAddress!)
+              let lq = logQ, pos = positives, cand = candidates
+              let rowsPhase: @Sendable (Int, Int) -> Void = { blk, _ in
+                let lo = blk * block, rows = min(b, lo + block) - lo
+                let s = gB.base + lo * c
+                // The block starts as -log q_j (or 0) and the GEMM adds to it (beta 1):
+                // no separate logQ pass, and no beta-0 scaling pass inside BLAS.
+                if let lq {
+                  for r in 0..<rows { for j in 0..<c { s[r * c + j] = -lq[j] } }
                 } else {
-                  BLAS.withThreads(1) { Parallel.forEach(blocks, threads: workers, grain: 1, body) }
+                  s.update(repeating: 0, count: rows * c)
+                }
+                T.gemm(transA: false, transB: true, m: rows, n: c, k: d, alpha: invTau, a: uB.base + lo * d, lda: d,
+                       b: vB.base, ldb: d, beta: 1, c: s, ldc: c)
+                for r in 0..<rows {
+                  let i = lo + r, row = s + r * c
+                  if let pos, let cand {
+                    let p = pos[i]
+                    for j in 0..<c where j != i && cand[j] == p { row[j] = -T.infinity }
+                  }
+                  lB.base[i] = T.softmaxRow(row, c, diagonal: i, scale: invTau)
+                }
+                T.gemm(transA: false, transB: false, m: rows, n: d, k: c, alpha: 1, a: s, lda: c,
+                       b: vB.base, ldb: d, beta: 1, c: duB.base + lo * d, ldc: d)
+              }
+              // dV[j0..<j1] += G[:, j0..<j1]ᵀ U: inner dimension B, each chunk its own rows of dV.
+              let columnsPhase: @Sendable (Range<Int>) -> Void = { cols in
+                T.gemm(transA: true, transB: false, m: cols.count, n: d, k: b, alpha: 1, a: gB.base + cols.lowerBound,
+                       lda: c, b: uB.base, ldb: d, beta: 1, c: dvB.base + cols.lowerBound * d, ldc: d)
+              }
+              if workers == 1 {
+                for blk in 0..<blocks { rowsPhase(blk, 0) }
+                columnsPhase(0..<c)
+              } else {
+                BLAS.withThreads(1) {
+                  Parallel.forEach(blocks, threads: workers, grain: 1, rowsPhase)
+                  Parallel.forChunks(c, threads: workers, columnsPhase)
                 }
               }
             }
           }
         }
       }
-    }
-    for w in 0..<workers {
-      let base = w * c * d
-      for j in 0..<(c * d) { dV[j] += partial[base + j] }
     }
     var total: T = 0
     for l in rowLoss { total += l }

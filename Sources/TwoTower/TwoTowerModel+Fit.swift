@@ -18,6 +18,8 @@ public struct TwoTowerEpochReport: Sendable, Codable, Equatable {
   public var epoch: Int
   /// Wall seconds of the epoch's steps (exact-Gram refresh included).
   public var seconds: Double
+  /// CPU seconds the process used over those steps (all threads, user + system).
+  public var cpuSeconds: Double
   /// Mean loss per example over the epoch (sum of terms).
   public var loss: Double
   /// Mean per-example value of each term.
@@ -98,19 +100,42 @@ extension TwoTowerModel {
     var sinceBest = 0
     var order = Array(0..<trainer.exampleCount)
     for epoch in stride(from: 1, through: config.epochs, by: 1) {
-      let t0 = DispatchTime.now().uptimeNanoseconds
+      let t0 = DispatchTime.now().uptimeNanoseconds, cpu0 = ProcessClock.cpuSeconds()
       var rng = SeededGenerator(seed: config.seed, stream: UInt64(epoch))
       order.shuffle(using: &rng)
       if config.gramWeight > 0 && config.gramEstimator == .exact { trainer.refreshExactGram() }
       var lossSum = 0.0, examples = 0
       var termSums: [String: Double] = [:]
+      // Batch t+1 is assembled on another thread while batch t trains (with
+      // more than one thread); batches are still made in order from one
+      // generator, so the result does not change.
+      let assembler = trainer.batches, epochOrder = order, batchSize = config.batchSize
+      let firstStep = trainer.step + 1, rngBox = SendableBox(rng)
+      let make: @Sendable (Int) -> TowerBatch<Float> = { s in
+        let lo = s * batchSize, hi = min(epochOrder.count, lo + batchSize)
+        return assembler.makeBatch(epochOrder[lo..<hi], step: firstStep + s, rng: &rngBox.value)
+      }
+      var next = steps > 0 ? make(0) : nil
       for s in 0..<steps {
-        let lo = s * config.batchSize, hi = min(order.count, lo + config.batchSize)
         trainer.step += 1
-        let batch = trainer.makeBatch(order[lo..<hi], rng: &rng)
-        let terms = try trainer.train(batch, epoch: epoch)
+        let batch = next!
+        let pending = SendableBox<TowerBatch<Float>?>(nil), group = DispatchGroup()
+        if s + 1 < steps {
+          if config.threads > 1 {
+            DispatchQueue.global().async(group: group) { pending.value = make(s + 1) }
+          } else {
+            pending.value = make(s + 1)
+          }
+        }
+        let terms: TwoTowerNetwork<Float>.Terms
+        do { terms = try trainer.train(batch, epoch: epoch) } catch {
+          group.wait()
+          throw error
+        }
+        group.wait()
+        next = pending.value
         for t in terms { lossSum += Double(t.value); termSums[t.name, default: 0] += Double(t.value) }
-        examples += hi - lo
+        examples += batch.rows
         if let onProgress = callbacks.onProgress {
           let sec = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
           onProgress(TwoTowerProgress(epoch: epoch, step: s + 1, stepsInEpoch: steps, loss: lossSum / Double(examples),
@@ -119,7 +144,7 @@ extension TwoTowerModel {
       }
       let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
       var report = TwoTowerEpochReport(
-        epoch: epoch, seconds: seconds, loss: lossSum / Double(max(1, examples)),
+        epoch: epoch, seconds: seconds, cpuSeconds: ProcessClock.cpuSeconds() - cpu0, loss: lossSum / Double(max(1, examples)),
         terms: termSums.mapValues { $0 / Double(max(1, examples)) },
         examplesPerSecond: Double(examples) / max(seconds, 1e-9), validation: nil)
       var stop = false

@@ -53,8 +53,15 @@ extension TwoTowerNetwork {
   func loss(_ batch: TowerBatch<T>, objective: Objective<T>, into grads: inout Gradients) -> Terms {
     let b = batch.rows, c = batch.candidates.count, d = outputDim
     let threads = objective.threads
-    let qPass = query.forward(batch.queries.gather(tables, width: embeddingDim, threads: threads), rows: b, threads: threads)
-    let iPass = item.forward(batch.candidates.gather(tables, width: embeddingDim, threads: threads), rows: c, threads: threads)
+    // The towers run side by side, each on half the workers (the query
+    // tower on the larger half): one fork-join per pass and whole-batch
+    // GEMMs, instead of every layer split by rows.
+    let tq = threads - threads / 2, ti = max(1, threads / 2)
+    let (qPass, iPass) = Parallel.both(threads: threads) { [self] in
+      query.forward(batch.queries.gather(tables, width: embeddingDim, threads: tq), rows: b, threads: tq)
+    } _: { [self] in
+      item.forward(batch.candidates.gather(tables, width: embeddingDim, threads: ti), rows: c, threads: ti)
+    }
     let u = qPass.output, v = iPass.output
     var dU = [T](repeating: 0, count: b * d)
     var dV = [T](repeating: 0, count: c * d)
@@ -86,9 +93,17 @@ extension TwoTowerNetwork {
       value += PointwiseTerms.l2(v, rows: b, dim: d, weights: batch.itemL2Weights, lambda: objective.l2, dx: &dV)
       terms.append(("l2", value))
     }
-    let dQueryIn = query.backward(qPass, dU, into: &grads.query, threads: threads)
+    let queryGrads = SendableBox(grads.query), itemGrads = SendableBox(grads.item)
+    grads.query = DenseStack<T>.Gradients(dW: [], db: [])  // the boxes hold the only references
+    grads.item = DenseStack<T>.Gradients(dW: [], db: [])
+    let (dQueryIn, dItemIn) = Parallel.both(threads: threads) { [self, dU] in
+      query.backward(qPass, dU, into: &queryGrads.value, threads: tq)
+    } _: { [self, dV] in
+      item.backward(iPass, dV, into: &itemGrads.value, threads: ti)
+    }
+    grads.query = queryGrads.value
+    grads.item = itemGrads.value
     batch.queries.scatter(dQueryIn, width: embeddingDim, into: &grads.tables, threads: threads)
-    let dItemIn = item.backward(iPass, dV, into: &grads.item, threads: threads)
     batch.candidates.scatter(dItemIn, width: embeddingDim, into: &grads.tables, threads: threads)
     return terms
   }

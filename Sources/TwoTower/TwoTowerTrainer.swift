@@ -10,16 +10,8 @@ struct TwoTowerTrainer {
   var network: TwoTowerNetwork<Float>
   var optimizer: Optimizer
   var gram: GramEstimate
-  var streaming: StreamingFrequencyEstimator?
-  /// Example e is the pair (exampleUsers[e], exampleItems[e]).
-  let exampleUsers: [Int32]
-  let exampleItems: [Int32]
-  let userDegree: [Int]
-  let itemDegree: [Int]
-  /// `log(count_j / N)` (exact logQ).
-  let logFrequency: [Float]
-  /// The last `config.history` items of each user.
-  let recent: [[Int32]]
+  /// Builds batches; a class so the next batch can be assembled while one trains.
+  let batches: BatchAssembler
   var grads: TwoTowerNetwork<Float>.Gradients
   var step = 0
   var totalSteps = 0
@@ -38,29 +30,11 @@ struct TwoTowerTrainer {
     }
     optimizer = Optimizer(sizes: sizes, config: config)
     gram = GramEstimate(mode: config.gramEstimator, rate: config.sogramRate)
-    streaming = config.logQ == .streaming
-      ? StreamingFrequencyEstimator(buckets: config.streamingBuckets, rate: config.streamingRate) : nil
-    var users: [Int32] = []
-    users.reserveCapacity(train.nnz)
-    for u in 0..<train.userCount {
-      users.append(contentsOf: repeatElement(Int32(u), count: train.userOffsets[u + 1] - train.userOffsets[u]))
-    }
-    exampleUsers = users
-    exampleItems = train.userItems
-    userDegree = train.userDegrees
-    itemDegree = train.itemDegrees
-    let n = Float(max(1, train.nnz))
-    logFrequency = itemDegree.map { logf(max(Float($0), 0.5) / n) }
-    if config.history > 0 {
-      let lists = data.histories ?? (0..<train.userCount).map { Array(train.items(ofUser: $0)) }
-      recent = lists.map { Array($0.suffix(config.history)) }
-    } else {
-      recent = []
-    }
+    batches = BatchAssembler(data: data, layout: layout, config: config)
     grads = network.zeroGradients()
   }
 
-  var exampleCount: Int { exampleUsers.count }
+  var exampleCount: Int { batches.exampleUsers.count }
 
   /// Steps in an epoch: whole batches (plus the remainder unless dropped;
   /// one batch of everything when there are fewer examples than a batch).
@@ -73,71 +47,9 @@ struct TwoTowerTrainer {
 
   // MARK: Inputs
 
-  /// Appends user u's query inputs (id, features, history without `positive`).
-  func addQuery(_ u: Int32, positive: Int32, to bags: inout EmbeddingBags<Float>) {
-    let layout = network.layout
-    if let t = layout.userId { bags.add(table: t, row: u, weight: 1) }
-    if let t = layout.userFeatures, let f = data.userFeatures {
-      let (vals, ws) = f.bag(Int(u))
-      for (v, w) in zip(vals, ws) { bags.add(table: t, row: v, weight: w) }
-    }
-    if let t = layout.history {
-      let h = recent[Int(u)]
-      let kept = h.reduce(0) { $0 + ($1 == positive ? 0 : 1) }
-      if kept > 0 {
-        let w = 1 / Float(kept)
-        for item in h where item != positive { bags.add(table: t, row: item, weight: w) }
-      }
-    }
-    bags.close()
-  }
-
-  /// Appends item i's inputs (id, features).
-  func addItem(_ i: Int32, to bags: inout EmbeddingBags<Float>) {
-    bags.add(table: network.layout.itemId, row: i, weight: 1)
-    if let t = network.layout.itemFeatures, let f = data.itemFeatures {
-      let (vals, ws) = f.bag(Int(i))
-      for (v, w) in zip(vals, ws) { bags.add(table: t, row: v, weight: w) }
-    }
-    bags.close()
-  }
-
-  /// The batch of examples `order[range]`, with `mixedNegatives` uniform items.
-  mutating func makeBatch(_ examples: ArraySlice<Int>, rng: inout SeededGenerator) -> TowerBatch<Float> {
-    var batch = TowerBatch<Float>()
-    batch.reserve(examples: examples.count, candidates: examples.count + config.mixedNegatives)
-    let n = Float(exampleCount)
-    let users = Float(data.train.userCount), items = Float(data.train.itemCount)
-    let gramWeights = config.gramWeight > 0, l2Weights = config.l2 > 0
-    for e in examples {
-      let u = exampleUsers[e], i = exampleItems[e]
-      addQuery(u, positive: i, to: &batch.queries)
-      addItem(i, to: &batch.candidates)
-      batch.candidateItems.append(i)
-      guard gramWeights || l2Weights else { continue }
-      let du = Float(max(1, userDegree[Int(u)])), di = Float(max(1, itemDegree[Int(i)]))
-      if gramWeights {
-        batch.userGramWeights.append(n / (users * du))
-        batch.itemGramWeights.append(n / (items * di))
-      }
-      if l2Weights {
-        batch.userL2Weights.append(1 / du)
-        batch.itemL2Weights.append(1 / di)
-      }
-    }
-    for _ in 0..<config.mixedNegatives {
-      let j = Int32(rng.next() % UInt64(data.train.itemCount))
-      addItem(j, to: &batch.candidates)
-      batch.candidateItems.append(j)
-    }
-    switch config.logQ {
-    case .none: break
-    case .exact: batch.logQ = batch.candidateItems.map { logFrequency[Int($0)] }
-    case .streaming:
-      streaming!.observe(batch.candidateItems.prefix(examples.count), step: step)
-      batch.logQ = batch.candidateItems.map { logf(max(streaming!.probability($0), 1e-12)) }
-    }
-    return batch
+  /// The batch of examples `order[range]` (see ``BatchAssembler/makeBatch(_:step:rng:)``).
+  func makeBatch(_ examples: ArraySlice<Int>, rng: inout SeededGenerator) -> TowerBatch<Float> {
+    batches.makeBatch(examples, step: step, rng: &rng)
   }
 
   // MARK: Exact Gram
@@ -152,7 +64,7 @@ struct TwoTowerTrainer {
       let hi = min(count, lo + chunk)
       var bags = EmbeddingBags<Float>()
       for r in lo..<hi {
-        if users { addQuery(Int32(r), positive: -1, to: &bags) } else { addItem(Int32(r), to: &bags) }
+        if users { batches.addQuery(Int32(r), positive: -1, to: &bags) } else { batches.addItem(Int32(r), to: &bags) }
       }
       out.append(contentsOf: network.embed(bags, tower: users ? network.query : network.item, threads: config.threads))
       lo = hi
@@ -240,14 +152,12 @@ struct TwoTowerTrainer {
 
   mutating func resetGradients() {
     for t in 0..<grads.tables.count { grads.tables[t].reset() }
-    for l in 0..<grads.query.dW.count {
-      for j in 0..<grads.query.dW[l].count { grads.query.dW[l][j] = 0 }
-      for j in 0..<grads.query.db[l].count { grads.query.db[l][j] = 0 }
-    }
-    for l in 0..<grads.item.dW.count {
-      for j in 0..<grads.item.dW[l].count { grads.item.dW[l][j] = 0 }
-      for j in 0..<grads.item.db[l].count { grads.item.db[l][j] = 0 }
-    }
+    Self.zero(&grads.query.dW); Self.zero(&grads.query.db)
+    Self.zero(&grads.item.dW); Self.zero(&grads.item.db)
+  }
+
+  private static func zero(_ arrays: inout [[Float]]) {
+    for a in arrays.indices { arrays[a].withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
   }
 
   /// The serving model of the current parameters.
@@ -257,7 +167,7 @@ struct TwoTowerTrainer {
       config: config,
       userEmbeddings: Matrix(rows: data.train.userCount, columns: d, storage: embedAll(users: true)),
       itemEmbeddings: Matrix(rows: data.train.itemCount, columns: d, storage: embedAll(users: false)),
-      itemLogPrior: TwoTowerModel.logPrior(counts: itemDegree), userIds: userIds, itemIds: itemIds)
+      itemLogPrior: TwoTowerModel.logPrior(counts: batches.itemDegree), userIds: userIds, itemIds: itemIds)
   }
 }
 

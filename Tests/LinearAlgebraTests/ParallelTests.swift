@@ -1,3 +1,4 @@
+import Dispatch
 import LinearAlgebra
 import XCTest
 
@@ -27,5 +28,28 @@ final class ParallelTests: XCTestCase {
       }
       XCTAssertEqual(hits, [Int](repeating: 1, count: 101))
     }
+  }
+
+  func testBothReturnsEachResult() {
+    for threads in [1, 2, 3] {
+      let (a, b) = Parallel.both(threads: threads) { (0..<100).reduce(0, +) } _: { "second" }
+      XCTAssertEqual(a, 4950)
+      XCTAssertEqual(b, "second")
+    }
+  }
+
+  /// With two threads the halves overlap in time: each waits (up to 10 s)
+  /// for the other's signal, which one-after-the-other could never give.
+  func testBothRunsTheHalvesAtTheSameTime() throws {
+    try XCTSkipIf(Parallel.availableThreads < 2, "needs two hardware threads")
+    let first = DispatchSemaphore(value: 0), second = DispatchSemaphore(value: 0)
+    let (a, b) = Parallel.both(threads: 2) { () -> Bool in
+      first.signal()
+      return second.wait(timeout: .now() + 10) == .success
+    } _: { () -> Bool in
+      second.signal()
+      return first.wait(timeout: .now() + 10) == .success
+    }
+    XCTAssertTrue(a && b)
   }
 }

@@ -107,4 +107,32 @@ final class NetworkGradientTests: XCTestCase {
                      (0..<n32.layout.rows[t]).flatMap { g32.tables[t].gradient(ofRow: $0) }, relative: 1e-3, absolute: 1e-5)
     }
   }
+
+  /// With two or more threads the towers run side by side (and the softmax
+  /// in row and column phases): loss and every gradient equal one worker's.
+  func testTowersSideBySideMatchOneWorker() {
+    let config = makeConfig()
+    let net = makeNetwork(config, as: Double.self)
+    let batch = makeBatch(net.layout, as: Double.self)
+    var one = objective(.softmax, as: Double.self), two = one, three = one
+    one.threads = 1; two.threads = 2; three.threads = 3
+    var g1 = net.zeroGradients(), g2 = net.zeroGradients(), g3 = net.zeroGradients()
+    let t1 = net.loss(batch, objective: one, into: &g1)
+    for (objective, g) in [(two, 2), (three, 3)] {
+      var grads = net.zeroGradients()
+      let t = net.loss(batch, objective: objective, into: &grads)
+      if g == 2 { g2 = grads } else { g3 = grads }
+      for (a, b) in zip(t1, t) { assertClose(b.value, a.value, relative: 1e-12, "\(a.name), \(g) threads") }
+    }
+    for g in [g2, g3] {
+      for t in 0..<net.tables.count {
+        assertAllClose(dense(g.tables[t], rows: net.layout.rows[t]), dense(g1.tables[t], rows: net.layout.rows[t]),
+                       relative: 1e-12, absolute: 1e-14, "table \(t)")
+      }
+      for l in 0..<net.query.layerCount {
+        assertAllClose(g.query.dW[l], g1.query.dW[l], relative: 1e-12, absolute: 1e-14, "query layer \(l)")
+        assertAllClose(g.item.db[l], g1.item.db[l], relative: 1e-12, absolute: 1e-14, "item bias \(l)")
+      }
+    }
+  }
 }

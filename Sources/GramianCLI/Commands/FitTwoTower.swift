@@ -106,9 +106,11 @@ struct FitTwoTower: ParsableCommand {
   @OptionGroup var common: CommonOptions
 
   struct EpochLine: Codable {
-    var epoch: Int; var seconds: Double; var loss: Double; var examplesPerSecond: Double
+    var epoch: Int; var seconds: Double; var cpuSeconds: Double; var loss: Double; var examplesPerSecond: Double
     var terms: [String: Double]; var metrics: [String: Double]?
-    enum CodingKeys: String, CodingKey { case epoch, seconds, loss, examplesPerSecond = "examples_per_second", terms, metrics }
+    enum CodingKeys: String, CodingKey {
+      case epoch, seconds, cpuSeconds = "cpu_seconds", loss, examplesPerSecond = "examples_per_second", terms, metrics
+    }
   }
   struct Output: Codable {
     var model = "two-tower"
@@ -166,7 +168,7 @@ struct FitTwoTower: ParsableCommand {
         text += String(format: "  recall@20 %.4f  ndcg@20 %.4f", m["recall@20"] ?? 0, m["ndcg@20"] ?? 0)
       }
       Console.info(text)
-      lines.append(EpochLine(epoch: r.epoch, seconds: r.seconds, loss: r.loss, examplesPerSecond: r.examplesPerSecond,
+      lines.append(EpochLine(epoch: r.epoch, seconds: r.seconds, cpuSeconds: r.cpuSeconds, loss: r.loss, examplesPerSecond: r.examplesPerSecond,
                              terms: r.terms, metrics: pendingMetrics))
       pendingMetrics = nil
     }
