@@ -8,6 +8,7 @@
 #define GK(name) name##_portable
 #include "kernels_impl.h"
 #include "softmax_impl.h"
+#include "dense_impl.h"
 #undef GK
 
 #if defined(__x86_64__)
@@ -15,6 +16,7 @@
 #define GK(name) name##_avx2
 #include "kernels_impl.h"
 #include "softmax_impl.h"
+#include "dense_impl.h"
 #undef GK
 #pragma clang attribute pop
 #endif
@@ -80,3 +82,7 @@ float gk_softmax_xent_row(long n, float *row, long diag, float scale) {
   return DISPATCH(softmax_xent_row)(n, row, diag, scale);
 }
 float gk_exp(float x) { return DISPATCH(exp1)(x); }
+void gk_relu(long count, float *x) { DISPATCH(relu)(count, x); }
+void gk_relu_mask_column_sums(long rows, long n, const float *act, float *dz, float *db) {
+  DISPATCH(relu_mask_column_sums)(rows, n, act, dz, db);
+}

@@ -68,7 +68,7 @@ struct DenseStack<T: TowerScalar> {
                 for r in 0..<(hi - lo) { (out + r * n).update(from: bB.base, count: n) }
                 T.gemm(transA: false, transB: false, m: hi - lo, n: n, k: k, alpha: 1, a: xB.base + lo * k, lda: k,
                        b: wB.base, ldb: n, beta: 1, c: out, ldc: n)
-                if hidden { for j in 0..<((hi - lo) * n) where out[j] < 0 { out[j] = 0 } }
+                if hidden { T.relu(out, count: (hi - lo) * n) }
               }
             }
           }
@@ -141,15 +141,13 @@ struct DenseStack<T: TowerScalar> {
                     RowChunks.run(rows, threads: threads) { lo, hi in
                       let c = RowChunks.index(of: lo, rows: rows, chunks: chunks)
                       let dzc = dzB.base + lo * nOut, db = pbB.base + c * nOut
-                      if hidden {
-                        let act = aB.base + lo * nOut
-                        for j in 0..<((hi - lo) * nOut) where act[j] <= 0 { dzc[j] = 0 }
-                      }
-                      for r in 0..<(hi - lo) { for j in 0..<nOut { db[j] += dzc[r * nOut + j] } }
+                      T.reluMaskColumnSums(rows: hi - lo, n: nOut, activations: hidden ? aB.base + lo * nOut : nil,
+                                           dz: dzc, db: db)
+                      // Both targets start at zero: beta 1 spares BLAS its separate scaling pass.
                       T.gemm(transA: true, transB: false, m: nIn, n: nOut, k: hi - lo, alpha: 1, a: xB.base + lo * nIn,
-                             lda: nIn, b: dzc, ldb: nOut, beta: 0, c: pwB.base + c * nIn * nOut, ldc: nOut)
+                             lda: nIn, b: dzc, ldb: nOut, beta: 1, c: pwB.base + c * nIn * nOut, ldc: nOut)
                       T.gemm(transA: false, transB: true, m: hi - lo, n: nIn, k: nOut, alpha: 1, a: dzc, lda: nOut,
-                             b: wB.base, ldb: nOut, beta: 0, c: dxB.base + lo * nIn, ldc: nIn)
+                             b: wB.base, ldb: nOut, beta: 1, c: dxB.base + lo * nIn, ldc: nIn)
                     }
                   }
                 }

@@ -25,6 +25,13 @@ public protocol TowerScalar: BinaryFloatingPoint, Sendable {
   /// with `scale · (softmax(row) - onehot)`. `-infinity` entries are masked
   /// columns (probability 0).
   static func softmaxRow(_ row: UnsafeMutablePointer<Self>, _ n: Int, diagonal: Int, scale: Self) -> Self
+  /// `x = max(x, 0)` on `count` entries (NaN stays NaN).
+  static func relu(_ x: UnsafeMutablePointer<Self>, count: Int)
+  /// For a `rows x n` row-major block: with `activations`, zero `dz` where
+  /// the activation is <= 0 (the ReLU mask); then `db[j] += sum_r dz[r][j]`,
+  /// added row by row.
+  static func reluMaskColumnSums(rows: Int, n: Int, activations: UnsafePointer<Self>?,
+                                 dz: UnsafeMutablePointer<Self>, db: UnsafeMutablePointer<Self>)
 }
 
 extension TowerScalar {
@@ -47,6 +54,25 @@ extension TowerScalar {
   }
 }
 
+extension TowerScalar {
+  /// The plain Swift loops (the float64 reference).
+  @inlinable
+  static func referenceRelu(_ x: UnsafeMutablePointer<Self>, count: Int) {
+    for j in 0..<count where x[j] < 0 { x[j] = 0 }
+  }
+
+  @inlinable
+  static func referenceReluMaskColumnSums(rows: Int, n: Int, activations: UnsafePointer<Self>?,
+                                          dz: UnsafeMutablePointer<Self>, db: UnsafeMutablePointer<Self>) {
+    for r in 0..<rows {
+      for j in 0..<n {
+        if let a = activations, a[r * n + j] <= 0 { dz[r * n + j] = 0 }
+        db[j] += dz[r * n + j]
+      }
+    }
+  }
+}
+
 extension Float: TowerScalar {
   @inlinable
   public static func gemm(
@@ -63,6 +89,15 @@ extension Float: TowerScalar {
   @inlinable
   public static func softmaxRow(_ row: UnsafeMutablePointer<Float>, _ n: Int, diagonal: Int, scale: Float) -> Float {
     gk_softmax_xent_row(n, row, diagonal, scale)
+  }
+  /// The vectorised kernel `gk_relu`.
+  @inlinable
+  public static func relu(_ x: UnsafeMutablePointer<Float>, count: Int) { gk_relu(count, x) }
+  /// The vectorised kernel `gk_relu_mask_column_sums` (same order of additions as the reference).
+  @inlinable
+  public static func reluMaskColumnSums(rows: Int, n: Int, activations: UnsafePointer<Float>?,
+                                        dz: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>) {
+    gk_relu_mask_column_sums(rows, n, activations, dz, db)
   }
 }
 
@@ -81,6 +116,13 @@ extension Double: TowerScalar {
   @inlinable
   public static func softmaxRow(_ row: UnsafeMutablePointer<Double>, _ n: Int, diagonal: Int, scale: Double) -> Double {
     referenceSoftmaxRow(row, n, diagonal: diagonal, scale: scale)
+  }
+  @inlinable
+  public static func relu(_ x: UnsafeMutablePointer<Double>, count: Int) { referenceRelu(x, count: count) }
+  @inlinable
+  public static func reluMaskColumnSums(rows: Int, n: Int, activations: UnsafePointer<Double>?,
+                                        dz: UnsafeMutablePointer<Double>, db: UnsafeMutablePointer<Double>) {
+    referenceReluMaskColumnSums(rows: rows, n: n, activations: activations, dz: dz, db: db)
   }
 }
 

@@ -75,6 +75,12 @@ void gk_rows_dots(long m, long n, long nr, const float *g, long ldg, const float
 /// scale * (softmax(row) - onehot(diag)). -INFINITY entries are masked
 /// columns (probability 0). Vectorised exp, relative error about 2e-7.
 float gk_softmax_xent_row(long n, float *row, long diag, float scale);
+/// x = max(x, 0) on `count` floats (a ReLU layer's activation).
+void gk_relu(long count, float *x);
+/// For a `rows x n` block of gradients dz (row-major): when `act` is not
+/// NULL, zero dz where act <= 0 (the ReLU mask); then db[j] += the sum of
+/// column j over the rows, added row by row (the bias gradient).
+void gk_relu_mask_column_sums(long rows, long n, const float *act, float *dz, float *db);
 /// e^x by the same vectorised scheme (for tests).
 float gk_exp(float x);
 #endif
