@@ -86,3 +86,11 @@ void gk_relu(long count, float *x) { DISPATCH(relu)(count, x); }
 void gk_relu_mask_column_sums(long rows, long n, const float *act, float *dz, float *db) {
   DISPATCH(relu_mask_column_sums)(rows, n, act, dz, db);
 }
+void gk_prefetch_rows(const void *base, long row_bytes, const int32_t *rows, long count, int write) {
+  for (long s = 0; s < count; s++) {
+    const char *row = (const char *)base + (long)rows[s] * row_bytes;
+    for (long b = 0; b < row_bytes; b += 64) {
+      if (write) __builtin_prefetch(row + b, 1, 3); else __builtin_prefetch(row + b, 0, 3);
+    }
+  }
+}

@@ -1,3 +1,4 @@
+import GramianKernels
 import LinearAlgebra
 
 /// The embedding inputs of a batch of examples: example `e` is the weighted
@@ -51,6 +52,14 @@ struct EmbeddingBags<T: TowerScalar> {
           // Below ~512 examples a second worker costs more than it saves.
           Parallel.forChunks(n, threads: n >= 512 ? threads : 1) { range in
             for e in range {
+              // The table rows are scattered over many MB: request example e + 8's ahead.
+              if e + 8 < range.upperBound {
+                for q in offsets[e + 8]..<offsets[e + 9] where tables[q] == t32 {
+                  rows.withUnsafeBufferPointer { rp in
+                    gk_prefetch_rows(tB.base, width * MemoryLayout<T>.stride, rp.baseAddress! + q, 1, 0)
+                  }
+                }
+              }
               let out = xB.base + e * width
               for q in offsets[e]..<offsets[e + 1] where tables[q] == t32 {
                 Self.axpy(weights[q], tB.base + Int(rows[q]) * width, out, width)

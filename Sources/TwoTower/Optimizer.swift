@@ -1,4 +1,5 @@
 import Foundation
+import GramianKernels
 import LinearAlgebra
 
 /// Adam or Adagrad state for every parameter array of a network, with
@@ -94,15 +95,35 @@ struct Optimizer {
             let vB = v.map { SendablePointer($0) }
             // Below ~256 rows a second worker costs more than it saves.
             Parallel.forChunks(rows, threads: rows >= 256 ? threads : 1) { range in
-              for s in range {
-                Self.apply(config, step: step, tB.base, offset: Int(rB.base[s]) * w, gB.base + s * w, count: w,
-                           lr: lr, scale: scale, first: mB.base, second: vB?.base)
+              // The rows are scattered over tables of many MB: each group's
+              // parameter and state rows are requested one group ahead.
+              let group = 16
+              var lo = range.lowerBound
+              Self.prefetch(rB.base + lo, count: min(group, range.upperBound - lo), w, tB.base, mB.base, vB?.base)
+              while lo < range.upperBound {
+                let hi = min(range.upperBound, lo + group)
+                Self.prefetch(rB.base + hi, count: min(group, range.upperBound - hi), w, tB.base, mB.base, vB?.base)
+                for s in lo..<hi {
+                  Self.apply(config, step: step, tB.base, offset: Int(rB.base[s]) * w, gB.base + s * w, count: w,
+                             lr: lr, scale: scale, first: mB.base, second: vB?.base)
+                }
+                lo = hi
               }
             }
           }
         }
       }
     }
+  }
+
+  @inline(__always)
+  private static func prefetch(_ rows: UnsafePointer<Int32>, count: Int, _ w: Int, _ values: UnsafeMutablePointer<Float>,
+                               _ first: UnsafeMutablePointer<Float>, _ second: UnsafeMutablePointer<Float>?) {
+    guard count > 0 else { return }
+    let bytes = w * MemoryLayout<Float>.stride
+    gk_prefetch_rows(values, bytes, rows, count, 1)
+    gk_prefetch_rows(first, bytes, rows, count, 1)
+    if let second { gk_prefetch_rows(second, bytes, rows, count, 1) }
   }
 
   /// Updates dense parameter `p` (every entry).

@@ -81,6 +81,10 @@ void gk_relu(long count, float *x);
 /// NULL, zero dz where act <= 0 (the ReLU mask); then db[j] += the sum of
 /// column j over the rows, added row by row (the bias gradient).
 void gk_relu_mask_column_sums(long rows, long n, const float *act, float *dz, float *db);
+/// Hints the cache to load rows rows[0..<count] of a row-major table of
+/// `row_bytes` bytes per row (for writing when `write` is non-zero): a
+/// batch's scattered embedding rows, requested a group ahead of their use.
+void gk_prefetch_rows(const void *base, long row_bytes, const int32_t *rows, long count, int write);
 /// e^x by the same vectorised scheme (for tests).
 float gk_exp(float x);
 #endif
