@@ -96,15 +96,35 @@ extension TwoTowerNetwork {
     let queryGrads = SendableBox(grads.query), itemGrads = SendableBox(grads.item)
     grads.query = DenseStack<T>.Gradients(dW: [], db: [])  // the boxes hold the only references
     grads.item = DenseStack<T>.Gradients(dW: [], db: [])
+    // When the towers share no embedding table, each side also scatters
+    // into its own tables while the other does: the table gradients are
+    // split into two arrays (the other side's entries empty) and joined after.
+    let itemTables = [layout.itemId, layout.itemFeatures].compactMap { $0 }
+    let disjoint = Set([layout.userId, layout.userFeatures, layout.history].compactMap { $0 }).isDisjoint(with: itemTables)
+    let queryRows = SendableBox<[SparseRows<T>]>([]), itemRows = SendableBox<[SparseRows<T>]>([])
+    if disjoint {
+      swap(&queryRows.value, &grads.tables)
+      itemRows.value = queryRows.value.map { _ in SparseRows<T>(rows: 0, width: embeddingDim) }
+      for t in itemTables { swap(&queryRows.value[t], &itemRows.value[t]) }
+    }
     let (dQueryIn, dItemIn) = Parallel.both(threads: threads) { [self, dU] in
-      query.backward(qPass, dU, into: &queryGrads.value, threads: tq)
+      let dx = query.backward(qPass, dU, into: &queryGrads.value, threads: tq)
+      if disjoint { batch.queries.scatter(dx, width: embeddingDim, into: &queryRows.value, threads: tq) }
+      return dx
     } _: { [self, dV] in
-      item.backward(iPass, dV, into: &itemGrads.value, threads: ti)
+      let dx = item.backward(iPass, dV, into: &itemGrads.value, threads: ti)
+      if disjoint { batch.candidates.scatter(dx, width: embeddingDim, into: &itemRows.value, threads: ti) }
+      return dx
     }
     grads.query = queryGrads.value
     grads.item = itemGrads.value
-    batch.queries.scatter(dQueryIn, width: embeddingDim, into: &grads.tables, threads: threads)
-    batch.candidates.scatter(dItemIn, width: embeddingDim, into: &grads.tables, threads: threads)
+    if disjoint {
+      for t in itemTables { swap(&queryRows.value[t], &itemRows.value[t]) }
+      swap(&grads.tables, &queryRows.value)
+    } else {
+      batch.queries.scatter(dQueryIn, width: embeddingDim, into: &grads.tables, threads: threads)
+      batch.candidates.scatter(dItemIn, width: embeddingDim, into: &grads.tables, threads: threads)
+    }
     return terms
   }
 }
