@@ -62,9 +62,13 @@ final class NetworkGradientTests: XCTestCase {
     return o
   }
 
+  /// Both table layouts: history sharing the item table (the towers then
+  /// scatter one after the other) and history in its own table (the towers
+  /// share no table and scatter at the same time).
   func testWholeNetworkGradientForEveryTableAndLayer() {
-    for loss in TwoTowerLoss.allCases {
-      let config = makeConfig()
+    for (loss, shared) in TwoTowerLoss.allCases.flatMap({ l in [(l, true), (l, false)] }) {
+      var config = makeConfig()
+      config.shareHistoryTable = shared
       let net = makeNetwork(config, as: Double.self)
       var batch = makeBatch(net.layout, as: Double.self)
       if loss == .mse { batch.logQ = nil }
@@ -77,7 +81,8 @@ final class NetworkGradientTests: XCTestCase {
       }
       for t in 0..<net.tables.count {
         let fd = numericGradient(net.tables[t]) { x in var n = net; n.tables[t] = x; return total(n) }
-        assertAllClose(dense(grads.tables[t], rows: net.layout.rows[t]), fd, relative: 1e-5, absolute: 1e-8, "\(loss) table \(t)")
+        assertAllClose(dense(grads.tables[t], rows: net.layout.rows[t]), fd, relative: 1e-5, absolute: 1e-8,
+                       "\(loss) table \(t), history table shared: \(shared)")
       }
       for l in 0..<net.query.layerCount {
         let fq = numericGradient(net.query.weights[l]) { x in var n = net; n.query.weights[l] = x; return total(n) }
@@ -111,7 +116,12 @@ final class NetworkGradientTests: XCTestCase {
   /// With two or more threads the towers run side by side (and the softmax
   /// in row and column phases): loss and every gradient equal one worker's.
   func testTowersSideBySideMatchOneWorker() {
-    let config = makeConfig()
+    for shared in [true, false] { checkSideBySide(sharedHistoryTable: shared) }
+  }
+
+  func checkSideBySide(sharedHistoryTable: Bool) {
+    var config = makeConfig()
+    config.shareHistoryTable = sharedHistoryTable
     let net = makeNetwork(config, as: Double.self)
     let batch = makeBatch(net.layout, as: Double.self)
     var one = objective(.softmax, as: Double.self), two = one, three = one
