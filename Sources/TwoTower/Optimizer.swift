@@ -83,32 +83,17 @@ struct Optimizer {
   /// change the result).
   mutating func update(table p: Int, _ table: inout [Float], _ g: SparseRows<Float>, lr: Float, scale: Float,
                        threads: Int = 1) {
-    let w = g.width, rows = g.rows.count
-    guard rows > 0 else { return }
+    guard !g.rows.isEmpty else { return }
     let config = config, step = step
     withState(p) { m, v in
       table.withUnsafeMutableBufferPointer { t in
         g.values.withUnsafeBufferPointer { gv in
           g.rows.withUnsafeBufferPointer { rp in
-            let tB = SendablePointer(t.baseAddress!), gB = SendableConstPointer(gv.baseAddress!)
-            let rB = SendableConstPointer(rp.baseAddress!), mB = SendablePointer(m)
-            let vB = v.map { SendablePointer($0) }
+            let run = TableRun(values: t.baseAddress!, first: m, second: v, grads: gv.baseAddress!, rows: rp.baseAddress!,
+                               count: rp.count, width: g.width)
             // Below ~256 rows a second worker costs more than it saves.
-            Parallel.forChunks(rows, threads: rows >= 256 ? threads : 1) { range in
-              // The rows are scattered over tables of many MB: each group's
-              // parameter and state rows are requested one group ahead.
-              let group = 16
-              var lo = range.lowerBound
-              Self.prefetch(rB.base + lo, count: min(group, range.upperBound - lo), w, tB.base, mB.base, vB?.base)
-              while lo < range.upperBound {
-                let hi = min(range.upperBound, lo + group)
-                Self.prefetch(rB.base + hi, count: min(group, range.upperBound - hi), w, tB.base, mB.base, vB?.base)
-                for s in lo..<hi {
-                  Self.apply(config, step: step, tB.base, offset: Int(rB.base[s]) * w, gB.base + s * w, count: w,
-                             lr: lr, scale: scale, first: mB.base, second: vB?.base)
-                }
-                lo = hi
-              }
+            Parallel.forChunks(run.count, threads: run.count >= 256 ? threads : 1) { range in
+              Self.updateRows(run, range, config: config, step: step, lr: lr, scale: scale)
             }
           }
         }
@@ -116,6 +101,94 @@ struct Optimizer {
     }
   }
 
+  /// Updates the touched rows of every table (parameters `0..<tables.count`,
+  /// the network's tables come first) in one parallel loop over all their
+  /// rows, split over `threads` workers: one fork-join per step instead of
+  /// one per table. Same result as ``update(table:_:_:lr:scale:threads:)``
+  /// table by table (every row is updated by the same arithmetic).
+  mutating func update(tables: inout [[Float]], _ grads: [SparseRows<Float>], lr: Float, scale: Float, threads: Int = 1) {
+    precondition(tables.count == grads.count && tables.count <= first.count)
+    let total = grads.reduce(0) { $0 + $1.rows.count }
+    guard total > 0 else { return }
+    let config = config, step = step
+    withTableRuns(&tables, grads) { runs in
+      var starts = [0]
+      for r in runs { starts.append(starts.last! + r.count) }
+      let bounds = starts
+      Parallel.forChunks(total, threads: total >= 256 ? threads : 1) { range in
+        for (t, run) in runs.enumerated() {
+          let lo = max(range.lowerBound, bounds[t]), hi = min(range.upperBound, bounds[t + 1])
+          if lo < hi { Self.updateRows(run, (lo - bounds[t])..<(hi - bounds[t]), config: config, step: step, lr: lr, scale: scale) }
+        }
+      }
+    }
+  }
+
+  /// One table's parameters, optimiser state and sparse gradient, as
+  /// pointers valid while ``withTableRuns(_:_:_:)`` runs; workers write
+  /// disjoint rows.
+  private struct TableRun: @unchecked Sendable {
+    var values: UnsafeMutablePointer<Float>
+    var first: UnsafeMutablePointer<Float>
+    var second: UnsafeMutablePointer<Float>?
+    var grads: UnsafePointer<Float>
+    var rows: UnsafePointer<Int32>
+    var count: Int
+    var width: Int
+  }
+
+  /// Runs `body` with a ``TableRun`` for every table with touched rows,
+  /// each array pinned for the whole call (one nested scope per table).
+  private mutating func withTableRuns(_ tables: inout [[Float]], _ grads: [SparseRows<Float>], _ body: ([TableRun]) -> Void) {
+    tables.withUnsafeMutableBufferPointer { tb in
+      first.withUnsafeMutableBufferPointer { fb in
+        second.withUnsafeMutableBufferPointer { sb in
+          var runs: [TableRun] = []
+          func pin(_ t: Int) {
+            if t == tb.count { body(runs); return }
+            if grads[t].rows.isEmpty { pin(t + 1); return }
+            tb[t].withUnsafeMutableBufferPointer { tp in
+              fb[t].withUnsafeMutableBufferPointer { fp in
+                grads[t].values.withUnsafeBufferPointer { gp in
+                  grads[t].rows.withUnsafeBufferPointer { rp in
+                    func add(_ second: UnsafeMutablePointer<Float>?) {
+                      runs.append(TableRun(values: tp.baseAddress!, first: fp.baseAddress!, second: second,
+                                           grads: gp.baseAddress!, rows: rp.baseAddress!, count: rp.count,
+                                           width: grads[t].width))
+                      pin(t + 1)
+                    }
+                    if sb.isEmpty { add(nil) } else { sb[t].withUnsafeMutableBufferPointer { add($0.baseAddress) } }
+                  }
+                }
+              }
+            }
+          }
+          pin(0)
+        }
+      }
+    }
+  }
+
+  /// Updates slots `range` of `run`. The rows are scattered over tables of
+  /// many MB: each group's parameter and state rows are requested one
+  /// group ahead.
+  private static func updateRows(_ run: TableRun, _ range: Range<Int>, config: TwoTowerConfig, step: Int, lr: Float,
+                                 scale: Float) {
+    let w = run.width, group = 16
+    var lo = range.lowerBound
+    prefetch(run.rows + lo, count: min(group, range.upperBound - lo), w, run.values, run.first, run.second)
+    while lo < range.upperBound {
+      let hi = min(range.upperBound, lo + group)
+      prefetch(run.rows + hi, count: min(group, range.upperBound - hi), w, run.values, run.first, run.second)
+      for s in lo..<hi {
+        apply(config, step: step, run.values, offset: Int(run.rows[s]) * w, run.grads + s * w, count: w,
+              lr: lr, scale: scale, first: run.first, second: run.second)
+      }
+      lo = hi
+    }
+  }
+
+  /// Requests rows `rows[0..<count]` of the parameters and state (for writing).
   @inline(__always)
   private static func prefetch(_ rows: UnsafePointer<Int32>, count: Int, _ w: Int, _ values: UnsafeMutablePointer<Float>,
                                _ first: UnsafeMutablePointer<Float>, _ second: UnsafeMutablePointer<Float>?) {

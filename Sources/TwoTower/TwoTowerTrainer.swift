@@ -107,9 +107,7 @@ struct TwoTowerTrainer {
     }
     let lr = Optimizer.learningRate(step: step, total: totalSteps, config: config)
     optimizer.step = step
-    for t in 0..<network.tables.count {
-      optimizer.update(table: t, &network.tables[t], grads.tables[t], lr: lr, scale: scale, threads: config.threads)
-    }
+    optimizer.update(tables: &network.tables, grads.tables, lr: lr, scale: scale, threads: config.threads)
     var p = network.tables.count
     for l in 0..<network.query.layerCount {
       optimizer.update(dense: p, &network.query.weights[l], grads.query.dW[l], lr: lr, scale: scale)

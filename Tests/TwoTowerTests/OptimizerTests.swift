@@ -100,6 +100,32 @@ final class OptimizerTests: XCTestCase {
     optB.update(table: 0, &b, one[0], lr: 0.1, scale: 0.5, threads: 2)
     XCTAssertEqual(a, b)
     XCTAssertEqual(optA.first[0], optB.first[0])
+
+    // Every table in one parallel loop (the trainer's path) equals table by
+    // table, for both optimisers, with an untouched table in between and a
+    // dense parameter after the tables.
+    var empty = SparseRows<Float>(rows: 7, width: width)
+    empty.reset()
+    let grads = [one[0], empty, one[1]]
+    let start: [[Float]] = [tables[0], [Float](repeating: 1, count: 7 * width), tables[1]]
+    for kind in [TwoTowerOptimizer.adagrad, .adam] {
+      var config = adagradConfig()
+      config.optimizer = kind
+      var byTable = start, sizes = start.map(\.count)
+      sizes.append(3)
+      var optT = Optimizer(sizes: sizes, config: config)
+      optT.step = 1
+      for t in 0..<3 { optT.update(table: t, &byTable[t], grads[t], lr: 0.1, scale: 0.5, threads: 1) }
+      for threads in [1, 2] {
+        var together = start
+        var optU = Optimizer(sizes: sizes, config: config)
+        optU.step = 1
+        optU.update(tables: &together, grads, lr: 0.1, scale: 0.5, threads: threads)
+        XCTAssertEqual(together, byTable, "\(kind), \(threads) threads")
+        XCTAssertEqual(optU.first, optT.first, "\(kind), \(threads) threads")
+        XCTAssertEqual(optU.second, optT.second, "\(kind), \(threads) threads")
+      }
+    }
   }
 
   func testFiniteCheckFindsNaNAndInfinityAnywhere() {
