@@ -38,6 +38,11 @@ final class TwoTowerCommandTests: XCTestCase {
     for e in epochs {
       XCTAssertNotNil(e["metrics"], "--eval-every 1")
       XCTAssertGreaterThan(try XCTUnwrap(e["examples_per_second"] as? Double), 0)
+      // CPU seconds of the epoch: positive and at most three threads' worth of
+      // its wall time (2 workers and the batch assembler; plus the clocks' granularity).
+      let cpu = try XCTUnwrap(e["cpu_seconds"] as? Double), wall = try XCTUnwrap(e["seconds"] as? Double)
+      XCTAssertGreaterThan(cpu, 0)
+      XCTAssertLessThanOrEqual(cpu, 3 * wall + 0.05)
       XCTAssertEqual(Set((e["terms"] as? [String: Double] ?? [:]).keys), ["softmax", "gram"])
     }
     let metrics = try XCTUnwrap(out["metrics"] as? [String: Double])
