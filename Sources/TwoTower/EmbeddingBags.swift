@@ -45,24 +45,25 @@ struct EmbeddingBags<T: TowerScalar> {
     guard n > 0 else { return x }
     x.withUnsafeMutableBufferPointer { xp in
       let xB = SendablePointer(xp.baseAddress!)
-      for t in tableValues.indices where !tableValues[t].isEmpty {
-        tableValues[t].withUnsafeBufferPointer { tp in
-          let tB = SendableConstPointer(tp.baseAddress!)
-          let t32 = Int32(t)
-          // Below ~512 examples a second worker costs more than it saves.
-          Parallel.forChunks(n, threads: n >= 512 ? threads : 1) { range in
-            for e in range {
-              // The table rows are scattered over many MB: request example e + 8's ahead.
-              if e + 8 < range.upperBound {
-                for q in offsets[e + 8]..<offsets[e + 9] where tables[q] == t32 {
-                  rows.withUnsafeBufferPointer { rp in
-                    gk_prefetch_rows(tB.base, width * MemoryLayout<T>.stride, rp.baseAddress! + q, 1, 0)
+      rows.withUnsafeBufferPointer { rp in
+        let rB = SendableConstPointer(rp.baseAddress!), rowBytes = width * MemoryLayout<T>.stride
+        for t in tableValues.indices where !tableValues[t].isEmpty {
+          tableValues[t].withUnsafeBufferPointer { tp in
+            let tB = SendableConstPointer(tp.baseAddress!)
+            let t32 = Int32(t)
+            // Below ~512 examples a second worker costs more than it saves.
+            Parallel.forChunks(n, threads: n >= 512 ? threads : 1) { range in
+              for e in range {
+                // The table rows are scattered over many MB: request example e + 8's ahead.
+                if e + 8 < range.upperBound {
+                  for q in offsets[e + 8]..<offsets[e + 9] where tables[q] == t32 {
+                    gk_prefetch_rows(tB.base, rowBytes, rB.base + q, 1, 0)
                   }
                 }
-              }
-              let out = xB.base + e * width
-              for q in offsets[e]..<offsets[e + 1] where tables[q] == t32 {
-                Self.axpy(weights[q], tB.base + Int(rows[q]) * width, out, width)
+                let out = xB.base + e * width
+                for q in offsets[e]..<offsets[e + 1] where tables[q] == t32 {
+                  Self.axpy(weights[q], tB.base + Int(rB.base[q]) * width, out, width)
+                }
               }
             }
           }

@@ -99,8 +99,7 @@ extension TwoTowerNetwork {
     // When the towers share no embedding table, each side also scatters
     // into its own tables while the other does: the table gradients are
     // split into two arrays (the other side's entries empty) and joined after.
-    let itemTables = [layout.itemId, layout.itemFeatures].compactMap { $0 }
-    let disjoint = Set([layout.userId, layout.userFeatures, layout.history].compactMap { $0 }).isDisjoint(with: itemTables)
+    let itemTables = layout.itemTables, disjoint = layout.towersShareNoTable
     let queryRows = SendableBox<[SparseRows<T>]>([]), itemRows = SendableBox<[SparseRows<T>]>([])
     if disjoint {
       swap(&queryRows.value, &grads.tables)

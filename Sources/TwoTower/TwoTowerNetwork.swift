@@ -22,6 +22,15 @@ struct TableLayout: Codable, Equatable, Sendable {
     history = config.history > 0 ? (config.shareHistoryTable ? item : add(items)) : nil
     self.rows = rows
   }
+
+  /// The item tower's tables.
+  var itemTables: [Int] { [itemId, itemFeatures].compactMap { $0 } }
+
+  /// True when no table feeds both towers (history pooling in its own table,
+  /// or none): then each tower's table gradients can be formed separately.
+  var towersShareNoTable: Bool {
+    Set([userId, userFeatures, history].compactMap { $0 }).isDisjoint(with: itemTables)
+  }
 }
 
 /// The parameters of both towers in scalar type `T`, and the loss of a
