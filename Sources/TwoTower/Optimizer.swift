@@ -91,10 +91,7 @@ struct Optimizer {
           g.rows.withUnsafeBufferPointer { rp in
             let run = TableRun(values: t.baseAddress!, first: m, second: v, grads: gv.baseAddress!, rows: rp.baseAddress!,
                                count: rp.count, width: g.width)
-            // Below ~256 rows a second worker costs more than it saves.
-            Parallel.forChunks(run.count, threads: run.count >= 256 ? threads : 1) { range in
-              Self.updateRows(run, range, config: config, step: step, lr: lr, scale: scale)
-            }
+            Self.update([run], config: config, step: step, lr: lr, scale: scale, threads: threads)
           }
         }
       }
@@ -108,18 +105,25 @@ struct Optimizer {
   /// table by table (every row is updated by the same arithmetic).
   mutating func update(tables: inout [[Float]], _ grads: [SparseRows<Float>], lr: Float, scale: Float, threads: Int = 1) {
     precondition(tables.count == grads.count && tables.count <= first.count)
-    let total = grads.reduce(0) { $0 + $1.rows.count }
-    guard total > 0 else { return }
+    guard grads.contains(where: { !$0.rows.isEmpty }) else { return }
     let config = config, step = step
     withTableRuns(&tables, grads) { runs in
-      var starts = [0]
-      for r in runs { starts.append(starts.last! + r.count) }
-      let bounds = starts
-      Parallel.forChunks(total, threads: total >= 256 ? threads : 1) { range in
-        for (t, run) in runs.enumerated() {
-          let lo = max(range.lowerBound, bounds[t]), hi = min(range.upperBound, bounds[t + 1])
-          if lo < hi { Self.updateRows(run, (lo - bounds[t])..<(hi - bounds[t]), config: config, step: step, lr: lr, scale: scale) }
-        }
+      Self.update(runs, config: config, step: step, lr: lr, scale: scale, threads: threads)
+    }
+  }
+
+  /// The rows of all `runs`, taken as one sequence, in contiguous chunks
+  /// over `threads` workers.
+  private static func update(_ runs: [TableRun], config: TwoTowerConfig, step: Int, lr: Float, scale: Float,
+                             threads: Int) {
+    var bounds = [0]
+    for r in runs { bounds.append(bounds.last! + r.count) }
+    let total = bounds.last!, starts = bounds
+    // Below ~256 rows a second worker costs more than it saves.
+    Parallel.forChunks(total, threads: total >= 256 ? threads : 1) { range in
+      for (t, run) in runs.enumerated() {
+        let lo = max(range.lowerBound, starts[t]), hi = min(range.upperBound, starts[t + 1])
+        if lo < hi { updateRows(run, (lo - starts[t])..<(hi - starts[t]), config: config, step: step, lr: lr, scale: scale) }
       }
     }
   }

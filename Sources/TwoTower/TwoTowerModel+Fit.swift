@@ -64,9 +64,11 @@ extension TwoTowerModel {
   ///
   /// Each epoch shuffles the examples with a generator seeded by
   /// `(seed, epoch)`; batch GEMMs run on OpenBLAS at one thread inside
-  /// `config.threads` row-parallel workers (softmax blocks, MLP row chunks)
-  /// whose partial sums are added in a fixed order, so the seed and the
-  /// thread count fix the result.
+  /// `config.threads` workers (the two towers side by side, each on its
+  /// share of the workers with MLP row chunks; softmax row blocks, then
+  /// column chunks) whose partial sums are added in a fixed order, so the
+  /// seed and the thread count fix the result. With more than one thread
+  /// the next batch is assembled on another thread while one trains.
   ///
   /// - Throws: ``TwoTowerError/invalidConfig(_:)``, ``TwoTowerError/dimensionMismatch(_:)``,
   ///   ``TwoTowerError/nonFinite(step:epoch:term:)``.

@@ -93,9 +93,12 @@ extension TwoTowerNetwork {
       value += PointwiseTerms.l2(v, rows: b, dim: d, weights: batch.itemL2Weights, lambda: objective.l2, dx: &dV)
       terms.append(("l2", value))
     }
-    let queryGrads = SendableBox(grads.query), itemGrads = SendableBox(grads.item)
-    grads.query = DenseStack<T>.Gradients(dW: [], db: [])  // the boxes hold the only references
-    grads.item = DenseStack<T>.Gradients(dW: [], db: [])
+    // Each tower's gradients move into a box for the workers (swapped, so
+    // the box holds the only reference and nothing is copied), and back after.
+    let queryGrads = SendableBox(DenseStack<T>.Gradients(dW: [], db: []))
+    let itemGrads = SendableBox(DenseStack<T>.Gradients(dW: [], db: []))
+    swap(&queryGrads.value, &grads.query)
+    swap(&itemGrads.value, &grads.item)
     // When the towers share no embedding table, each side also scatters
     // into its own tables while the other does: the table gradients are
     // split into two arrays (the other side's entries empty) and joined after.
@@ -115,8 +118,8 @@ extension TwoTowerNetwork {
       if disjoint { batch.candidates.scatter(dx, width: embeddingDim, into: &itemRows.value, threads: ti) }
       return dx
     }
-    grads.query = queryGrads.value
-    grads.item = itemGrads.value
+    swap(&grads.query, &queryGrads.value)
+    swap(&grads.item, &itemGrads.value)
     if disjoint {
       for t in itemTables { swap(&queryRows.value[t], &itemRows.value[t]) }
       swap(&grads.tables, &queryRows.value)
