@@ -5,8 +5,31 @@ With several repetitions of a configuration (the `rep` field), each row is
 the median over them; the ratio column is the median of the per-repetition
 ratios (each TFRS run paired with the Gramian run right after it), with
 their range.
+
+With --replay FILE (replay.sh's lines): one row per seed with both
+libraries' recall@20 and last-epoch loss from the same start and batches,
+then the mean paired difference and its standard error.
 """
 import json, statistics, sys
+
+if sys.argv[1] == "--replay":
+    rows = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+    for bench in dict.fromkeys(r["bench"] for r in rows):
+        rs = [r for r in rows if r["bench"] == bench]
+        print(f"{bench}: Gramian vs TFRS replaying Gramian's initial parameters and batches")
+        print("| seed | steps agreeing (1e-4) | TFRS loss, last epoch | Gramian | TFRS recall@20 | Gramian recall@20 | difference |")
+        print("|---|---|---|---|---|---|---|")
+        diffs = []
+        for r in rs:
+            d = r["gramian_recall@20"] - r["tfrs_recall@20"]
+            diffs.append(d)
+            print(f"| {r['seed']} | {r['steps_agreeing_1e-4']} of {r['steps']} | {r['tfrs_epoch_loss'][-1]:.4f} | "
+                  f"{r['gramian_epoch_loss'][-1]:.4f} | {r['tfrs_recall@20']:.4f} | {r['gramian_recall@20']:.4f} | {d:+.4f} |")
+        mt = statistics.mean(r["tfrs_recall@20"] for r in rs)
+        mg = statistics.mean(r["gramian_recall@20"] for r in rs)
+        se = statistics.stdev(diffs) / len(diffs) ** 0.5 if len(diffs) > 1 else float("nan")
+        print(f"| mean of {len(rs)} | | | | {mt:.4f} | {mg:.4f} | {statistics.mean(diffs):+.4f} (s.e. {se:.4f}) |")
+    sys.exit(0)
 
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 by = {}

@@ -12,7 +12,20 @@ public enum NPY {
 
   /// The bytes of a `.npy` file holding `matrix` as `<f4`, C order.
   public static func encode(_ matrix: Matrix) -> Data {
-    var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(matrix.rows), \(matrix.columns)), }"
+    matrix.storage.withUnsafeBufferPointer {
+      encode(descr: "<f4", rows: matrix.rows, columns: matrix.columns, payload: Data(buffer: $0))
+    }
+  }
+
+  /// The bytes of a `.npy` file holding `values` as a `rows x columns`
+  /// little-endian int32 (`<i4`) array, C order.
+  public static func encode(int32 values: [Int32], rows: Int, columns: Int) -> Data {
+    precondition(values.count == rows * columns, "\(values.count) values for a \(rows) x \(columns) array")
+    return values.withUnsafeBufferPointer { encode(descr: "<i4", rows: rows, columns: columns, payload: Data(buffer: $0)) }
+  }
+
+  private static func encode(descr: String, rows: Int, columns: Int, payload: Data) -> Data {
+    var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"
     // Magic (6) + version (2) + header length (2) + header, padded with
     // spaces and ended by a newline to a multiple of 64 bytes.
     let unpadded = 10 + header.utf8.count + 1
@@ -21,7 +34,7 @@ public enum NPY {
     let len = UInt16(header.utf8.count)
     data.append(contentsOf: [UInt8(len & 0xFF), UInt8(len >> 8)])
     data.append(contentsOf: Array(header.utf8))
-    matrix.storage.withUnsafeBufferPointer { data.append(Data(buffer: $0)) }
+    data.append(payload)
     return data
   }
 

@@ -29,6 +29,31 @@ public struct TwoTowerEpochReport: Sendable, Codable, Equatable {
   public var validation: Double?
 }
 
+/// A parameter array of the network, row-major `rows x columns`, as
+/// handed to ``TwoTowerCallbacks/onStart`` (for export and replay).
+public struct TwoTowerParameter: Sendable, Equatable {
+  /// `user_id`, `item_id`, `user_features`, `item_features`, `history` for
+  /// embedding tables (`rows x embeddingDim`); `query_dense<l>_kernel` and
+  /// `_bias` (`in x out` and `1 x out`), likewise `item_dense<l>_...`, for
+  /// the MLP layers (`x W + b`, layer 0 first).
+  public var name: String
+  public var rows: Int
+  public var columns: Int
+  public var values: [Float]
+}
+
+/// One optimisation step, as handed to ``TwoTowerCallbacks/onStep``: the
+/// batch's positive pairs, as row indices of the training matrix, and the
+/// batch's loss (sum over examples, all terms) before the update.
+public struct TwoTowerStep: Sendable, Equatable {
+  public var epoch: Int
+  /// 1-based, counted over all epochs.
+  public var step: Int
+  public var users: [Int32]
+  public var items: [Int32]
+  public var loss: Double
+}
+
 /// Early stopping on a validation metric (higher is better).
 public struct EarlyStopping {
   /// Evaluate every `every` epochs (and after the last one).
@@ -51,9 +76,15 @@ public struct TwoTowerCallbacks {
   public var onEpoch: ((TwoTowerEpochReport) -> Void)?
   /// Evaluation and early stopping: the best model evaluated is returned.
   public var earlyStopping: EarlyStopping?
+  /// The initial parameters, once before the first step.
+  public var onStart: (([TwoTowerParameter]) -> Void)?
+  /// Every step's batch and loss (to replay the same training elsewhere).
+  public var onStep: ((TwoTowerStep) -> Void)?
   public init(onProgress: ((TwoTowerProgress) -> Void)? = nil, onEpoch: ((TwoTowerEpochReport) -> Void)? = nil,
-              earlyStopping: EarlyStopping? = nil) {
+              earlyStopping: EarlyStopping? = nil, onStart: (([TwoTowerParameter]) -> Void)? = nil,
+              onStep: ((TwoTowerStep) -> Void)? = nil) {
     self.onProgress = onProgress; self.onEpoch = onEpoch; self.earlyStopping = earlyStopping
+    self.onStart = onStart; self.onStep = onStep
   }
 }
 
@@ -100,6 +131,7 @@ extension TwoTowerModel {
     defer { BLAS.setThreads(oldThreads) }
     var best: (metric: Double, model: TwoTowerModel)? = nil
     var sinceBest = 0
+    callbacks.onStart?(trainer.network.parameters)
     var order = Array(0..<trainer.exampleCount)
     for epoch in stride(from: 1, through: config.epochs, by: 1) {
       let t0 = DispatchTime.now().uptimeNanoseconds, cpu0 = ProcessClock.cpuSeconds()
@@ -136,7 +168,14 @@ extension TwoTowerModel {
         }
         group.wait()
         next = pending.value
-        for t in terms { lossSum += Double(t.value); termSums[t.name, default: 0] += Double(t.value) }
+        var batchLoss = 0.0
+        for t in terms { batchLoss += Double(t.value); termSums[t.name, default: 0] += Double(t.value) }
+        lossSum += batchLoss
+        if let onStep = callbacks.onStep {
+          let examples = epochOrder[(s * batchSize)..<min(epochOrder.count, (s + 1) * batchSize)]
+          onStep(TwoTowerStep(epoch: epoch, step: trainer.step, users: examples.map { assembler.exampleUsers[$0] },
+                              items: examples.map { assembler.exampleItems[$0] }, loss: batchLoss))
+        }
         examples += batch.rows
         if let onProgress = callbacks.onProgress {
           let sec = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9

@@ -46,6 +46,27 @@ struct TwoTowerNetwork<T: TowerScalar> {
 
   var outputDim: Int { query.outputDim }
 
+  /// Every parameter array by name (see ``TwoTowerParameter``), tables
+  /// first, then the query and item layers.
+  var parameters: [TwoTowerParameter] {
+    var out: [TwoTowerParameter] = []
+    let names: [(Int?, String)] = [(layout.userId, "user_id"), (layout.itemId, "item_id"),
+                                   (layout.userFeatures, "user_features"), (layout.itemFeatures, "item_features"),
+                                   (layout.history == layout.itemId ? nil : layout.history, "history")]
+    for case let (t?, name) in names {
+      out.append(TwoTowerParameter(name: name, rows: layout.rows[t], columns: embeddingDim, values: tables[t].map { Float($0) }))
+    }
+    for (tower, stack) in [("query", query), ("item", item)] {
+      for l in 0..<stack.layerCount {
+        out.append(TwoTowerParameter(name: "\(tower)_dense\(l)_kernel", rows: stack.widths[l], columns: stack.widths[l + 1],
+                                     values: stack.weights[l].map { Float($0) }))
+        out.append(TwoTowerParameter(name: "\(tower)_dense\(l)_bias", rows: 1, columns: stack.widths[l + 1],
+                                     values: stack.biases[l].map { Float($0) }))
+      }
+    }
+    return out
+  }
+
   /// Tables uniform in `[-initScale, initScale]`, MLPs Glorot-uniform.
   init(layout: TableLayout, config: TwoTowerConfig) {
     var rng = SeededGeneratorBox(seed: config.seed, stream: 100)

@@ -79,6 +79,58 @@ final class TwoTowerCommandTests: XCTestCase {
     XCTAssertEqual(rec.stdout.split(separator: "\n").count, 5)
   }
 
+  /// `--trace`: the written initial tables and first batch give the first
+  /// step's loss by hand; the step losses average to the epoch losses; a
+  /// directory that is not a trace is refused and left alone.
+  func testTraceRecordsParametersBatchesAndLosses() throws {
+    let trace = dir.appendingPathComponent("trace").path
+    let fit = try GramianExecutable.run([
+      "fit", "two-tower", "--train", ratings, "--min-rating", "5", "--binary", "--dim", "8", "--epochs", "2",
+      "--batch-size", "256", "--temperature", "0.5", "--trace", trace, "--json", "--threads", "2",
+    ])
+    XCTAssertEqual(fit.status, 0, fit.stderr)
+    let manifest = try json(String(contentsOfFile: trace + "/trace.json", encoding: .utf8))
+    let losses = try XCTUnwrap(manifest["step_losses"] as? [Double])
+    let epochsOfSteps = try XCTUnwrap(manifest["step_epochs"] as? [Int])
+    XCTAssertEqual(Set(try XCTUnwrap(manifest["step_rows"] as? [Int])), [256])
+    let epochs = try XCTUnwrap(try json(fit.stdout)["epochs"] as? [[String: Any]])
+    for (e, line) in epochs.enumerated() {
+      let mine = zip(losses, epochsOfSteps).filter { $0.1 == e + 1 }.map(\.0)
+      assertClose(mine.reduce(0, +) / Double(256 * mine.count), try XCTUnwrap(line["loss"] as? Double), relative: 1e-9)
+    }
+    // Step 1 by hand: sum over the batch of -log softmax_j(<u_i, v_j> / tau) at j = i.
+    let users = try Self.readInt32(trace + "/users.npy"), items = try Self.readInt32(trace + "/items.npy")
+    XCTAssertEqual(users.count, 256 * losses.count)
+    let u = try NPY.read(trace + "/user_id.npy"), v = try NPY.read(trace + "/item_id.npy")
+    XCTAssertEqual(u.columns, 8)
+    var loss = 0.0
+    for i in 0..<256 {
+      let logits = (0..<256).map { j in
+        (0..<8).reduce(0.0) { $0 + Double(u[Int(users[i]), $1]) * Double(v[Int(items[j]), $1]) } / 0.5
+      }
+      let m = logits.max()!
+      loss += m + log(logits.reduce(0.0) { $0 + exp($1 - m) }) - logits[i]
+    }
+    assertClose(losses[0], loss, relative: 1e-5)
+
+    let notATrace = dir.appendingPathComponent("results").path
+    try FileManager.default.createDirectory(atPath: notATrace, withIntermediateDirectories: true)
+    try "keep".write(toFile: notATrace + "/notes.txt", atomically: true, encoding: .utf8)
+    let refused = try GramianExecutable.run(["fit", "two-tower", "--train", ratings, "--min-rating", "5", "--binary",
+                                             "--dim", "8", "--epochs", "1", "--trace", notATrace])
+    XCTAssertNotEqual(refused.status, 0)
+    XCTAssertTrue(refused.stderr.contains("not a trace directory"), refused.stderr)
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: notATrace), ["notes.txt"])
+  }
+
+  /// The values of an int32 `.npy` file as written by ``NPY/encode(int32:rows:columns:)``.
+  static func readInt32(_ path: String) throws -> [Int32] {
+    let data = try Data(contentsOf: URL(fileURLWithPath: path))
+    let headerLen = Int(data[8]) | Int(data[9]) << 8
+    XCTAssertTrue(String(decoding: data[10..<(10 + headerLen)], as: UTF8.self).contains("'<i4'"))
+    return data.dropFirst(10 + headerLen).withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
+  }
+
   func testBadFeatureFileIsOneLineNamingTheLine() throws {
     let features = dir.appendingPathComponent("bad.tsv").path
     try "1\tgenre=A\n2\tgenreB\n".write(toFile: features, atomically: true, encoding: .utf8)

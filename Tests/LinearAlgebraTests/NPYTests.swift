@@ -19,6 +19,16 @@ final class NPYTests: XCTestCase {
     XCTAssertEqual(try NPY.read(path), m)
   }
 
+  /// int32 arrays: the `<i4` header and the values' little-endian bytes.
+  func testInt32Encoding() {
+    let data = NPY.encode(int32: [1, -2, 70000], rows: 3, columns: 1)
+    let headerLen = Int(data[8]) | Int(data[9]) << 8
+    XCTAssertEqual((10 + headerLen) % 64, 0)
+    let header = String(decoding: data[10..<(10 + headerLen)], as: UTF8.self)
+    XCTAssertTrue(header.hasPrefix("{'descr': '<i4', 'fortran_order': False, 'shape': (3, 1), }"))
+    XCTAssertEqual(Array(data.suffix(12)), [1, 0, 0, 0, 0xFE, 0xFF, 0xFF, 0xFF, 0x70, 0x11, 0x01, 0x00])
+  }
+
   func testTruncatedFileIsRejected() throws {
     let path = NSTemporaryDirectory() + "/gramian-npy-\(UUID().uuidString).npy"
     defer { try? FileManager.default.removeItem(atPath: path) }

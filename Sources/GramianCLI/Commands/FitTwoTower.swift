@@ -103,6 +103,9 @@ struct FitTwoTower: ParsableCommand {
   @Option(help: "Evaluate on the test set every N epochs (0: only at the end).") var evalEvery = 0
   @Option(help: "With --eval-every: stop after this many evaluations without a better recall@20 and keep the best model (pass a validation file as --test).")
   var patience: Int?
+  @Option(help: ArgumentHelp("Write the initial parameters and every step's batch and loss to this directory, to replay the same training elsewhere.",
+                             discussion: "Benchmarks/twotower/replay.py replays a trace in TensorFlow Recommenders.", valueName: "dir"))
+  var trace: String?
   @OptionGroup var common: CommonOptions
 
   struct EpochLine: Codable {
@@ -179,6 +182,13 @@ struct FitTwoTower: ParsableCommand {
         return r.metrics["recall@20"] ?? 0
       }
     }
+    let tracer = try trace.map {
+      try TrainingTrace(path: $0, users: loaded.train.userCount, items: loaded.train.itemCount, config: config)
+    }
+    if let tracer {
+      callbacks.onStart = { tracer.start($0) }
+      callbacks.onStep = { tracer.record($0) }
+    }
     Console.info("fitting two-tower: dim \(config.embeddingDim), layers \(config.layers), loss \(config.loss.rawValue), logQ \(config.logQ.rawValue), gram \(config.gramWeight) (\(config.gramEstimator.rawValue)), batch \(config.batchSize), \(config.epochs) epochs, \(config.optimizer.rawValue) lr \(config.learningRate), \(config.threads) threads")
     let t0 = Date()
     let model: TwoTowerModel
@@ -190,6 +200,10 @@ struct FitTwoTower: ParsableCommand {
     }
     let trainSeconds = Date().timeIntervalSince(t0)
     bar?.finish()
+    if let tracer {
+      try tracer.finish()
+      Console.info("trace written to \(tracer.path)")
+    }
     let metrics = try FitReporting.finish(model, name: "two-tower", loaded: loaded, options: evalOptions,
                                           output: output, json: common.json) { try model.save(to: $0) }
     if common.json {
