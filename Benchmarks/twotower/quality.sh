@@ -18,8 +18,8 @@ STAMP=$(date +%Y%m%d-%H%M%S)
 LOG="$OUT/quality-$STAMP.jsonl"; GRID="$OUT/quality-grid-$STAMP.txt"
 swift build -c release --product gramian >&2
 G=.build/release/gramian
-python3 Benchmarks/twotower/make_features.py ml100k-users "$ML/u.user" "$W/users.tsv"
-python3 Benchmarks/twotower/make_features.py ml100k-items "$ML/u.item" "$W/items.tsv"
+$G data features --from ml100k-users "$ML/u.user" --output "$W/users.tsv" >&2
+$G data features --from ml100k-items "$ML/u.item" --output "$W/items.tsv" >&2
 $G data split "$ML/u.data" --min-rating 4 --binary --split random --test-fraction 0.2 --seed 1 --output "$W/full" >&2
 $G data split "$W/full/train.tsv" --split random --test-fraction 0.1 --seed 2 --output "$W/val" >&2
 

@@ -37,6 +37,31 @@ final class DataCommandTests: XCTestCase {
     XCTAssertTrue(r.stderr.hasPrefix("gramian: /no/such/ratings.csv: error:"), r.stderr)
   }
 
+  /// ml-latest-small's movies.csv (9,742 movies, 34 without genres per
+  /// its README's "(no genres listed)" rows) to a feature file the two-tower
+  /// reader takes; a bad line is one error naming file and line, no output left.
+  func testFeaturesFromBundledMoviesCSV() throws {
+    let movies = SharedDatasets.bundledMovieLensSmall.appendingPathComponent("movies.csv").path
+    let out = try temporaryFile("placeholder", "")
+    let features = (out as NSString).deletingLastPathComponent + "/items.tsv"
+    let r = try GramianExecutable.run(["data", "features", "--from", "movies-csv", movies, "--output", features, "--json"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    XCTAssertEqual(object["records"] as? Int, 9_742)
+    let fields = try XCTUnwrap(object["fields"] as? [String: Int])
+    XCTAssertEqual(fields["genre"], 9_742 - 34)
+    let text = try String(contentsOfFile: features, encoding: .utf8)
+    XCTAssertTrue(text.hasPrefix("1\tgenre=Adventure|Animation|Children|Comedy|Fantasy\tdecade=1990s\n"), String(text.prefix(80)))
+
+    let bad = try temporaryFile("u.user", "1|24|M|technician|85711\n2|twenty|F|other|94043\n")
+    let target = (bad as NSString).deletingLastPathComponent + "/users.tsv"
+    let e = try GramianExecutable.run(["data", "features", "--from", "ml100k-users", bad, "--output", target])
+    XCTAssertEqual(e.status, 1)
+    XCTAssertEqual(e.stderr.split(separator: "\n").count, 1, e.stderr)
+    XCTAssertTrue(e.stderr.contains("\(bad):2:2: error:"), e.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: target))
+  }
+
   /// A non-numeric weight on line 3, field 3: the error names both and
   /// suggests --skip-bad-lines; with the flag the line is skipped and counted.
   func testBadWeightNamesLineAndColumnAndCanBeSkipped() throws {
@@ -126,7 +151,7 @@ final class DataCommandTests: XCTestCase {
 final class HelpTests: XCTestCase {
   func testEverySubcommandHasHelp() throws {
     let paths = [
-      [], ["data"], ["data", "stats"], ["data", "split"], ["data", "convert"], ["fit"], ["fit", "ials"],
+      [], ["data"], ["data", "stats"], ["data", "split"], ["data", "convert"], ["data", "features"], ["fit"], ["fit", "ials"],
       ["fit", "two-tower"], ["evaluate"], ["recommend"], ["score"], ["similar"], ["export"], ["demo"],
       ["compare"], ["tune"], ["report"], ["index"], ["index", "build"], ["index", "eval"],
     ]

@@ -5,8 +5,8 @@ import Gramian
 struct DataCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "data",
-    abstract: "Inspect, split and convert interaction files.",
-    subcommands: [DataStats.self, DataSplit.self, DataConvert.self]
+    abstract: "Inspect, split and convert interaction files; make feature files.",
+    subcommands: [DataStats.self, DataSplit.self, DataConvert.self, DataFeatures.self]
   )
 }
 
@@ -140,5 +140,43 @@ struct DataConvert: ParsableCommand {
     let seconds = Date().timeIntervalSince(t0)
     Console.info("wrote \(output) (\(to.rawValue), \(x.count) interactions) in \(String(format: "%.2f", seconds)) s")
     if common.json { try Console.json(Result(input: file, output: output, format: to.rawValue, interactions: x.count, seconds: seconds)) }
+  }
+}
+
+enum FeatureSource: String, ExpressibleByArgument, CaseIterable {
+  case ml100kItems = "ml100k-items", ml100kUsers = "ml100k-users", moviesCSV = "movies-csv"
+}
+
+/// MovieLens metadata to a two-tower feature file.
+struct DataFeatures: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "features",
+    abstract: "Make a feature file (id<TAB>field=value|value ...) from MovieLens metadata.",
+    discussion: """
+      ml100k-items: u.item -> genre, decade. ml100k-users: u.user -> age bucket, gender, \
+      occupation, zip region. movies-csv: movies.csv -> genre, decade. Use the output with \
+      'fit two-tower --item-features' or '--user-features'.
+      """)
+
+  @Option(help: "What the input is: \(FeatureSource.allCases.map(\.rawValue).joined(separator: ", ")).") var from: FeatureSource
+  @Argument(help: "The MovieLens file (u.item, u.user or movies.csv).") var file: String
+  @Option(help: "Output feature file (written atomically).") var output: String
+  @OptionGroup var common: CommonOptions
+
+  struct Result: Codable { var input: String; var output: String; var records: Int; var fields: [String: Int] }
+
+  func run() throws {
+    let records: [FeatureRecord]
+    switch from {
+    case .ml100kItems: records = try MovieLensFeatures.ml100kItems(file)
+    case .ml100kUsers: records = try MovieLensFeatures.ml100kUsers(file)
+    case .moviesCSV: records = try MovieLensFeatures.moviesCSV(file)
+    }
+    try FeatureRecord.write(records, to: output)
+    var fields: [String: Int] = [:]
+    for r in records { for f in r.fields where !f.values.isEmpty { fields[f.name, default: 0] += 1 } }
+    let counts = fields.keys.sorted().map { "\($0) \(fields[$0]!)" }.joined(separator: ", ")
+    Console.info("wrote \(output): \(records.count) records (with a value: \(counts))")
+    if common.json { try Console.json(Result(input: file, output: output, records: records.count, fields: fields)) }
   }
 }

@@ -10,7 +10,7 @@ extension LearningRateDecay: ExpressibleByArgument {}
 
 /// Two-tower hyperparameters as flags.
 struct TwoTowerOptions: ParsableArguments {
-  @Option(help: "User features: 'id<TAB>field=value|value<TAB>...' lines (see Benchmarks/twotower/make_features.py).")
+  @Option(help: "User features: 'id<TAB>field=value|value<TAB>...' lines (make them from MovieLens files with 'gramian data features').")
   var userFeatures: String?
   @Option(help: "Item features, same format (e.g. genres).") var itemFeatures: String?
   @Option(help: "Pool the mean embedding of each user's last N training items into the query tower (0: off).")
