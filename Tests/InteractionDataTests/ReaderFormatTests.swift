@@ -28,6 +28,25 @@ final class ReaderFormatTests: XCTestCase {
     }
   }
 
+  /// RFC 4180 quoting: separators inside quotes are part of the id, a
+  /// doubled quote stays as written, and an unclosed quote is an error
+  /// naming the line and field.
+  func testQuotedFieldsMayHoldTheSeparator() throws {
+    let dir = TemporaryFolder(self)
+    let (x, _) = try InteractionReader.read(dir.file("q.csv", "user,item,rating\n\"Doe, J\",\"x\",4\nk,\"say \"\"hi\"\"\",2.5\nk,\"\",1\n"), options: {
+      var o = ReadOptions(); o.skipBadLines = true; return o
+    }())
+    XCTAssertEqual(triples(x), ["Doe, J x 4.0", "k say \"\"hi\"\" 2.5"], "the empty quoted id is a bad line")
+    for (text, column) in [("u,i,r\nu1,\"i,1,5\n", 2), ("u,i,r\n\"u1\"x,i1,5\n", 1)] {
+      XCTAssertThrowsError(try InteractionReader.read(dir.file("bad.csv", text))) { error in
+        guard let e = error as? DataError else { return XCTFail("\(error)") }
+        XCTAssertEqual(e.line, 2, text)
+        XCTAssertEqual(e.column, column, text)
+        XCTAssertTrue(e.message.contains("unbalanced double quote"), e.message)
+      }
+    }
+  }
+
   func testByteOrderMarkIsIgnored() throws {
     let dir = TemporaryFolder(self)
     let (x, _) = try InteractionReader.read(dir.file("bom.csv", bytes: [0xEF, 0xBB, 0xBF] + Array("u1,i1,2\n".utf8)))

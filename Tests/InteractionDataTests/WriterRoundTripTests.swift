@@ -57,11 +57,22 @@ final class WriterRoundTripTests: XCTestCase {
     XCTAssertEqual(y.itemCount, 4)
   }
 
-  func testSeparatorInIdIsRefusedAndNothingWritten() throws {
+  /// An id holding the separator is written in quotes and reads back; one
+  /// that also holds a quote cannot be written (nothing is left behind).
+  func testSeparatorInIdIsQuotedOrRefused() throws {
     let dir = TemporaryFolder(self)
-    let x = Interactions(users: [0], items: [0], weights: [1], userIds: IdMap(names: ["a,b"]), itemIds: IdMap(names: ["i"]))
-    XCTAssertThrowsError(try InteractionWriter.writeDelimited(x, to: dir.path("bad.csv"), delimiter: UInt8(ascii: ",")))
-    XCTAssertFalse(FileManager.default.fileExists(atPath: dir.path("bad.csv")))
-    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.url.path), [])
+    let x = Interactions(users: [0, 1], items: [0, 0], weights: [1, 2], userIds: IdMap(names: ["a,b", "c"]),
+                         itemIds: IdMap(names: ["i"]))
+    try InteractionWriter.writeDelimited(x, to: dir.path("ok.csv"), delimiter: UInt8(ascii: ","))
+    XCTAssertEqual(try String(contentsOfFile: dir.path("ok.csv"), encoding: .utf8), "\"a,b\",i,1\nc,i,2\n")
+    let (y, _) = try InteractionReader.read(dir.path("ok.csv"))
+    XCTAssertEqual(y.userIds.names, ["a,b", "c"])
+    XCTAssertEqual(y.weights, [1, 2])
+    for bad in ["a,\"b", "\"q"] {
+      let z = Interactions(users: [0], items: [0], weights: [1], userIds: IdMap(names: [bad]), itemIds: IdMap(names: ["i"]))
+      XCTAssertThrowsError(try InteractionWriter.writeDelimited(z, to: dir.path("bad.csv"), delimiter: UInt8(ascii: ",")))
+      XCTAssertFalse(FileManager.default.fileExists(atPath: dir.path("bad.csv")))
+    }
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.url.path), ["ok.csv"])
   }
 }

@@ -114,7 +114,7 @@ struct DelimitedScan: Sendable {
       }
       timestamp = v
     }
-    if let error = checkId(c.user, bounds, line: line) ?? checkId(c.item, bounds, line: line) { return error }
+    if let error = checkId(c.user, base, bounds, line: line) ?? checkId(c.item, base, bounds, line: line) { return error }
     if let m = minRating, weight < m {
       chunk.belowMinRating += 1
       return nil
@@ -135,11 +135,19 @@ struct DelimitedScan: Sendable {
     return Int32(truncatingIfNeeded: -longKeys.count)
   }
 
-  /// An error when the id in field `k` is empty or too long for a key.
+  /// An error when the id in field `k` is empty, too long for a key, or
+  /// starts with a double quote that no closing quote ends (a quoted field
+  /// is returned without its quotes, see ``FieldSplitter/split``).
   @inline(__always)
-  private func checkId(_ k: Int, _ bounds: UnsafeMutablePointer<Int>, line: Int) -> DataError? {
+  private func checkId(_ k: Int, _ base: UnsafePointer<UInt8>, _ bounds: UnsafeMutablePointer<Int>, line: Int) -> DataError? {
     let n = bounds[2 * k + 1] - bounds[2 * k]
-    if n > 0 && n <= IdInterner.maxKeyLength { return nil }
+    if n > 0 && n <= IdInterner.maxKeyLength && base[bounds[2 * k]] != 34 { return nil }
+    if n > 0 && base[bounds[2 * k]] == 34 {
+      return DataError(
+        .malformedLine, file: path, line: line, column: k + 1,
+        "unbalanced double quote in \(k == columns.user ? "user" : "item") id \"\(FieldSplitter.display(base, bounds[2 * k], bounds[2 * k + 1]))\"",
+        hint: "close the quote before the next separator (\"a,b\"), or pass --skip-bad-lines to skip such lines")
+    }
     return DataError(
       .malformedLine, file: path, line: line, column: k + 1,
       n == 0 ? "empty \(k == columns.user ? "user" : "item") id" : "id longer than \(IdInterner.maxKeyLength) bytes",

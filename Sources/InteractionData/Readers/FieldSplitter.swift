@@ -58,8 +58,14 @@ enum FieldSplitter {
 
   /// Splits `base[start..<end]` into at most `limit` fields, writing field
   /// `k` as `bounds[2k] ..< bounds[2k+1]`; returns how many were found.
-  /// A field wrapped in double quotes loses them (embedded separators in
-  /// quotes are not supported).
+  ///
+  /// With a one-byte separator, a field that starts with a double quote
+  /// runs to its closing quote (RFC 4180): separators inside are part of
+  /// the field, and the quotes are dropped. A doubled quote `""` inside
+  /// stays two bytes (fields are not copied to unescape it). A quoted field
+  /// that is not closed on its line, or is followed by anything but the
+  /// separator, is returned raw (quotes and all, to the next separator), so
+  /// the caller's checks report it as written.
   @inline(__always)
   static func split(
     _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ delimiter: FieldDelimiter,
@@ -71,12 +77,19 @@ enum FieldSplitter {
     case .byte(let sep):
       var fieldStart = i
       while found < limit {
-        i = find(sep, base, i, end)
         var a = fieldStart
-        var b = i
-        if b - a >= 2 && base[a] == 34 && base[b - 1] == 34 {
+        var b: Int
+        if a < end && base[a] == 34, let close = closingQuote(base, a, end), close + 1 == end || base[close + 1] == sep {
+          b = close
           a += 1
-          b -= 1
+          i = close + 1
+        } else {
+          i = find(sep, base, i, end)
+          b = i
+          if b - a >= 2 && base[a] == 34 && base[b - 1] == 34 {
+            a += 1
+            b -= 1
+          }
         }
         bounds[2 * found] = a
         bounds[2 * found + 1] = b
@@ -108,6 +121,19 @@ enum FieldSplitter {
       }
     }
     return found
+  }
+
+  /// The closing quote of the quoted field whose opening quote is at
+  /// `open` (doubled quotes skipped), or nil when the line ends first.
+  @inline(__always)
+  static func closingQuote(_ base: UnsafePointer<UInt8>, _ open: Int, _ end: Int) -> Int? {
+    var q = open + 1
+    while true {
+      q = find(34, base, q, end)
+      if q >= end { return nil }
+      if q + 1 < end && base[q + 1] == 34 { q += 2; continue }
+      return q
+    }
   }
 
   /// The index of the first `byte` in `base[i..<end]`, or `end`. Eight

@@ -8,8 +8,8 @@ public enum InteractionWriter {
   /// shortest form that reads back to the same Float.
   /// - Complexity: O(events).
   public static func writeDelimited(_ x: Interactions, to path: String, delimiter: UInt8 = 9, header: Bool = false) throws {
-    let users = try encodedIds(x.userIds, "user", path, forbidden: [delimiter])
-    let items = try encodedIds(x.itemIds, "item", path, forbidden: [delimiter])
+    let users = try encodedIds(x.userIds, "user", path, forbidden: [], quoting: delimiter)
+    let items = try encodedIds(x.itemIds, "item", path, forbidden: [], quoting: delimiter)
     var out = try AtomicFileWriter(path: path)
     if header {
       let names = x.timestamps == nil ? ["user", "item", "weight"] : ["user", "item", "weight", "timestamp"]
@@ -84,13 +84,27 @@ public enum InteractionWriter {
 
   /// The UTF-8 bytes of every id, refusing ids that would break the line
   /// structure.
-  private static func encodedIds(_ map: IdMap, _ what: String, _ path: String, forbidden: [UInt8]) throws -> [[UInt8]] {
+  /// Each id's bytes. With `quoting`, an id that contains that separator
+  /// is written in double quotes (as the reader takes it back); ids with a
+  /// `forbidden` byte, a line break, or both the separator and a quote, or
+  /// that start with a quote, cannot be written and throw.
+  private static func encodedIds(
+    _ map: IdMap, _ what: String, _ path: String, forbidden: [UInt8], quoting: UInt8? = nil
+  ) throws -> [[UInt8]] {
     try map.names.map { name in
-      let bytes = Array(name.utf8)
+      var bytes = Array(name.utf8)
       if bytes.isEmpty || bytes.contains(where: { $0 == 10 || $0 == 13 || forbidden.contains($0) }) {
         throw DataError(
           .badFormat, file: path, "\(what) id \"\(name)\" is empty or contains the separator or a line break",
           hint: "choose another delimiter, or rename the ids")
+      }
+      if let q = quoting, bytes.contains(q) || bytes.first == 34 {
+        guard !bytes.contains(34) else {
+          throw DataError(
+            .badFormat, file: path, "\(what) id \"\(name)\" starts with a double quote or holds both the separator and one",
+            hint: "choose another delimiter, or rename the ids")
+        }
+        bytes = [34] + bytes + [34]
       }
       return bytes
     }
