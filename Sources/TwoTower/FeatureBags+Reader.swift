@@ -9,17 +9,7 @@ extension FeatureBags {
   ///   repeated id or a repeated field on one line.
   /// - Complexity: O(file size).
   public static func read(_ path: String, ids: IdMap) throws(DataError) -> FeatureBags {
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-      throw DataError(.missingFile, file: path, "feature file does not exist", hint: "check the path")
-    }
-    guard !isDir.boolValue else { throw DataError(.notAFile, file: path, "is a directory, expected a feature file") }
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw DataError(.unreadable, file: path, "cannot read the feature file", hint: "check its permissions")
-    }
-    guard let text = String(data: data, encoding: .utf8) else {
-      throw DataError(.invalidUTF8, file: path, "is not valid UTF-8 text", hint: "convert it to UTF-8")
-    }
+    let text = try TextFile.read(path, what: "feature file")
     var rows = [[String: [String]]?](repeating: nil, count: ids.count)
     var skipped = 0
     let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)

@@ -134,17 +134,7 @@ public enum MovieLensFeatures {
 
   /// The non-blank lines of a text file with their 1-based numbers.
   static func lines(_ path: String) throws(DataError) -> [(Int, String)] {
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-      throw DataError(.missingFile, file: path, "file does not exist", hint: "check the path")
-    }
-    guard !isDir.boolValue else { throw DataError(.notAFile, file: path, "is a directory, expected a file") }
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw DataError(.unreadable, file: path, "cannot read the file", hint: "check its permissions")
-    }
-    guard let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .isoLatin1) else {
-      throw DataError(.invalidUTF8, file: path, "is neither UTF-8 nor Latin-1 text")
-    }
+    let text = try TextFile.read(path, what: "file", latin1Fallback: true)
     var out: [(Int, String)] = []
     for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
       var line = String(raw)
