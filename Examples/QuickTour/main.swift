@@ -41,12 +41,17 @@ let reloaded = try IALSModel.load(from: file)
 try? FileManager.default.removeItem(atPath: file)
 print("saved and reloaded: same scores \(reloaded.recommend(user: 0, k: 5).map(\.item) == model.recommend(user: 0, k: 5).map(\.item))")
 
-// Two towers: in-batch softmax with logQ correction and the Gram regulariser.
+// Two towers: in-batch softmax with logQ correction and the Gram regulariser;
+// the item tower adds genre and decade bags from movies.csv when it is there.
 var towers = TwoTowerConfig()
 towers.embeddingDim = 16; towers.epochs = 3; towers.batchSize = 256
 towers.logQ = .exact; towers.gramWeight = 1; towers.gramEstimator = .sogram
-let twoTower = try TwoTowerModel.fit(TwoTowerData(train: train), userIds: split.train.userIds,
-                                     itemIds: split.train.itemIds, config: towers)
+var towerData = TwoTowerData(train: train)
+let movies = (path as NSString).deletingLastPathComponent + "/movies.csv"
+if FileManager.default.fileExists(atPath: movies) {
+  towerData.itemFeatures = FeatureBags(try MovieLensFeatures.moviesCSV(movies), ids: split.train.itemIds)
+}
+let twoTower = try TwoTowerModel.fit(towerData, userIds: split.train.userIds, itemIds: split.train.itemIds, config: towers)
 for beta in [Float(0), 0.5] {   // serve with + beta log P(d): the popularity prior P(d)^beta
   let r = Evaluator.evaluate(twoTower.withPriorExponent(beta), train: train, test: test).metrics
   print(String(format: "two-tower (logQ + Gram, beta %.1f) recall@20 %.4f", beta, r["recall@20"]!))

@@ -48,6 +48,21 @@ public struct FeatureBags: Sendable, Equatable {
     }
   }
 
+  /// Bags from feature records (e.g. ``MovieLensFeatures``) aligned to
+  /// `ids`: records of ids not in the map are skipped and counted in
+  /// ``skippedUnknownIds``; fields without values are left out; a later
+  /// record of the same id replaces the fields it repeats.
+  public init(_ records: [FeatureRecord], ids: IdMap) {
+    var rows = [[String: [String]]](repeating: [:], count: ids.count)
+    var skipped = 0
+    for r in records {
+      guard let e = ids.index(of: r.id) else { skipped += 1; continue }
+      for f in r.fields where !f.values.isEmpty { rows[Int(e)][f.name] = f.values }
+    }
+    self.init(rows)
+    skippedUnknownIds = skipped
+  }
+
   /// Entity e's (value row, weight) entries.
   public func bag(_ e: Int) -> (values: ArraySlice<Int32>, weights: ArraySlice<Float>) {
     (values[offsets[e]..<offsets[e + 1]], weights[offsets[e]..<offsets[e + 1]])

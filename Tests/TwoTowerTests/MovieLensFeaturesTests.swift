@@ -95,6 +95,23 @@ final class MovieLensFeaturesTests: XCTestCase {
     }
   }
 
+  /// Records straight into bags: aligned to the id map, unknown ids
+  /// counted, empty fields left out, a repeated id's field replaced.
+  func testBagsFromRecords() {
+    let bags = FeatureBags([
+      FeatureRecord(id: "b", fields: [.init("genre", ["Drama"]), .init("decade", [])]),
+      FeatureRecord(id: "zz", fields: [.init("genre", ["Horror"])]),
+      FeatureRecord(id: "a", fields: [.init("genre", ["Comedy", "Drama"])]),
+      FeatureRecord(id: "b", fields: [.init("genre", ["War"])]),
+    ], ids: IdMap(names: ["a", "b", "c"]))
+    XCTAssertEqual(bags.count, 3)
+    XCTAssertEqual(bags.skippedUnknownIds, 1)
+    XCTAssertEqual(bags.bag(0).values.map { bags.vocabulary.name(of: $0) }, ["genre=Comedy", "genre=Drama"])
+    XCTAssertEqual(Array(bags.bag(0).weights), [0.5, 0.5])
+    XCTAssertEqual(bags.bag(1).values.map { bags.vocabulary.name(of: $0) }, ["genre=War"])
+    XCTAssertTrue(bags.bag(2).values.isEmpty)
+  }
+
   func testBadLinesAreNamed() {
     let cases: [(String, String, (String) throws(DataError) -> [FeatureRecord], Int, Int?, String)] = [
       ("u.item", "1|T (1995)|01-Jan-1995||u|\(Self.flags19([]))\n2|short|x\n", MovieLensFeatures.ml100kItems, 2, nil, "expected 24"),
