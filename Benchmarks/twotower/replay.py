@@ -11,8 +11,8 @@ tests check that the two evaluators agree). The seed then no longer
 separates the two libraries: only their arithmetic does.
 
 Supported: softmax loss, id towers with optional Dense layers, temperature,
-Adagrad or Adam, no logQ / Gram / features / extra negatives (what the TFRS
-benchmark script covers).
+exact logQ (frequencies from --train), Adagrad or Adam; no Gram term,
+features or extra negatives (what the TFRS benchmark script covers).
 
   python replay.py DIR [--train F --test F --lists] [--threads 2]
 """
@@ -36,7 +36,8 @@ def main():
     man = json.load(open(os.path.join(a.trace, "trace.json")))
     c = man["config"]
     unsupported = [k for k, bad in [
-        ("loss", c["loss"] != "softmax"), ("logQ", c["logQ"] != "none"), ("gramWeight", c["gramWeight"] > 0),
+        ("loss", c["loss"] != "softmax"), ("logQ", c["logQ"] not in ("none", "exact")),
+        ("logQ without --train", c["logQ"] == "exact" and not a.train), ("gramWeight", c["gramWeight"] > 0),
         ("mixedNegatives", c["mixedNegatives"] > 0), ("history", c["history"] > 0), ("l2", c["l2"] > 0),
         ("removeAccidentalHits", c["removeAccidentalHits"]), ("clipNorm", c["clipNorm"] > 0),
         ("warmupSteps", c["warmupSteps"] > 0), ("decay", c["decay"] != "none"),
@@ -76,7 +77,8 @@ def main():
             self.task = tfrs.tasks.Retrieval(temperature=None if c["temperature"] == 1 else c["temperature"])
 
         def compute_loss(self, f, training=False):
-            return self.task(self.q(f["user"]), self.i(f["item"]), compute_metrics=False)
+            return self.task(self.q(f["user"]), self.i(f["item"]), compute_metrics=False,
+                             candidate_sampling_probability=f.get("prob"))
 
     if c["optimizer"] == "adagrad":
         opt = tf_keras.optimizers.Adagrad(learning_rate=c["learningRate"],
@@ -93,7 +95,17 @@ def main():
         sys.exit("replay.py: batches of different sizes (train with the remainder dropped)")
     b = int(rows[0])
     users, items = users.reshape(-1, b), items.reshape(-1, b)
-    ds = tf.data.Dataset.from_tensor_slices({"user": users, "item": items})
+    feeds = {"user": users, "item": items}
+    train = None
+    if a.train:
+        sys.path.insert(0, a.bench)
+        from peers import load_split
+        _, _, train, test, _ = load_split(a.train, a.test, a.lists)
+    if c["logQ"] == "exact":
+        # Gramian's exact q_j: the item's share of the training pairs (at least 0.5 / N).
+        counts = np.maximum(np.diff(train.tocsc().indptr), 0.5)
+        feeds["prob"] = (counts / train.nnz).astype(np.float32)[items]
+    ds = tf.data.Dataset.from_tensor_slices(feeds)
     losses = []
 
     class Record(tf_keras.callbacks.Callback):
@@ -114,9 +126,7 @@ def main():
            "tfrs_epoch_loss": [float(tf_loss[epochs == e].mean() / b) for e in sorted(set(epochs.tolist()))],
            "gramian_epoch_loss": [float(g_loss[epochs == e].mean() / b) for e in sorted(set(epochs.tolist()))]}
     if a.train and a.test:
-        sys.path.insert(0, a.bench)
-        from peers import evaluate, load_split
-        _, _, train, test, _ = load_split(a.train, a.test, a.lists)
+        from peers import evaluate
         if train.shape != (man["users"], man["items"]):
             sys.exit(f"replay.py: {a.train} has {train.shape} users x items, the trace {man['users']} x {man['items']}")
         seen = np.asarray(train[users.ravel(), items.ravel()]).ravel()

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Gramian and TFRS from the same start on the same batches, seed by seed.
 #
-#   Benchmarks/twotower/replay.sh [id|mlp] [SEEDS...]     (default: mlp 1 2 3 4 5)
+#   Benchmarks/twotower/replay.sh [id|logq|mlp] [SEEDS...]     (default: mlp 1 2 3 4 5)
 #
 # For each seed: `gramian fit two-tower --trace` with run.sh's protocol
-# (amazon-book, id 64 [-> MLP 128,64], batch 1024, Adagrad 0.1, 5 epochs,
+# (amazon-book, id 64 [+ exact logQ | -> MLP 128,64], batch 1024, Adagrad 0.1, 5 epochs,
 # 2 threads) records its initial parameters, batches and step losses and
 # evaluates itself; replay.py then trains TFRS from those parameters on
 # those batches and evaluates it with shared/bench/peers.py. The seed picks
@@ -25,10 +25,10 @@ swift build -c release --product gramian >&2
 BIN=.build/release/gramian
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-layers=(); [[ $WHICH == mlp ]] && layers=(--layers 128,64)
+flags=(); [[ $WHICH == mlp ]] && flags=(--layers 128,64); [[ $WHICH == logq ]] && flags=(--logq exact)
 for seed in "${SEEDS[@]}"; do
   echo "== $WHICH seed $seed: Gramian (with --trace)" >&2
-  "$BIN" fit two-tower --train "$DATA/train.txt" --test "$DATA/test.txt" --format lists --dim 64 "${layers[@]}" \
+  "$BIN" fit two-tower --train "$DATA/train.txt" --test "$DATA/test.txt" --format lists --dim 64 "${flags[@]}" \
     --epochs "$EPOCHS" --batch-size 1024 --optimizer adagrad --lr 0.1 --threads 2 --seed "$seed" \
     --trace "$TMP/trace" --json > "$TMP/gramian.json"
   echo "== $WHICH seed $seed: TFRS replay" >&2
