@@ -37,7 +37,7 @@ final class ReaderFormatTests: XCTestCase {
       var o = ReadOptions(); o.skipBadLines = true; return o
     }())
     XCTAssertEqual(triples(x), ["Doe, J x 4.0", "k say \"\"hi\"\" 2.5"], "the empty quoted id is a bad line")
-    for (text, column) in [("u,i,r\nu1,\"i,1,5\n", 2), ("u,i,r\n\"u1\"x,i1,5\n", 1)] {
+    for (text, column) in [("u,i,r\nu1,\"i,1,5\n", 2), ("u,i,r\n\"u1\"x,i1,5\n", 1), ("u,i,r\n\"a\"x\",i1,5\n", 1)] {
       XCTAssertThrowsError(try InteractionReader.read(dir.file("bad.csv", text))) { error in
         guard let e = error as? DataError else { return XCTFail("\(error)") }
         XCTAssertEqual(e.line, 2, text)

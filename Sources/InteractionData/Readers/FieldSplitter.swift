@@ -77,22 +77,16 @@ enum FieldSplitter {
     case .byte(let sep):
       var fieldStart = i
       while found < limit {
-        var a = fieldStart
-        var b: Int
-        if a < end && base[a] == 34, let close = closingQuote(base, a, end), close + 1 == end || base[close + 1] == sep {
-          b = close
-          a += 1
+        if fieldStart < end && base[fieldStart] == 34, let close = closingQuote(base, fieldStart, end),
+           close + 1 == end || base[close + 1] == sep {
+          bounds[2 * found] = fieldStart + 1
+          bounds[2 * found + 1] = close
           i = close + 1
         } else {
           i = find(sep, base, i, end)
-          b = i
-          if b - a >= 2 && base[a] == 34 && base[b - 1] == 34 {
-            a += 1
-            b -= 1
-          }
+          bounds[2 * found] = fieldStart
+          bounds[2 * found + 1] = i
         }
-        bounds[2 * found] = a
-        bounds[2 * found + 1] = b
         found += 1
         if i >= end { break }
         i += 1
