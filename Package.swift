@@ -10,9 +10,12 @@
 //     -> IALS               implicit ALS (exact, CG, block solvers)
 //     -> Retrieval          exact top-K with prior and filter, HNSW for inner product
 //     -> TwoTower           two-tower retrieval (softmax, logQ, Gram regulariser)
+//     -> Recommenders       ModelFile.load: any saved model as a Recommender
+//     -> Gramian            umbrella library product (the modules above)
 //   Charts (Foundation only)  SVG line and grouped-bar charts for reports
-//     -> Gramian            umbrella library product
-//     -> GramianCLI         the `gramian` command line (thin)
+//     -> Comparison         the iALS vs two-tower comparison and its report
+//     -> GramianReports     second library product (Charts + Comparison)
+//   GramianCLI              the `gramian` command line (thin)
 
 import PackageDescription
 
@@ -23,6 +26,7 @@ let package = Package(
   name: "Gramian",
   products: [
     .library(name: "Gramian", targets: ["Gramian"]),
+    .library(name: "GramianReports", targets: ["GramianReports"]),
     .executable(name: "gramian", targets: ["GramianCLI"]),
   ],
   dependencies: [
@@ -73,6 +77,11 @@ let package = Package(
       dependencies: ["LinearAlgebra", "GramianKernels", "InteractionData", "Evaluation"],
       swiftSettings: swiftSettings
     ),
+    .target(
+      name: "Recommenders",
+      dependencies: ["InteractionData", "Evaluation", "IALS", "TwoTower"],
+      swiftSettings: swiftSettings
+    ),
     // Plain SVG report charts; depends on nothing but Foundation.
     .target(
       name: "Charts",
@@ -80,12 +89,17 @@ let package = Package(
     ),
     .target(
       name: "Comparison",
-      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation", "IALS", "TwoTower", "Charts"],
+      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation", "IALS", "TwoTower", "Recommenders", "Charts"],
       swiftSettings: swiftSettings
     ),
     .target(
       name: "Gramian",
-      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation", "IALS", "Retrieval", "TwoTower", "Charts", "Comparison"],
+      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation", "IALS", "Retrieval", "TwoTower", "Recommenders"],
+      swiftSettings: swiftSettings
+    ),
+    .target(
+      name: "GramianReports",
+      dependencies: ["Charts", "Comparison"],
       swiftSettings: swiftSettings
     ),
 
@@ -95,6 +109,7 @@ let package = Package(
       name: "GramianCLI",
       dependencies: [
         "Gramian",
+        "GramianReports",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings
@@ -104,7 +119,7 @@ let package = Package(
 
     .executableTarget(
       name: "QuickTour",
-      dependencies: ["Gramian"],
+      dependencies: ["Gramian", "GramianReports"],
       path: "Examples/QuickTour",
       swiftSettings: swiftSettings
     ),
@@ -124,7 +139,7 @@ let package = Package(
     ),
     .executableTarget(
       name: "IALSBenchmark",
-      dependencies: ["IALS", "InteractionData", "LinearAlgebra"],
+      dependencies: ["IALS", "Evaluation", "InteractionData", "LinearAlgebra"],
       path: "Benchmarks/ials/IALSBenchmark",
       swiftSettings: swiftSettings
     ),
@@ -133,7 +148,7 @@ let package = Package(
 
     .target(
       name: "GramianTestSupport",
-      dependencies: ["LinearAlgebra", "InteractionData"],
+      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation", "Retrieval", "Recommenders"],
       path: "Tests/GramianTestSupport"
     ),
     .testTarget(
@@ -167,6 +182,10 @@ let package = Package(
     .testTarget(
       name: "TwoTowerTests",
       dependencies: ["TwoTower", "IALS", "Evaluation", "InteractionData", "LinearAlgebra", "GramianKernels", "GramianTestSupport"]
+    ),
+    .testTarget(
+      name: "RecommendersTests",
+      dependencies: ["Recommenders", "IALS", "TwoTower", "Evaluation", "InteractionData", "GramianTestSupport"]
     ),
     .testTarget(
       name: "ChartsTests",

@@ -19,7 +19,7 @@ G=.build/release/gramian
 TRAIN="$AB/train.txt"; TEST="$AB/test.txt"
 $G data split "$TRAIN" --format lists --split random --test-fraction 0.1 --seed 2 --output "$W/val" >&2
 
-TT=(--dim 64 --epochs ${EPOCHS:-5} --batch-size 1024 --optimizer adagrad --lr 0.1 --threads 2)
+TT=(--temperature 1 --logq none --gram-weight 0 --gram-estimator batch --dim 64 --epochs ${EPOCHS:-5} --batch-size 1024 --optimizer adagrad --lr 0.1 --threads 2)
 row() {  # name, then the JSON on stdin
   python3 -c "import json,sys; d=json.loads(sys.stdin.read()); m=d['metrics']; print(json.dumps({'variant': '$1', 'recall@20': m['recall@20'], 'ndcg@20': m['ndcg@20']}))" | tee -a "$LOG"
 }

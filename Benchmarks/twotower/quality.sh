@@ -23,7 +23,7 @@ $G data features --from ml100k-items "$ML/u.item" --output "$W/items.tsv" >&2
 $G data split "$ML/u.data" --min-rating 4 --binary --split random --test-fraction 0.2 --seed 1 --output "$W/full" >&2
 $G data split "$W/full/train.tsv" --split random --test-fraction 0.1 --seed 2 --output "$W/val" >&2
 
-TT=(--dim 32 --epochs 30 --batch-size 256 --optimizer adagrad --threads 2
+TT=(--temperature 1 --logq none --gram-weight 0 --gram-estimator batch --dim 32 --epochs 30 --batch-size 256 --optimizer adagrad --threads 2
     --user-features "$W/users.tsv" --item-features "$W/items.tsv")
 metric() { python3 -c "import json,sys; m=json.load(sys.stdin)['metrics']; print(m['recall@20'], m['ndcg@20'])"; }
 row() {  # name, then the JSON on stdin

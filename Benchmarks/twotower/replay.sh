@@ -28,7 +28,7 @@ trap 'rm -rf "$TMP"' EXIT
 flags=(); [[ $WHICH == mlp ]] && flags=(--layers 128,64); [[ $WHICH == logq ]] && flags=(--logq exact)
 for seed in "${SEEDS[@]}"; do
   echo "== $WHICH seed $seed: Gramian (with --trace)" >&2
-  "$BIN" fit two-tower --train "$DATA/train.txt" --test "$DATA/test.txt" --format lists --dim 64 "${flags[@]}" \
+  "$BIN" fit two-tower --temperature 1 --logq none --gram-weight 0 --gram-estimator batch --train "$DATA/train.txt" --test "$DATA/test.txt" --format lists --dim 64 "${flags[@]}" \
     --epochs "$EPOCHS" --batch-size 1024 --optimizer adagrad --lr 0.1 --threads 2 --seed "$seed" \
     --trace "$TMP/trace" --json > "$TMP/gramian.json"
   echo "== $WHICH seed $seed: TFRS replay" >&2

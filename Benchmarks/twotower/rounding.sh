@@ -19,7 +19,7 @@ swift build -c release --product gramian >&2
 layers=(); [[ $WHICH == mlp ]] && layers=(--layers 128,64)
 for seed in "${SEEDS[@]}"; do
   for threads in 1 2; do
-    .build/release/gramian fit two-tower --train "$DATA/train.txt" --test "$DATA/test.txt" --format lists --dim 64 \
+    .build/release/gramian fit two-tower --temperature 1 --logq none --gram-weight 0 --gram-estimator batch --train "$DATA/train.txt" --test "$DATA/test.txt" --format lists --dim 64 \
       "${layers[@]}" --epochs 5 --batch-size 1024 --optimizer adagrad --lr 0.1 --threads "$threads" --seed "$seed" --json \
       | python3 -c "import json,sys; d=json.load(sys.stdin); print(json.dumps({'bench': '$WHICH', 'seed': $seed, 'threads': $threads, 'epoch_loss': [e['loss'] for e in d['epochs']], 'recall@20': d['metrics']['recall@20'], 'ndcg@20': d['metrics']['ndcg@20']}))" \
       | tee -a "$LOG"

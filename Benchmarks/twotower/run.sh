@@ -41,7 +41,7 @@ run_once() {
   TF_USE_LEGACY_KERAS=1 "$TFRS_PY" "$BENCH/tfrs_two_tower.py" "${tf_args[@]}" \
     | python3 -c "import json,sys; d=json.loads(sys.stdin.read()); d['bench']='$name'; d['rep']=$rep; d['load']=open('/proc/loadavg').read().split()[:3]; print(json.dumps(d))" | tee -a "$LOG"
   echo "== $name: Gramian" >&2
-  local g_args=(fit two-tower --train "$DATA/train.txt" --test "$DATA/test.txt" --format lists --dim 64 --epochs "$EPOCHS"
+  local g_args=(fit two-tower --temperature 1 --logq none --gram-weight 0 --gram-estimator batch --train "$DATA/train.txt" --test "$DATA/test.txt" --format lists --dim 64 --epochs "$EPOCHS"
                 --batch-size 1024 --optimizer adagrad --lr 0.1 --threads 2 --seed "$rep" --json)
   [[ -n $mlp ]] && g_args+=(--layers "$mlp")
   for e in "${extra[@]}"; do [[ $e == --logq ]] && g_args+=(--logq exact); done

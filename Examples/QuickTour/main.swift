@@ -9,6 +9,7 @@
 // raise the epochs and dimensions for real use.
 import Foundation
 import Gramian
+import GramianReports
 
 let path = CommandLine.arguments.dropFirst().first ?? "datasets/ml-latest-small/ratings.csv"
 
@@ -33,7 +34,7 @@ let ialsMetrics = Evaluator.evaluate(model, train: train, test: test).metrics
 print(String(format: "iALS        recall@20 %.4f", ialsMetrics["recall@20"]!))
 let top = model.recommend(user: 0, k: 5, excluding: train.items(ofUser: 0))
 print("user \(split.train.userIds.name(of: 0)): " + top.map { split.train.itemIds.name(of: $0.item) }.joined(separator: " "))
-let newUser = model.recommend(forItems: Array(train.items(ofUser: 0).prefix(3)), k: 5)   // fold-in
+let newUser = try model.recommend(history: Array(train.items(ofUser: 0).prefix(3)), k: 5)   // fold-in
 print("a new user with 3 of those items: " + newUser.map { split.train.itemIds.name(of: $0.item) }.joined(separator: " "))
 let file = FileManager.default.temporaryDirectory.appendingPathComponent("quick-tour-\(getpid()).gramian").path
 try model.save(to: file)

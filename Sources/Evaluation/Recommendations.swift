@@ -11,6 +11,7 @@ public enum Recommendations {
   /// - Parameters:
   ///   - exclude: items to skip per user (rows indexed by the scorer's user
   ///     indices; users beyond its rows exclude nothing), or nil.
+  ///   - filter: which items may be returned (``ItemFilter``), or nil.
   ///   - block: users per block; memory is `threads * block * itemCount`
   ///     floats.
   ///   - progress: called with (users done, users in total) after each block,
@@ -19,7 +20,7 @@ public enum Recommendations {
   ///   factors; parallel over blocks with BLAS at one thread inside workers.
   public static func topK(
     _ scorer: some Scorer, users: [Int32], k: Int, exclude: InteractionMatrix? = nil,
-    threads: Int = Parallel.availableThreads, block: Int = 256,
+    filter: ItemFilter? = nil, threads: Int = Parallel.availableThreads, block: Int = 256,
     progress: (@Sendable (Int, Int) -> Void)? = nil
   ) -> [[(item: Int32, score: Float)]] {
     let blockSize = max(1, block)
@@ -43,13 +44,33 @@ public enum Recommendations {
             let u = Int(users[r])
             let row = rows + (r - lo) * items
             let seen: ArraySlice<Int32> = exclude.map { u < $0.userCount ? $0.items(ofUser: u) : [] } ?? []
-            let top = TopK.select(row, count: items, k: k, excluding: seen)
-            results.base[r] = top.map { (item: $0, score: row[Int($0)]) }
+            if let filter {
+              let buffer = UnsafeMutableBufferPointer(start: row, count: items)
+              mask(buffer, seen: seen, filter: filter)
+              results.base[r] = TopK.selectFinite(row, count: items, k: k)
+            } else {
+              let top = TopK.select(row, count: items, k: k, excluding: seen)
+              results.base[r] = top.map { (item: $0, score: row[Int($0)]) }
+            }
           }
           counter.add(hi - lo)
         }
       }
     }
     return lists
+  }
+
+  /// Sets the scores of `seen` items and of items `filter` does not allow
+  /// to −infinity (``TopK/selectFinite(_:count:k:)`` then skips them).
+  /// - Complexity: O(|seen| + |I|) with a filter, O(|seen|) without.
+  public static func mask(_ scores: UnsafeMutableBufferPointer<Float>, seen: ArraySlice<Int32>, filter: ItemFilter?) {
+    let n = scores.count
+    for i in seen where i >= 0 && Int(i) < n { scores[Int(i)] = -.infinity }
+    if let filter { for i in 0..<n where !filter.allows(Int32(i)) { scores[i] = -.infinity } }
+  }
+
+  /// ``mask(_:seen:filter:)`` on an array.
+  public static func mask(_ scores: inout [Float], seen: ArraySlice<Int32>, filter: ItemFilter?) {
+    scores.withUnsafeMutableBufferPointer { mask($0, seen: seen, filter: filter) }
   }
 }

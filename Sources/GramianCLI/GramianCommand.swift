@@ -1,30 +1,64 @@
 import ArgumentParser
 import Foundation
 import Gramian
+import GramianReports
 
 @main
 struct GramianCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "gramian",
     abstract: "Implicit-feedback recommendation: iALS, two-tower models, retrieval and evaluation.",
-    version: "0.1.0",
+    discussion: """
+      Exit codes: 0 success; 1 the command failed (bad data, a missing or corrupt file, \
+      a model that cannot do what was asked); 2 a usage error (unknown or invalid option). \
+      Errors are one line on stderr; with --json, also one JSON object on stdout: \
+      {"error": {"message": ..., "kind": "usage" or "failure", "exit_code": ...}}.
+      """,
+    version: "0.2.0",
     subcommands: [
       DataCommand.self, FitCommand.self, EvaluateCommand.self, RecommendCommand.self,
       ScoreCommand.self, SimilarCommand.self, ExportCommand.self, IndexCommand.self, CompareCommand.self, TuneCommand.self, ReportCommand.self, DemoCommand.self,
     ]
   )
 
-  /// One line on stderr, exit code 1.
-  static func fail(_ message: String) -> Never {
-    Console.info("gramian: \(message.split(whereSeparator: \.isNewline).joined(separator: " "))")
-    Foundation.exit(1)
+  /// Exit code of a command that failed at run time.
+  static let failureCode: Int32 = 1
+  /// Exit code of a usage error (bad or missing option).
+  static let usageCode: Int32 = 2
+
+  /// True when `--json` is on the command line (errors are then JSON too).
+  static let wantsJSON = CommandLine.arguments.dropFirst().contains("--json")
+
+  struct ErrorOutput: Encodable {
+    struct Body: Encodable { var message: String; var kind: String; var exitCode: Int32 }
+    var error: Body
   }
 
-  /// Parses and runs, turning data errors into one line on stderr
-  /// (`gramian: file:line:column: error: ...`) and exit code 1.
+  /// One line on stderr (and one JSON object on stdout with `--json`), then exit.
+  static func fail(_ message: String, usage: Bool = false) -> Never {
+    let line = message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+      .filter { !$0.isEmpty }.joined(separator: " ")
+    let code = usage ? usageCode : failureCode
+    Console.info("gramian: \(line)")
+    if wantsJSON {
+      try? Console.json(ErrorOutput(error: .init(message: line, kind: usage ? "usage" : "failure", exitCode: code)))
+    }
+    Foundation.exit(code)
+  }
+
+  /// Parses and runs. Run-time errors become one line on stderr
+  /// (`gramian: file:line:column: error: ...`) and exit code 1; usage
+  /// errors one line naming the option and the command's `--help`, exit 2.
   static func main() {
+    var command: ParsableCommand
     do {
-      var command = try parseAsRoot()
+      command = try parseAsRoot()
+    } catch {
+      let code = exitCode(for: error)
+      if code == .success { exit(withError: error) }  // --help, --version: printed, exit 0
+      fail("error: \(message(for: error))" + helpHint(), usage: true)
+    }
+    do {
       try command.run()
     } catch let error as DataError {
       fail("\(error)")
@@ -34,14 +68,35 @@ struct GramianCommand: ParsableCommand {
       fail("\(error)")
     } catch let error as TwoTowerError {
       fail("\(error)")
+    } catch let error as RecommenderError {
+      fail("error: \(error)")
+    } catch let error as PopularityFileError {
+      fail("\(error)")
     } catch let error as ComparisonError {
       fail("error: \(error)")
     } catch let error as NPY.FormatError {
       fail("\(error)")
+    } catch let error as CommandFailure {
+      fail("error: \(error.message)")
+    } catch let error as ValidationError {
+      fail("error: \(error.message)" + helpHint(), usage: true)
     } catch let error as CocoaError {
       fail("error: \(error.localizedDescription)")
     } catch {
-      exit(withError: error)
+      if exitCode(for: error) == .success { exit(withError: error) }  // help printed by ArgumentParser's help command
+      fail("error: \(message(for: error))")
     }
+  }
+
+  /// "(see 'gramian fit ials --help')" for the subcommand on the command line.
+  static func helpHint() -> String {
+    var words: [String] = []
+    var type: ParsableCommand.Type = GramianCommand.self
+    for arg in CommandLine.arguments.dropFirst() {
+      guard let sub = type.configuration.subcommands.first(where: { $0.configuration.commandName == arg }) else { break }
+      words.append(arg)
+      type = sub
+    }
+    return " (see 'gramian \((words + ["--help"]).joined(separator: " "))')"
   }
 }

@@ -55,7 +55,8 @@ extension IALSModel {
         onEpochModel?(report, IALSModel(config: config, userFactors: users, itemFactors: items, userIds: userIds, itemIds: itemIds))
       }
     }
-    return IALSModel(config: config, userFactors: users, itemFactors: items, userIds: userIds, itemIds: itemIds)
+    return IALSModel(config: config, userFactors: users, itemFactors: items, userIds: userIds, itemIds: itemIds,
+                     training: TrainingSummary(train, userIds: userIds, itemIds: itemIds))
   }
 
   /// One half-step: Gram of the fixed side, then every row (or `rows`) of

@@ -11,12 +11,15 @@ import LinearAlgebra
 ///     UInt64 count, then per id:     item ids
 ///     UInt64 rows, UInt64 cols, rows*cols float32   user factors
 ///     UInt64 rows, UInt64 cols, rows*cols float32   item factors
+///     UInt32 has-training, then (version 2)           ``TrainingSummary``: UInt64 pairs,
+///       UInt64 fingerprint, UInt64 n + n UInt64 sketch, UInt64 m + m UInt32 item counts
 ///     UInt64 checksum                ``ModelContainer/checksum(_:)`` of all bytes before it
 ///
 /// (the shared ``ModelContainer`` layout).
 enum IALSFile {
   static let magic = Array("GRMNIALS".utf8)
-  static let version: UInt32 = 1
+  /// The version written; versions 1 (no training summary) and 2 are read.
+  static let version: UInt32 = 2
 }
 
 extension IALSModel {
@@ -30,6 +33,8 @@ extension IALSModel {
     w.ids(itemIds)
     w.matrix(userFactors)
     w.matrix(itemFactors)
+    w.u32(training == nil ? 0 : 1)
+    if let training { w.training(training) }
     try w.write(to: path)
   }
 
@@ -38,7 +43,7 @@ extension IALSModel {
   ///   what is wrong (bad magic, unknown version, truncation, checksum mismatch,
   ///   inconsistent shapes).
   public static func load(from path: String) throws -> IALSModel {
-    var r = try ModelContainerReader(path: path, magic: IALSFile.magic, version: IALSFile.version, kind: "iALS") {
+    var r = try ModelContainerReader(path: path, magic: IALSFile.magic, versions: 1...IALSFile.version, kind: "iALS") {
       IALSError.corruptFile(path: path, message: $0)
     }
     let config = try r.json(IALSConfig.self, "config JSON")
@@ -46,6 +51,8 @@ extension IALSModel {
     let itemIds = try r.ids("item ids")
     let users = try r.matrix("user factors")
     let items = try r.matrix("item factors")
+    var training: TrainingSummary? = nil
+    if r.version >= 2, try r.u32("training flag") != 0 { training = try r.training(items: items.rows) }
     try r.finish()
     guard users.columns == items.columns else {
       throw r.fail("user factors have \(users.columns) columns, item factors \(items.columns)")
@@ -53,7 +60,8 @@ extension IALSModel {
     guard userIds.count == 0 || userIds.count == users.rows, itemIds.count == 0 || itemIds.count == items.rows else {
       throw r.fail("id maps (\(userIds.count) users, \(itemIds.count) items) do not match the factor rows (\(users.rows), \(items.rows))")
     }
-    return IALSModel(config: config, userFactors: users, itemFactors: items, userIds: userIds, itemIds: itemIds)
+    return IALSModel(config: config, userFactors: users, itemFactors: items, userIds: userIds, itemIds: itemIds,
+                     training: training)
   }
 
   /// Writes `user_factors.npy`, `item_factors.npy` (float32, C order) and

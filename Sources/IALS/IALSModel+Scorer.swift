@@ -2,9 +2,6 @@ import Evaluation
 import LinearAlgebra
 
 extension IALSModel: Scorer {
-  public var userCount: Int { userFactors.rows }
-  public var itemCount: Int { itemFactors.rows }
-
   /// `W[users] Hᵀ` into `output` (row-major `users.count x |I|`), through
   /// ``FactorScorer`` (one sgemm per block). O(users·|I|·k).
   public func scoreBlock(users: ArraySlice<Int32>, into output: UnsafeMutablePointer<Float>) {

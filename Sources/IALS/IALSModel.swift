@@ -20,18 +20,23 @@ public struct IALSModel: Sendable {
   public var userIds: IdMap
   /// External item ids, by dense index.
   public var itemIds: IdMap
+  /// What the model was trained on (set by ``fit(_:userIds:itemIds:config:onEpoch:onEpochModel:)``
+  /// and kept in the file from format version 2), or nil.
+  public var training: TrainingSummary?
   /// `HᵀH`, kept for fold-in; recomputed lazily after `itemFactors` changes.
   var itemGramCache: Matrix?
 
   /// A model over given factors (rows must match the id maps when these are
   /// non-empty). The item Gram matrix used by fold-in is computed here.
-  public init(config: IALSConfig, userFactors: Matrix, itemFactors: Matrix, userIds: IdMap, itemIds: IdMap) {
+  public init(config: IALSConfig, userFactors: Matrix, itemFactors: Matrix, userIds: IdMap, itemIds: IdMap,
+              training: TrainingSummary? = nil) {
     precondition(userFactors.columns == itemFactors.columns, "user and item factors differ in width")
     self.config = config
     self.userFactors = userFactors
     self.itemFactors = itemFactors
     self.userIds = userIds
     self.itemIds = itemIds
+    self.training = training
     self.itemGramCache = Self.gram(itemFactors, threads: config.threads)
   }
 

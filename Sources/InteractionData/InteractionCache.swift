@@ -43,6 +43,11 @@ public enum InteractionCache {
     try out.commit()
   }
 
+  /// True when the file at `path` starts with the cache's magic number.
+  public static func isCache(_ path: String) -> Bool {
+    ModelContainer.hasMagic(CacheHeader.magic, at: path)
+  }
+
   /// Reads a cache written by ``write(_:to:)``.
   /// - Complexity: O(file size), one pass: each array is read block by
   ///   block on two threads, and each block is hashed and range-checked

@@ -80,6 +80,16 @@ public struct ModelContainerWriter {
     m.storage.withUnsafeBufferPointer { data.append(Data(buffer: $0)) }
   }
 
+  /// A ``TrainingSummary``: pair count, fingerprint, sketch, item counts.
+  public mutating func training(_ t: TrainingSummary) {
+    u64(UInt64(t.pairs))
+    u64(t.fingerprint)
+    u64(UInt64(t.sketch.count))
+    for h in t.sketch { u64(h) }
+    u64(UInt64(t.itemCounts.count))
+    for c in t.itemCounts { u32(UInt32(clamping: c)) }
+  }
+
   /// Appends the checksum and writes the file atomically.
   public func write(to path: String) throws {
     var out = data
@@ -101,10 +111,13 @@ public struct ModelContainerReader<Failure: Error> {
   /// Makes the kind's error from a message.
   public let fail: (String) -> Failure
 
-  /// Opens `path`: checks the magic (`kind` names it in the error), the
-  /// version and the checksum.
+  /// The layout version found in the file.
+  public private(set) var version: UInt32 = 0
+
+  /// Opens `path`: checks the magic (`kind` names it in the error), that
+  /// the version is one of `versions`, and the checksum.
   public init(
-    path: String, magic: [UInt8], version: UInt32, kind: String, fail: @escaping (String) -> Failure
+    path: String, magic: [UInt8], versions: ClosedRange<UInt32>, kind: String, fail: @escaping (String) -> Failure
   ) throws(Failure) {
     self.fail = fail
     let data: Data
@@ -118,9 +131,10 @@ public struct ModelContainerReader<Failure: Error> {
     offset = magic.count
     body = bytes.count
     let found = try u32("format version")
-    guard found == version else {
-      throw fail("format version \(found) is not supported (this build reads version \(version))")
+    guard versions.contains(found) else {
+      throw fail("format version \(found) is not supported (this build reads versions \(versions.lowerBound) to \(versions.upperBound)); re-fit or re-save the model with this build")
     }
+    version = found
     guard bytes.count >= offset + 8 else { throw fail("truncated: no checksum") }
     body = bytes.count - 8
     let stored = bytes[body...].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
@@ -181,6 +195,25 @@ public struct ModelContainerReader<Failure: Error> {
     var storage = [Float](repeating: 0, count: rows * cols)
     storage.withUnsafeMutableBytes { dst in b.withUnsafeBytes { dst.copyMemory(from: $0) } }
     return Matrix(rows: rows, columns: cols, storage: storage)
+  }
+
+  /// A ``TrainingSummary`` written by ``ModelContainerWriter/training(_:)``;
+  /// `items` is the model's item count.
+  public mutating func training(items: Int) throws(Failure) -> TrainingSummary {
+    let pairs = try count("training pair count")
+    let fingerprint = try u64("training fingerprint")
+    let n = try count("training sketch size")
+    guard n <= pairs, n <= (body - offset) / 8 else { throw fail("training sketch of \(n) hashes for \(pairs) pairs") }
+    var sketch: [UInt64] = []
+    sketch.reserveCapacity(n)
+    for _ in 0..<n { sketch.append(try u64("training sketch")) }
+    guard zip(sketch, sketch.dropFirst()).allSatisfy({ $0 < $1 }) else { throw fail("training sketch is not increasing") }
+    let m = try count("item count length")
+    guard m == items else { throw fail("training item counts for \(m) items, the model has \(items)") }
+    var counts: [Int] = []
+    counts.reserveCapacity(m)
+    for _ in 0..<m { counts.append(Int(try u32("item count"))) }
+    return TrainingSummary(pairs: pairs, fingerprint: fingerprint, sketch: sketch, itemCounts: counts)
   }
 
   /// Checks that every field was read.

@@ -201,7 +201,11 @@ extension TwoTowerModel {
       callbacks.onEpoch?(report)
       if stop { break }
     }
-    if let best, callbacks.earlyStopping?.restoreBest == true { return best.model }
-    return trainer.model(userIds: userIds, itemIds: itemIds)
+    var model: TwoTowerModel
+    if let best, callbacks.earlyStopping?.restoreBest == true { model = best.model } else {
+      model = trainer.model(userIds: userIds, itemIds: itemIds)
+    }
+    model.training = TrainingSummary(data.train, userIds: userIds, itemIds: itemIds)
+    return model
   }
 }

@@ -13,12 +13,14 @@ import LinearAlgebra
 ///     UInt64 rows, UInt64 cols, rows*cols float32   user embeddings
 ///     UInt64 rows, UInt64 cols, rows*cols float32   item embeddings
 ///     UInt64 rows, UInt64 cols = 1, float32         item log prior
+///     UInt32 has-training, then (version 2)          ``TrainingSummary`` (as in the iALS file)
 ///     UInt64 checksum                ``ModelContainer/checksum(_:)`` of all bytes before it
 ///
 /// (the shared ``ModelContainer`` layout).
 enum TwoTowerFile {
   static let magic = Array("GRMN2TWR".utf8)
-  static let version: UInt32 = 1
+  /// The version written; versions 1 (no training summary) and 2 are read.
+  static let version: UInt32 = 2
 }
 
 extension TwoTowerModel {
@@ -33,6 +35,8 @@ extension TwoTowerModel {
     w.matrix(userEmbeddings)
     w.matrix(itemEmbeddings)
     w.matrix(Matrix(rows: itemLogPrior.count, columns: 1, storage: itemLogPrior))
+    w.u32(training == nil ? 0 : 1)
+    if let training { w.training(training) }
     try w.write(to: path)
   }
 
@@ -46,7 +50,7 @@ extension TwoTowerModel {
   ///   wrong: bad magic, unknown version, truncation, checksum mismatch,
   ///   inconsistent shapes.
   public static func load(from path: String) throws(TwoTowerError) -> TwoTowerModel {
-    var r = try ModelContainerReader(path: path, magic: TwoTowerFile.magic, version: TwoTowerFile.version, kind: "two-tower") {
+    var r = try ModelContainerReader(path: path, magic: TwoTowerFile.magic, versions: 1...TwoTowerFile.version, kind: "two-tower") {
       TwoTowerError.corruptFile(path: path, message: $0)
     }
     let config = try r.json(TwoTowerConfig.self, "config JSON")
@@ -54,6 +58,8 @@ extension TwoTowerModel {
     let userIds = try r.ids("user ids"), itemIds = try r.ids("item ids")
     let users = try r.matrix("user embeddings"), items = try r.matrix("item embeddings")
     let prior = try r.matrix("item log prior")
+    var training: TrainingSummary? = nil
+    if r.version >= 2, try r.u32("training flag") != 0 { training = try r.training(items: items.rows) }
     try r.finish()
     guard users.columns == items.columns else {
       throw r.fail("user embeddings have \(users.columns) columns, item embeddings \(items.columns)")
@@ -66,7 +72,7 @@ extension TwoTowerModel {
     }
     guard beta.isFinite else { throw r.fail("the prior exponent is not finite") }
     return TwoTowerModel(config: config, userEmbeddings: users, itemEmbeddings: items, itemLogPrior: prior.storage,
-                         priorExponent: beta, userIds: userIds, itemIds: itemIds)
+                         priorExponent: beta, userIds: userIds, itemIds: itemIds, training: training)
   }
 
   /// Writes `user_factors.npy`, `item_factors.npy` (float32, C order),

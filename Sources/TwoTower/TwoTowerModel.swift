@@ -25,10 +25,12 @@ public struct TwoTowerModel: Sendable {
   }
   public var userIds: IdMap
   public var itemIds: IdMap
+  /// What the model was trained on (format version 2 on), or nil.
+  public var training: TrainingSummary?
   private var scorer: FactorScorer
 
   public init(config: TwoTowerConfig, userEmbeddings: Matrix, itemEmbeddings: Matrix, itemLogPrior: [Float],
-              priorExponent: Float = 0, userIds: IdMap, itemIds: IdMap) {
+              priorExponent: Float = 0, userIds: IdMap, itemIds: IdMap, training: TrainingSummary? = nil) {
     precondition(userEmbeddings.columns == itemEmbeddings.columns, "user and item embeddings differ in width")
     precondition(itemLogPrior.count == itemEmbeddings.rows, "one log prior per item")
     self.config = config
@@ -38,6 +40,7 @@ public struct TwoTowerModel: Sendable {
     self.priorExponent = priorExponent
     self.userIds = userIds
     self.itemIds = itemIds
+    self.training = training
     scorer = Self.makeScorer(userEmbeddings, itemEmbeddings, itemLogPrior, priorExponent)
   }
 
@@ -56,42 +59,32 @@ public struct TwoTowerModel: Sendable {
     return m
   }
 
-  /// `<u, v_d> + beta log P(d)`. O(d).
-  public func score(user: Int, item: Int) -> Float {
-    var s: Float = 0
-    for j in 0..<dimension { s += userEmbeddings[user, j] * itemEmbeddings[item, j] }
-    return s + priorExponent * itemLogPrior[item]
-  }
-
-  /// The `k` items most similar to `item` by cosine of item embeddings,
-  /// the item itself excluded; best first. O(|I|·d).
-  public func similarItems(to item: Int, k: Int) -> [(item: Int32, score: Float)] {
-    let d = dimension
-    func norm(_ i: Int) -> Float {
-      var s: Float = 0
-      for j in 0..<d { s += itemEmbeddings[i, j] * itemEmbeddings[i, j] }
-      return s.squareRoot()
-    }
-    let n0 = norm(item)
-    var scored: [(item: Int32, score: Float)] = []
-    for i in 0..<itemEmbeddings.rows where i != item {
-      var s: Float = 0
-      for j in 0..<d { s += itemEmbeddings[item, j] * itemEmbeddings[i, j] }
-      let den = n0 * norm(i)
-      scored.append((Int32(i), den > 0 ? s / den : 0))
-    }
-    scored.sort { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }
-    return Array(scored.prefix(k))
-  }
-
   static func makeScorer(_ u: Matrix, _ v: Matrix, _ logPrior: [Float], _ beta: Float) -> FactorScorer {
     FactorScorer(userFactors: u, itemFactors: v, itemBias: beta == 0 ? nil : logPrior.map { beta * $0 })
   }
 }
 
-extension TwoTowerModel: Scorer {
-  public var userCount: Int { userEmbeddings.rows }
-  public var itemCount: Int { itemEmbeddings.rows }
+extension TwoTowerModel: Recommender {
+  public static var kind: String { "two-tower" }
+  /// The query tower's output for each training user.
+  public var userFactors: Matrix { userEmbeddings }
+  /// The item tower's output for each item.
+  public var itemFactors: Matrix { itemEmbeddings }
+  /// `beta · log P(d)`, or nil when beta is 0.
+  public var itemBias: [Float]? { scorer.itemBias }
+
+  /// The model with prior exponent `beta` (replacing its own).
+  public func withPrior(exponent beta: Float) throws(RecommenderError) -> any Recommender {
+    withPriorExponent(beta)
+  }
+
+  /// A saved two-tower model holds the towers' outputs, not the query
+  /// tower itself, so it cannot embed a new user's history.
+  public func foldIn(history: [Int32], weights: [Float]?) throws(RecommenderError) -> [Float] {
+    throw .foldInUnsupported(
+      kind: Self.kind,
+      reason: "the model file stores the query tower's outputs for its training users, not the tower; refit with the new user's history, or use an iALS model for fold-in")
+  }
 
   /// One sgemm of the gathered user rows against all item embeddings, plus
   /// `beta log P(d)` per column (``FactorScorer`` with an item bias).

@@ -45,7 +45,7 @@ final class CompareCommandTests: XCTestCase {
       XCTAssertEqual((m["popularity_buckets"] as? [Any])?.count, 10)
     }
     // Popularity through `gramian evaluate` on the same (default, seed 1) split.
-    let pop = try GramianExecutable.run(["evaluate", "--train", ratings] + data + ["--model", "popularity", "--json"])
+    let pop = try GramianExecutable.run(["evaluate", "--train", ratings, "--split", "random"] + data + ["--model", "popularity", "--json"])
     XCTAssertEqual(pop.status, 0, pop.stderr)
     let popMetrics = try XCTUnwrap(try json(pop.stdout)["metrics"] as? [String: Double])
     let popTest = try XCTUnwrap(methods[0]["test"] as? [String: Double])
@@ -86,7 +86,7 @@ final class CompareCommandTests: XCTestCase {
     let chosen = try XCTUnwrap(out["chosen"] as? [String: Any])
     XCTAssertEqual(trials[values[0] >= values[1] ? 0 : 1]["setting"] as? NSDictionary, chosen as NSDictionary)
     // The saved refit reproduces the reported test metric.
-    let eval = try GramianExecutable.run(["evaluate", "--train", ratings] + data + ["--model", model, "--json"])
+    let eval = try GramianExecutable.run(["evaluate", "--train", ratings, "--split", "random"] + data + ["--model", model, "--json"])
     XCTAssertEqual(eval.status, 0, eval.stderr)
     let m = try XCTUnwrap(try json(eval.stdout)["metrics"] as? [String: Double])
     let test = try XCTUnwrap(out["test"] as? [String: Double])

@@ -74,7 +74,7 @@ final class DataCommandTests: XCTestCase {
     XCTAssertEqual(skipped.status, 0, skipped.stderr)
     let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(skipped.stdout.utf8)) as? [String: Any])
     XCTAssertEqual(object["interactions"] as? Int, 3)
-    XCTAssertEqual(object["skippedBadLines"] as? Int, 1)
+    XCTAssertEqual(object["skipped_bad_lines"] as? Int, 1)
     XCTAssertTrue(skipped.stderr.contains("skipped 1 bad lines"), skipped.stderr)
   }
 
@@ -159,6 +159,20 @@ final class HelpTests: XCTestCase {
       let r = try GramianExecutable.run(path + ["--help"])
       XCTAssertEqual(r.status, 0, "gramian \(path.joined(separator: " ")) --help: \(r.stderr)")
       XCTAssertTrue(r.stdout.contains("USAGE: gramian"), "gramian \(path.joined(separator: " ")) --help")
+    }
+  }
+}
+
+/// The exact help text of the three jobs' commands, against the snapshots
+/// in Tests/HelpSnapshots (regenerate them with `gramian ... --help >
+/// Tests/HelpSnapshots/NAME.txt` when an option changes on purpose).
+final class HelpTextTests: XCTestCase {
+  func testHelpTextIsExactlyTheSnapshot() throws {
+    for (args, name) in [(["fit", "ials"], "fit-ials"), (["fit", "two-tower"], "fit-two-tower"), (["score"], "score")] {
+      let expected = try String(contentsOf: SharedDatasets.packageRoot.appendingPathComponent("Tests/HelpSnapshots/\(name).txt"), encoding: .utf8)
+      let r = try GramianExecutable.run(args + ["--help"])
+      XCTAssertEqual(r.status, 0)
+      XCTAssertEqual(r.stdout, expected, "gramian \(args.joined(separator: " ")) --help differs from Tests/HelpSnapshots/\(name).txt")
     }
   }
 }

@@ -27,7 +27,7 @@ final class IndexCommandTests: XCTestCase {
                                            "--output", index, "--check-invariants", "--json", "--threads", "1"])
     XCTAssertEqual(build.status, 0, build.stderr)
     let built = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(build.stdout.utf8)) as? [String: Any])
-    XCTAssertEqual(built["M"] as? Int, 8)
+    XCTAssertEqual(built["m"] as? Int, 8)
     XCTAssertEqual(built["metric"] as? String, "ip")
 
     let eval = try GramianExecutable.run(["index", "eval", "--model", model, "--index", index, "--ef", "10,200", "--queries", "100", "--json"])
@@ -54,7 +54,7 @@ final class IndexCommandTests: XCTestCase {
     }
     let exact = try items([]), approximate = try items(["--index", index, "--ef", "400"])
     XCTAssertEqual(Set(exact), Set(approximate))
-    let seen = try String(contentsOfFile: ratings, encoding: .utf8).split(separator: "\n").dropFirst()
+    let seen = try String(contentsOfFile: ratings, encoding: .utf8).split(whereSeparator: \.isNewline).dropFirst()
       .map { $0.split(separator: ",") }.filter { $0[0] == user && Double($0[2])! >= 4 }.map { String($0[1]) }
     XCTAssertTrue(Set(approximate).isDisjoint(with: seen))
 
@@ -62,9 +62,20 @@ final class IndexCommandTests: XCTestCase {
     XCTAssertEqual(try items(["--prior-exponent", "0"]), exact)
     XCTAssertNotEqual(try items(["--prior-exponent", "5"]), exact)
 
-    let refused = try GramianExecutable.run(["recommend", "--model", model, "--user", String(user), "--index", index, "--prior-exponent", "1"])
-    XCTAssertNotEqual(refused.status, 0)
-    XCTAssertTrue(refused.stderr.contains("--prior-exponent needs exact search"), refused.stderr)
+    // The index serves the prior too, built with the same exponent; one
+    // built without it is refused, naming how to rebuild it.
+    let refused = try GramianExecutable.run(["recommend", "--model", model, "--user", String(user), "--index", index, "--prior-exponent", "5"])
+    XCTAssertEqual(refused.status, 1)
+    XCTAssertTrue(refused.stderr.contains("--prior-exponent 5"), refused.stderr)
+    let priorIndex = dir.appendingPathComponent("prior.hnsw").path
+    XCTAssertEqual(try GramianExecutable.run(["index", "build", "--model", model, "--prior-exponent", "5", "--output", priorIndex,
+                                              "--threads", "1"]).status, 0)
+    // At an ef past the catalogue size the search is exhaustive: exact.
+    let exactPrior = try items(["--prior-exponent", "5"])
+    XCTAssertEqual(Set(try items(["--prior-exponent", "5", "--index", priorIndex, "--ef", "20000"])), Set(exactPrior),
+                   "HNSW with the prior as a coordinate equals exact search with it")
+    let approximatePrior = try items(["--prior-exponent", "5", "--index", priorIndex, "--ef", "400"])
+    XCTAssertGreaterThanOrEqual(Set(approximatePrior).intersection(exactPrior).count, 8, "recall@10 at ef 400")
   }
 
   func testTruncatedIndexIsAClearError() throws {

@@ -25,7 +25,7 @@ final class TwoTowerCommandTests: XCTestCase {
     try "1\tgenre=Adventure|Animation\n2\tgenre=Adventure\n".write(toFile: features, atomically: true, encoding: .utf8)
     let model = dir.appendingPathComponent("tt.gramian").path
     let fit = try GramianExecutable.run([
-      "fit", "two-tower", "--train", ratings, "--min-rating", "5", "--binary", "--dim", "8", "--layers", "16,8",
+      "fit", "two-tower", "--train", ratings, "--split", "random", "--min-rating", "5", "--binary", "--dim", "8", "--layers", "16,8",
       "--item-features", features, "--history", "5", "--epochs", "2", "--batch-size", "512", "--logq", "exact",
       "--gram-weight", "0.1", "--gram-estimator", "sogram", "--negatives", "mixed:32", "--remove-accidental-hits",
       "--optimizer", "adam", "--lr", "0.005", "--eval-every", "1", "--output", model, "--json", "--threads", "2",
@@ -49,11 +49,11 @@ final class TwoTowerCommandTests: XCTestCase {
     XCTAssertEqual(Set(metrics.keys), ["recall@20", "recall@50", "ndcg@20", "ndcg@100"])
 
     // evaluate --model reproduces fit's metrics; the prior exponent changes them.
-    let eval0 = try GramianExecutable.run(["evaluate", "--train", ratings, "--min-rating", "5", "--binary", "--model", model, "--json"])
+    let eval0 = try GramianExecutable.run(["evaluate", "--train", ratings, "--split", "random", "--min-rating", "5", "--binary", "--model", model, "--json"])
     XCTAssertEqual(eval0.status, 0, eval0.stderr)
     let m0 = try XCTUnwrap(try json(eval0.stdout)["metrics"] as? [String: Double])
     XCTAssertEqual(try XCTUnwrap(m0["recall@20"]), try XCTUnwrap(metrics["recall@20"]), accuracy: 1e-9)
-    let eval1 = try GramianExecutable.run(["evaluate", "--train", ratings, "--min-rating", "5", "--binary", "--model", model,
+    let eval1 = try GramianExecutable.run(["evaluate", "--train", ratings, "--split", "random", "--min-rating", "5", "--binary", "--model", model,
                                            "--prior-exponent", "1", "--json"])
     XCTAssertEqual(eval1.status, 0, eval1.stderr)
     XCTAssertEqual(try json(eval1.stdout)["model"] as? String, "two-tower")
@@ -86,7 +86,7 @@ final class TwoTowerCommandTests: XCTestCase {
     let trace = dir.appendingPathComponent("trace").path
     let fit = try GramianExecutable.run([
       "fit", "two-tower", "--train", ratings, "--min-rating", "5", "--binary", "--dim", "8", "--epochs", "2",
-      "--batch-size", "256", "--temperature", "0.5", "--trace", trace, "--json", "--threads", "2",
+      "--batch-size", "256", "--temperature", "0.5", "--logq", "none", "--gram-weight", "0", "--trace", trace, "--json", "--threads", "2",
     ])
     XCTAssertEqual(fit.status, 0, fit.stderr)
     let manifest = try json(String(contentsOfFile: trace + "/trace.json", encoding: .utf8))
@@ -139,12 +139,21 @@ final class TwoTowerCommandTests: XCTestCase {
     XCTAssertTrue(r.stderr.contains("bad.tsv:2:2: error: expected field=value"), r.stderr)
   }
 
-  func testPriorExponentNeedsATwoTowerModel() throws {
+  /// The serving-time prior applies to every model kind that records its
+  /// training counts: an iALS model evaluated with it ranks differently.
+  func testPriorExponentAppliesToIALSModels() throws {
     let model = dir.appendingPathComponent("ials.gramian").path
     XCTAssertEqual(try GramianExecutable.run(["fit", "ials", "--train", ratings, "--factors", "4", "--epochs", "1",
-                                              "--no-test", "--output", model]).status, 0)
-    let r = try GramianExecutable.run(["evaluate", "--train", ratings, "--model", model, "--prior-exponent", "0.5"])
-    XCTAssertNotEqual(r.status, 0)
-    XCTAssertTrue(r.stderr.contains("two-tower"), r.stderr)
+                                              "--split", "random", "--output", model]).status, 0)
+    let plain = try GramianExecutable.run(["evaluate", "--train", ratings, "--split", "random", "--model", model, "--json"])
+    let prior = try GramianExecutable.run(["evaluate", "--train", ratings, "--split", "random", "--model", model,
+                                           "--prior-exponent", "0.5", "--json"])
+    XCTAssertEqual(plain.status, 0, plain.stderr)
+    XCTAssertEqual(prior.status, 0, prior.stderr)
+    let a = try XCTUnwrap(try json(plain.stdout)["metrics"] as? [String: Double])
+    let b = try XCTUnwrap(try json(prior.stdout)["metrics"] as? [String: Double])
+    XCTAssertNotEqual(a["ndcg@100"], b["ndcg@100"])
+    XCTAssertGreaterThan(try XCTUnwrap(b["mean_log_popularity@20"]), try XCTUnwrap(a["mean_log_popularity@20"]),
+                         "beta > 0 recommends more popular items")
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Evaluation
 import GramianTestSupport
 import InteractionData
 import LinearAlgebra
@@ -71,21 +72,22 @@ final class ModelTests: XCTestCase {
     for r in rec { assertClose(Double(r.score), Double(model.score(user: 0, item: Int(r.item))), relative: 1e-5, absolute: 1e-6) }
     let brute = (0..<9).filter { !seen.contains(Int32($0)) }.sorted { model.score(user: 0, item: $0) > model.score(user: 0, item: $1) }
     XCTAssertEqual(rec.map { Int($0.item) }, brute)
-    let filtered = model.recommend(user: 0, k: 3, filter: { $0 % 2 == 0 })
+    let filtered = model.recommend(user: 0, k: 3, filter: ItemFilter { $0 % 2 == 0 })
     XCTAssert(filtered.allSatisfy { $0.item % 2 == 0 })
-    let batch = model.recommend(users: [0, 1], k: 9, excludingSeenIn: train)
+    let batch = model.recommend(users: [0, 1], k: 9, excluding: train)
     XCTAssertEqual(batch[0].map(\.item), rec.map(\.item))
     // Fold-in recommendations exclude the given items.
-    let cold = model.recommend(forItems: [1, 2], k: 4)
+    let cold = try model.recommend(history: [1, 2], k: 4)
     XCTAssertFalse(cold.contains { $0.item == 1 || $0.item == 2 })
-    // Cosine similar items: itself first, then by cosine (brute force).
+    // Cosine similar items: never the item itself, then by cosine (brute force).
     let sim = model.similarItems(to: 3, k: 9)
-    XCTAssertEqual(sim.first?.item, 3)
+    XCTAssertEqual(sim.count, 8)
+    XCTAssertFalse(sim.contains { $0.item == 3 })
     func cosine(_ a: Int, _ b: Int) -> Double {
       let x = model.itemFactors.row(a).map(Double.init), y = model.itemFactors.row(b).map(Double.init)
       return zip(x, y).map(*).reduce(0, +) / (x.map { $0 * $0 }.reduce(0, +).squareRoot() * y.map { $0 * $0 }.reduce(0, +).squareRoot())
     }
-    for s in sim.dropFirst() { assertClose(Double(s.score), cosine(3, Int(s.item)), relative: 1e-4, absolute: 1e-5) }
+    for s in sim { assertClose(Double(s.score), cosine(3, Int(s.item)), relative: 1e-4, absolute: 1e-5) }
     // Scorer conformance: one block equals the per-pair scores.
     var out = [Float](repeating: 0, count: 2 * 9)
     out.withUnsafeMutableBufferPointer { model.scoreBlock(users: [4, 7], into: $0.baseAddress!) }

@@ -1,3 +1,4 @@
+import GramianTestSupport
 import Foundation
 import InteractionData
 import XCTest

@@ -1,3 +1,4 @@
+import GramianTestSupport
 import XCTest
 
 @testable import InteractionData

@@ -1,3 +1,4 @@
+import GramianTestSupport
 import InteractionData
 import XCTest
 

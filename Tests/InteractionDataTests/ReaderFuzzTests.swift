@@ -1,3 +1,4 @@
+import GramianTestSupport
 import LinearAlgebra
 import XCTest
 

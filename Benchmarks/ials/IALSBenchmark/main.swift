@@ -7,6 +7,7 @@
 // `user item item ...` (--lists) or `user<TAB>item[<TAB>weight]`.
 import Foundation
 import IALS
+import Evaluation
 import InteractionData
 import LinearAlgebra
 
@@ -165,7 +166,7 @@ func micro(k: Int) {
   print(out.dropLast(2) + "}}")
 }
 
-/// Fold-in latency (`IALSModel.foldIn` and `recommend(forItems:)`) for a
+/// Fold-in latency (`IALSModel.foldIn` and `recommend(history:k:)`) for a
 /// new user with 100 items, after one epoch: median and 90th percentile of
 /// 1000 calls each, one thread, microseconds.
 func foldInLatency(_ train: InteractionMatrix, config: IALSConfig) {
@@ -188,7 +189,7 @@ func foldInLatency(_ train: InteractionMatrix, config: IALSConfig) {
   }
   var sink: Float = 0
   let fold = percentiles { sink += model.foldIn(items: $0, weights: nil)[0] }
-  let rec = percentiles { sink += model.recommend(forItems: $0, k: 10).first?.score ?? 0 }
+  let rec = percentiles { sink += (try? model.recommend(history: $0, k: 10))?.first?.score ?? 0 }
   print("{\"factors\": \(c.factors), \"items\": \(train.itemCount), \"history\": 100, \"calls\": \(histories.count), " +
         "\"foldin_us\": {\"median\": \(fold.0), \"p90\": \(fold.1)}, \"recommend_for_items_us\": {\"median\": \(rec.0), \"p90\": \(rec.1)}, \"sink\": \(sink.isFinite)}")
 }

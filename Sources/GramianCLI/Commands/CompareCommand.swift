@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gramian
+import GramianReports
 
 /// Settings shared by `gramian compare` and `gramian tune`: the models'
 /// base settings and the validation grids.
@@ -36,7 +37,7 @@ struct ComparisonOptions: ParsableArguments {
     c.twoTower.batchSize = batchSize
     c.twoTower.epochs = epochs
     c.twoTower.optimizer = optimizer
-    c.twoTower.learningRate = lr ?? (optimizer == .adagrad ? 0.1 : 0.001)
+    c.twoTower.learningRate = lr ?? optimizer.defaultLearningRate
     c.twoTower.history = history
     if !layers.isEmpty {
       c.twoTower.layers = try ListOption.parse(layers, flag: "--layers", expecting: "positive widths like 128,64") { (w: Int) in w >= 1 }
@@ -67,7 +68,7 @@ struct ComparisonOptions: ParsableArguments {
     return c
   }
 
-  func data(_ loaded: LoadedSplit, train path: String, reader: ReaderOptions) -> ComparisonData {
+  func data(_ loaded: InteractionDataset, train path: String, reader: ReaderOptions) -> ComparisonData {
     ComparisonData(name: name ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent,
                    train: loaded.split.train, test: loaded.split.test, userFeaturesPath: userFeatures,
                    itemFeaturesPath: itemFeatures, duplicates: reader.duplicates)
@@ -103,6 +104,8 @@ struct CompareCommand: ParsableCommand {
   func run() throws {
     var config = try options.config(common: common)
     config.methods = try ComparisonMethod.parseList(methods)
+    var split = self.split
+    if !split.holdsOut { split.split = .random }  // the comparison needs a test set: random unless told
     let loaded = try DatasetLoading.load(train: train, reader: reader, split: split, seed: common.seed)
     let data = options.data(loaded, train: train, reader: reader)
     Console.info("comparing \(config.methods.map(\.rawValue).joined(separator: ", ")) on \(data.name)\(options.quick ? " (quick)" : "")")
@@ -135,6 +138,8 @@ struct TuneCommand: ParsableCommand {
   func run() throws {
     var config = try options.config(common: common)
     config.methods = [method]
+    var split = self.split
+    if !split.holdsOut { split.split = .random }  // the comparison needs a test set: random unless told
     let loaded = try DatasetLoading.load(train: train, reader: reader, split: split, seed: common.seed)
     let data = options.data(loaded, train: train, reader: reader)
     let (result, model) = try Comparison(config: config, log: { Console.info($0) }).tune(method, data: data)

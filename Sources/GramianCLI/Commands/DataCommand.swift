@@ -90,9 +90,11 @@ struct DataSplit: ParsableCommand {
   @Option(help: "Output folder for train.tsv, test.tsv (and foldin.tsv).") var output: String
   @OptionGroup var common: CommonOptions
 
-  struct Result: Codable { var summary: DataSummary; var files: [String] }
+  struct Result: Codable { var summary: DatasetSummary; var files: [String] }
 
   func run() throws {
+    var split = self.split
+    if !split.holdsOut { split.split = .random }  // splitting is this command's job: random unless told
     let loaded = try DatasetLoading.load(train: file, reader: reader, split: split, seed: common.seed)
     try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
     var files = [output + "/train.tsv", output + "/test.tsv"]
@@ -124,12 +126,7 @@ struct DataConvert: ParsableCommand {
 
   func run() throws {
     let t0 = Date()
-    let x: Interactions
-    if file.hasSuffix(".gcache") {
-      x = try InteractionCache.read(file)
-    } else {
-      x = try DatasetLoading.read(file, reader: reader).0
-    }
+    let x = try DatasetLoading.read(file, reader: reader).0  // text or a binary cache
     switch to {
     case .tsv: try InteractionWriter.writeDelimited(x, to: output)
     case .csv: try InteractionWriter.writeDelimited(x, to: output, delimiter: UInt8(ascii: ","), header: true)

@@ -60,15 +60,20 @@ struct IALSOptions: ParsableArguments {
 
 struct FitIALS: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "ials", abstract: "Fit implicit ALS (iALS) on a training file and evaluate it on a test set.")
+    commandName: "ials",
+    abstract: "Fit implicit ALS (iALS) on a training file.",
+    discussion: """
+      Trains on every pair of --train unless --test FILE or --split METHOD holds out a test set, \
+      which is then evaluated (recall and ndcg at 20, 50, 100). The saved model records a \
+      fingerprint of its training pairs, so 'gramian evaluate' can refuse a test set it was trained on.
+      """)
 
-  @Option(help: "Training interactions.") var train: String
+  @Option(help: "Training interactions (any format 'gramian data' reads, or a .gcache file).") var train: String
   @OptionGroup var split: SplitOptions
   @OptionGroup var reader: ReaderOptions
   @OptionGroup var ials: IALSOptions
-  @Option(help: "Where to save the fitted model.") var output: String?
-  @Option(help: "Evaluate on the test set every N epochs (0: only at the end).") var evalEvery = 0
-  @Flag(help: "Fit on the whole file: no test set, no metrics.") var noTest = false
+  @Option(help: "Where to save the fitted model (written atomically).") var output: String?
+  @Option(help: "Evaluate on the test set every N epochs (0: only at the end; needs --test or --split).") var evalEvery = 0
   @OptionGroup var common: CommonOptions
 
   struct EpochLine: Codable { var epoch: Int; var seconds: Double; var loss: Double; var metrics: [String: Double]? }
@@ -78,42 +83,30 @@ struct FitIALS: ParsableCommand {
     var epochs: [EpochLine]
     var trainSeconds: Double
     var metrics: [String: Double]?
-    var data: DataSummary
+    var data: DatasetSummary
     var output: String?
-    enum CodingKeys: String, CodingKey { case model, config, epochs, trainSeconds = "train_seconds", metrics, data, output }
+  }
+
+  func validate() throws {
+    guard evalEvery >= 0 else { throw ValidationError("--eval-every must be >= 0") }
+    if evalEvery > 0 && !split.holdsOut { throw ValidationError("--eval-every needs a test set: give --test FILE or --split METHOD") }
   }
 
   func run() throws {
-    let loaded: LoadedSplit
-    if noTest {
-      var s = split
-      s.test = nil
-      let (all, report) = try DatasetLoading.read(train, reader: reader)
-      let m = InteractionMatrix(all, duplicates: reader.duplicates)
-      let empty = Interactions(users: [], items: [], weights: [], userIds: all.userIds, itemIds: all.itemIds)
-      loaded = LoadedSplit(
-        split: Split(train: all, test: empty, foldIn: nil, report: SplitReport(trainEvents: all.count, testEvents: 0, foldInEvents: 0, heldOutUsers: 0, droppedTestEvents: 0, notes: [])),
-        train: m, test: InteractionMatrix(empty),
-        summary: DataSummary(file: train, lines: report.lines, events: report.events, users: all.userCount, items: all.itemCount,
-                             headerDetected: report.headerDetected, skippedBadLines: report.skippedBadLines,
-                             belowMinRating: report.belowMinRating, duplicatesMerged: m.duplicatesMerged))
-      _ = s
-    } else {
-      loaded = try DatasetLoading.load(train: train, reader: reader, split: split, seed: common.seed)
-    }
+    let loaded = try DatasetLoading.load(train: train, reader: reader, split: split, seed: common.seed)
     let config = ials.config(common: common)
     var evalOptions = EvaluationOptions()
-    evalOptions.ks = [20, 50, 100]
+    evalOptions.ks = FitReporting.cutoffs
     evalOptions.threads = common.threadCount
     let bar = ProgressBar("fit ials", total: config.epochs)
     var lines: [EpochLine] = []
     let t0 = Date()
     Console.info("fitting iALS: k=\(config.factors), solver \(config.solver.rawValue), \(config.epochs) epochs, \(config.threads) threads")
-    let model = try IALSModel.fit(loaded.train, userIds: loaded.split.train.userIds, itemIds: loaded.split.train.itemIds,
+    let model = try IALSModel.fit(loaded.train, userIds: loaded.userIds, itemIds: loaded.itemIds,
                                   config: config, onEpochModel: { report, current in
       var line = EpochLine(epoch: report.epoch, seconds: report.seconds, loss: report.loss, metrics: nil)
       var text = String(format: "  epoch %3d  %7.3f s  loss %.6g", report.epoch, report.seconds, report.loss)
-      if evalEvery > 0, report.epoch % evalEvery == 0, report.epoch < config.epochs, loaded.test.nnz > 0 {
+      if evalEvery > 0, report.epoch % evalEvery == 0, report.epoch < config.epochs, loaded.hasTest {
         let r = Evaluator.evaluate(current, train: loaded.train, test: loaded.test, options: evalOptions)
         line.metrics = r.metrics.filter { FitReporting.reported.contains($0.key) }
         text += String(format: "  recall@20 %.4f  ndcg@20 %.4f", r.metrics["recall@20"] ?? 0, r.metrics["ndcg@20"] ?? 0)
@@ -126,7 +119,7 @@ struct FitIALS: ParsableCommand {
     let trainSeconds = Date().timeIntervalSince(t0)
     bar.finish()
     let metrics = try FitReporting.finish(model, name: "ials", loaded: loaded, options: evalOptions,
-                                          output: output, json: common.json) { try model.save(to: $0) }
+                                          output: output, json: common.json)
     if common.json {
       try Console.json(Output(config: config, epochs: lines, trainSeconds: trainSeconds, metrics: metrics, data: loaded.summary, output: output))
     }

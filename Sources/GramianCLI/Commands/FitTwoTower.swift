@@ -24,18 +24,18 @@ struct TwoTowerOptions: ParsableArguments {
   var layers: String = ""
   @Flag(help: "L2-normalise both tower outputs.") var normalize = false
   @Option(help: "softmax (in-batch sampled softmax) or mse (with --gram-weight: iALS by SGD).") var loss: TwoTowerLoss = .softmax
-  @Option(help: "Softmax temperature tau.") var temperature: Float = 1
+  @Option(help: "Softmax temperature tau.") var temperature: Float = TwoTowerConfig.recommended.temperature
   @Option(help: "logQ correction: none, exact (training frequencies) or streaming (Yi et al. 2019 estimator).")
-  var logq: LogQMode = .none
+  var logq: LogQMode = TwoTowerConfig.recommended.logQ
   @Option(help: "Streaming estimator learning rate alpha.") var streamingRate: Float = 0.01
-  @Option(help: "Gram regulariser weight lambda_g (0: off).") var gramWeight: Float = 0
-  @Option(help: "Gram estimator: batch, sogram or exact (recomputed every epoch).") var gramEstimator: GramEstimator = .batch
+  @Option(help: "Gram regulariser weight lambda_g (0: off).") var gramWeight: Float = TwoTowerConfig.recommended.gramWeight
+  @Option(help: "Gram estimator: batch, sogram or exact (recomputed every epoch).") var gramEstimator: GramEstimator = TwoTowerConfig.recommended.gramEstimator
   @Option(help: "SOGram moving-average rate.") var sogramRate: Float = 0.1
   @Option(help: "L2 on tower outputs, each user and item counted once per epoch.") var l2: Float = 0
   @Option(help: "in-batch, or mixed:N to add N uniformly sampled items as extra negatives.") var negatives = "in-batch"
   @Flag(help: "Mask in-batch columns holding the row's own positive item.") var removeAccidentalHits = false
-  @Option(help: "Examples per batch.") var batchSize = 1024
-  @Option(help: "Epochs.") var epochs = 5
+  @Option(help: "Examples per batch.") var batchSize = TwoTowerConfig.recommended.batchSize
+  @Option(help: "Epochs.") var epochs = TwoTowerConfig.recommended.epochs
   @Option(help: "Learning rate (default 0.1 for adagrad, 0.001 for adam).") var lr: Float?
   @Option(help: "adagrad or adam (sparse updates for embedding tables).") var optimizer: TwoTowerOptimizer = .adagrad
   @Option(help: "Clip each step's global gradient norm (0: off).") var clipNorm: Float = 0
@@ -80,7 +80,7 @@ struct TwoTowerOptions: ParsableArguments {
     c.batchSize = batchSize
     c.epochs = epochs
     c.optimizer = optimizer
-    c.learningRate = lr ?? (optimizer == .adagrad ? 0.1 : 0.001)
+    c.learningRate = lr ?? optimizer.defaultLearningRate
     c.clipNorm = clipNorm
     c.warmupSteps = warmupSteps
     c.decay = decay
@@ -93,7 +93,13 @@ struct TwoTowerOptions: ParsableArguments {
 struct FitTwoTower: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "two-tower",
-    abstract: "Fit a two-tower retrieval model (in-batch softmax, logQ, Gram regulariser) and evaluate it on a test set.")
+    abstract: "Fit a two-tower retrieval model (in-batch softmax, logQ, Gram regulariser).",
+    discussion: """
+      Trains on every pair of --train unless --test FILE or --split METHOD holds out a test set, \
+      which is then evaluated next to popularity (a warning says when the model ends below it). \
+      The defaults (softmax with exact logQ correction, temperature 3, Gram regulariser 0.3 with \
+      the SOGram estimator, batch 256, 20 epochs) beat popularity on the bundled MovieLens data.
+      """)
 
   @Option(help: "Training interactions.") var train: String
   @OptionGroup var split: SplitOptions
@@ -111,9 +117,6 @@ struct FitTwoTower: ParsableCommand {
   struct EpochLine: Codable {
     var epoch: Int; var seconds: Double; var cpuSeconds: Double; var loss: Double; var examplesPerSecond: Double
     var terms: [String: Double]; var metrics: [String: Double]?
-    enum CodingKeys: String, CodingKey {
-      case epoch, seconds, cpuSeconds = "cpu_seconds", loss, examplesPerSecond = "examples_per_second", terms, metrics
-    }
   }
   struct Output: Codable {
     var model = "two-tower"
@@ -122,22 +125,20 @@ struct FitTwoTower: ParsableCommand {
     var trainSeconds: Double
     var examplesPerSecond: Double
     var metrics: [String: Double]?
-    var data: DataSummary
+    var data: DatasetSummary
     var output: String?
-    enum CodingKeys: String, CodingKey {
-      case model, config, epochs, trainSeconds = "train_seconds", examplesPerSecond = "examples_per_second", metrics, data, output
-    }
   }
 
   func validate() throws {
     guard evalEvery >= 0 else { throw ValidationError("--eval-every must be >= 0") }
+    if evalEvery > 0 && !split.holdsOut { throw ValidationError("--eval-every needs a test set: give --test FILE or --split METHOD") }
     if let patience, patience < 1 || evalEvery == 0 { throw ValidationError("--patience needs --eval-every N and must be at least 1") }
   }
 
   func run() throws {
     let loaded = try DatasetLoading.load(train: train, reader: reader, split: split, seed: common.seed)
     let config = try towers.config(common: common)
-    let userIds = loaded.split.train.userIds, itemIds = loaded.split.train.itemIds
+    let userIds = loaded.userIds, itemIds = loaded.itemIds
     var data = TwoTowerData(train: loaded.train)
     if let path = towers.userFeatures {
       data.userFeatures = try FeatureBags.read(path, ids: userIds)
@@ -150,7 +151,7 @@ struct FitTwoTower: ParsableCommand {
     if config.history > 0 { data.histories = TwoTowerData.histories(loaded.split.train, userCount: loaded.train.userCount) }
 
     var evalOptions = EvaluationOptions()
-    evalOptions.ks = [20, 50, 100]
+    evalOptions.ks = FitReporting.cutoffs
     evalOptions.threads = common.threadCount
     let evaluate = { (m: TwoTowerModel) -> EvaluationResult in
       Evaluator.evaluate(m, train: loaded.train, test: loaded.test, options: evalOptions)
@@ -175,7 +176,7 @@ struct FitTwoTower: ParsableCommand {
                              terms: r.terms, metrics: pendingMetrics))
       pendingMetrics = nil
     }
-    if evalEvery > 0, loaded.test.nnz > 0 {
+    if evalEvery > 0, loaded.hasTest {
       callbacks.earlyStopping = EarlyStopping(every: evalEvery, patience: patience ?? Int.max, restoreBest: patience != nil) { m in
         let r = evaluate(m)
         pendingMetrics = r.metrics.filter { FitReporting.reported.contains($0.key) }
@@ -205,7 +206,7 @@ struct FitTwoTower: ParsableCommand {
       Console.info("trace written to \(tracer.path)")
     }
     let metrics = try FitReporting.finish(model, name: "two-tower", loaded: loaded, options: evalOptions,
-                                          output: output, json: common.json) { try model.save(to: $0) }
+                                          output: output, json: common.json)
     if common.json {
       let examples = lines.reduce(0.0) { $0 + $1.examplesPerSecond * $1.seconds }
       let seconds = lines.reduce(0.0) { $0 + $1.seconds }

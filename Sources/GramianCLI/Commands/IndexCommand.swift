@@ -22,12 +22,14 @@ struct IndexBuildCommand: ParsableCommand {
   @Option(help: "Candidate list size while building.") var efConstruction = 200
   @Option(help: "ip (inner product, as hnswlib) or augmented (Bachrach et al. 2014 norm augmentation).")
   var metric: HNSWIndex.Metric = .innerProduct
+  @Option(help: "Index the model as scored with + BETA * log P(item) (then recommend with the same --prior-exponent).")
+  var priorExponent: Float?
   @Option(help: "Output index file, written atomically.") var output: String
   @Flag(help: "Verify the graph invariants after building (also GRAMIAN_HNSW_CHECKS=1).") var checkInvariants = false
   @OptionGroup var common: CommonOptions
 
   struct Output: Codable {
-    var index: String, items: Int, dimension: Int, M: Int, efConstruction: Int, metric: String
+    var index: String, items: Int, dimension: Int, m: Int, efConstruction: Int, metric: String
     var maxLevel: Int, threads: Int, seconds: Double
   }
 
@@ -37,14 +39,16 @@ struct IndexBuildCommand: ParsableCommand {
   }
 
   func run() throws {
-    let model = try ModelFile.load(self.model)
+    var model = try ModelFile.load(self.model)
+    if let priorExponent { model = try model.withPrior(exponent: priorExponent) }
     var config = HNSWIndex.Configuration(M: m, efConstruction: efConstruction, metric: metric, seed: common.seed)
     if checkInvariants { config.checkInvariants = true }
+    if model.itemBias != nil { Console.info("the model scores with an item bias: it is indexed as one more coordinate ([v, b] against queries [u, 1])") }
     let start = DispatchTime.now()
-    let index = try HNSWIndex(vectors: model.itemFactors, configuration: config, threads: common.threadCount)
+    let index = try HNSWIndex(model: model, configuration: config, threads: common.threadCount)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     try index.write(to: output)
-    let out = Output(index: output, items: index.count, dimension: index.dimension, M: m, efConstruction: efConstruction,
+    let out = Output(index: output, items: index.count, dimension: index.dimension, m: m, efConstruction: efConstruction,
                      metric: metric.rawValue, maxLevel: index.maxLevel, threads: common.threadCount, seconds: seconds)
     if common.json { try Console.json(out) }
     Console.info(String(format: "indexed %d items (k = %d, M = %d, efConstruction = %d, %@) in %.2f s on %d threads; wrote %@",
@@ -59,6 +63,7 @@ struct IndexEvalCommand: ParsableCommand {
 
   @Option(help: "The saved model the index was built from.") var model: String
   @Option(help: "An index from 'gramian index build'.") var index: String
+  @Option(help: "The --prior-exponent the index was built with.") var priorExponent: Float?
   @Option(help: "Candidate list sizes, comma separated.") var ef = "10,20,40,80,160"
   @Option(help: "Recall cut-off.") var k = 10
   @Option(help: "Number of query users (sampled with --seed; all when larger than the user count).") var queries = 1000
@@ -79,21 +84,21 @@ struct IndexEvalCommand: ParsableCommand {
 
   func run() throws {
     BLAS.setThreads(1)
-    let model = try ModelFile.load(self.model)
-    let index = try IndexFiles.load(self.index, for: model)
+    var model = try ModelFile.load(self.model)
+    if let priorExponent { model = try model.withPrior(exponent: priorExponent) }
+    let index = try IndexFiles.load(self.index, for: model, modelPath: self.model)
     var g = SeededGenerator(seed: common.seed)
-    var users = Array(0..<model.userFactors.rows)
+    var users = Array(0..<model.userCount)
     if queries < users.count {
       users.shuffle(using: &g)
       users = Array(users.prefix(queries)).sorted()
     }
-    let exact = ExactTopK(itemFactors: model.itemFactors)
-      .search(queries: model.userFactors, users: users.map { Int32($0) }, k: k, threads: common.threadCount)
-      .map { Set($0.map(\.item)) }
+    let queryUsers = users.map { Int32($0) }
+    let exact = model.recommend(users: queryUsers, k: k, threads: common.threadCount).map { Set($0.map(\.item)) }
     var rows: [Row] = []
     for e in try efValues() {
       let start = DispatchTime.now()
-      let found = index.search(queries: model.userFactors, rows: users, k: k, ef: e, threads: 1)
+      let found = model.recommend(users: queryUsers, k: k, index: index, ef: e, threads: 1)
       let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
       let recall = zip(found, exact).reduce(0.0) { $0 + Double(Set($1.0.map(\.item)).intersection($1.1).count) / Double(max(1, min(k, $1.1.count))) }
       rows.append(Row(ef: e, recall: recall / Double(users.count), queriesPerSecond: Double(users.count) / max(seconds, 1e-9)))
@@ -111,12 +116,11 @@ struct IndexEvalCommand: ParsableCommand {
 
 /// Loading an index and checking it belongs to a model.
 enum IndexFiles {
-  static func load(_ path: String, for model: any ServableModel) throws -> HNSWIndex {
+  static func load(_ path: String, for model: any Recommender, modelPath: String) throws -> HNSWIndex {
     let index = try HNSWIndex(contentsOf: path)
-    guard index.count == model.itemFactors.rows, index.dimension == model.itemFactors.columns else {
-      throw DataError(.badFormat, file: path,
-                      "index has \(index.count) items of width \(index.dimension), the model \(model.itemFactors.rows) of width \(model.itemFactors.columns)",
-                      hint: "rebuild it with 'gramian index build --model MODEL'")
+    if let why = model.indexMismatch(index) {
+      throw DataError(.badFormat, file: path, "does not belong to \(modelPath): \(why)",
+                      hint: "rebuild it with 'gramian index build --model \(modelPath)' (with the same --prior-exponent)")
     }
     return index
   }

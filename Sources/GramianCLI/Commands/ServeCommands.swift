@@ -4,174 +4,296 @@ import Gramian
 
 enum RecommendFormat: String, ExpressibleByArgument, CaseIterable { case tsv, jsonl }
 
-/// Top-K recommendations for one user, a list of users, or everyone.
+/// What to do with a user (or item) the model does not know.
+enum UnknownPolicy: String, ExpressibleByArgument, CaseIterable {
+  /// Stop with an error naming the id and where it came from.
+  case error
+  /// Leave it out, counted on stderr.
+  case skip
+  /// Score it as the model's average user (the mean user vector), which
+  /// ranks the popular items first; an unknown item scores NaN.
+  case popular
+  /// Score NaN (score only).
+  case nan
+}
+
+/// One recommendation list, as printed.
+struct RecommendationList: Codable {
+  struct Entry: Codable { var item: String; var score: Float }
+  var user: String
+  var items: [Entry]
+  /// "model" (a user of the model), "history" (folded in), "popular" (an unknown user, --unknown popular).
+  var source: String
+}
+
+/// Top-K recommendations for one user, a list of users, everyone, or new
+/// users folded in from their histories.
 struct RecommendCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "recommend", abstract: "Recommend the top K items for users of a fitted model.")
+    commandName: "recommend", abstract: "Recommend the top K items for users of a fitted model, or for new users from their histories.")
 
   @Option(help: "A saved model.") var model: String
   @Option(help: "One user id.") var user: String?
   @Option(help: "A file with one user id a line.") var usersFile: String?
   @Flag(help: "Recommend for every user of the model.") var all = false
+  @Option(help: ArgumentHelp("New users, one a line: 'id item item ...' (whitespace or tab separated); each is folded in (iALS: the exact least-squares solve) and its items excluded.", valueName: "file"))
+  var history: String?
   @Option(help: "Number of items per user.") var k = 10
   @Option(help: "Interactions whose items are excluded from each user's list (usually the training file).")
   var excludeSeen: String?
+  @Option(help: "Users (or history items) the model does not know: error, skip, or popular (the model's average user).")
+  var unknown: UnknownPolicy = .error
   @Option(help: "An HNSW index of the model's items ('gramian index build'): approximate search instead of exact.")
   var index: String?
   @Option(help: "With --index: candidate list size (larger is slower and more accurate).") var ef = 64
-  @Option(help: "Exact search only: add BETA * log P(item) to every score, P the item's training frequency in --popularity (default: the --exclude-seen file; see PopularityPrior).")
+  @Option(help: "Add BETA * log P(item) to every score, P the item's training frequency in the model (the popularity prior P(d)^BETA).")
   var priorExponent: Float?
-  @Option(help: "Interactions that define P(item) for --prior-exponent (default: the --exclude-seen file).")
-  var popularity: String?
   @OptionGroup var reader: ReaderOptions
   @Option(help: "Output file (default: stdout), written atomically.") var output: String?
-  @Option(help: "tsv (user, rank, item, score) or jsonl (one object per user).") var outputFormat: RecommendFormat = .tsv
+  @Option(help: "tsv (user, rank, item, score) or jsonl (one object per user); --json prints one object instead.") var outputFormat: RecommendFormat = .tsv
   @OptionGroup var common: CommonOptions
 
-  func validate() throws {
-    let chosen = [user != nil, usersFile != nil, all].filter { $0 }.count
-    guard chosen == 1 else { throw ValidationError("give exactly one of --user, --users-file or --all") }
-    guard k >= 1 else { throw ValidationError("--k must be at least 1") }
-    guard ef >= 1 else { throw ValidationError("--ef must be at least 1") }
-    if priorExponent != nil {
-      guard index == nil else { throw ValidationError("--prior-exponent needs exact search: leave out --index") }
-      guard popularity != nil || excludeSeen != nil else {
-        throw ValidationError("--prior-exponent needs --popularity FILE or --exclude-seen FILE to estimate P(item)")
-      }
-    }
+  struct Output: Codable {
+    var model: String
+    var kind: String
+    var k: Int
+    var lists: [RecommendationList]
+    var skippedUsers: Int
+    var seconds: Double
   }
 
-  /// The top K of each user: HNSW with --index, exact with a popularity
-  /// prior with --prior-exponent, else the evaluator's exact top-K.
-  func rank(_ m: any ServableModel, users: [Int32], seen: InteractionMatrix?, bar: ProgressBar) throws -> [[(item: Int32, score: Float)]] {
-    let progress: @Sendable (Int, Int) -> Void = { done, _ in bar.update(done) }
-    if let index {
-      let graph = try IndexFiles.load(index, for: m)
-      var filter: (@Sendable (Int, Int32) -> Bool)? = nil
-      if let seen {
-        filter = { user, item in user < seen.userCount && seen.contains(user: user, item: item) }
-      }
-      return graph.search(queries: m.userFactors, rows: users.map { Int($0) }, k: k, ef: ef, threads: common.threadCount, excluding: filter)
-    }
-    if let priorExponent {
-      var counts = seen?.itemDegrees ?? []
-      if let popularity {
-        // Items unknown to the model are appended after its items and left out.
-        let (x, report) = try InteractionReader.read(popularity, options: try reader.readOptions(), userIds: IdMap(), itemIds: m.itemIds, addNewIds: true)
-        DatasetLoading.logReport(popularity, report)
-        counts = Array(InteractionMatrix(x).itemDegrees.prefix(m.itemFactors.rows))
-      }
-      counts += [Int](repeating: 0, count: max(0, m.itemFactors.rows - counts.count))
-      let bias = PopularityPrior.bias(itemCounts: counts, beta: priorExponent)
-      return ExactTopK(itemFactors: m.itemFactors, itemBias: bias)
-        .search(queries: m.userFactors, users: users, k: k, seen: seen, threads: common.threadCount, progress: progress)
-    }
-    return Recommendations.topK(m, users: users, k: k, exclude: seen, threads: common.threadCount, progress: progress)
+  func validate() throws {
+    let chosen = [user != nil, usersFile != nil, all, history != nil].filter { $0 }.count
+    guard chosen == 1 else { throw ValidationError("give exactly one of --user, --users-file, --all or --history") }
+    guard k >= 1 else { throw ValidationError("--k must be at least 1") }
+    guard ef >= 1 else { throw ValidationError("--ef must be at least 1") }
+    guard unknown != .nan else { throw ValidationError("--unknown nan applies to 'gramian score'; recommend takes error, skip or popular") }
+    if let beta = priorExponent, !beta.isFinite { throw ValidationError("--prior-exponent must be finite") }
   }
 
   func run() throws {
     BLAS.setThreads(1)
-    let m = try ModelFile.load(model)
-    var seen: InteractionMatrix? = nil
-    if let excludeSeen {
-      let (x, report) = try InteractionReader.read(excludeSeen, options: try reader.readOptions(), userIds: m.userIds, itemIds: m.itemIds, addNewIds: false)
-      DatasetLoading.logReport(excludeSeen, report)
-      seen = InteractionMatrix(x)
-    }
-    var users: [Int32] = []
-    if let user {
-      guard let u = m.userIds.index(of: user) else { throw ValidationError("user '\(user)' is not in the model") }
-      users = [u]
-    } else if let usersFile {
-      for id in try FactorFiles.readIds(usersFile) {
-        guard let u = m.userIds.index(of: id) else { throw ValidationError("user '\(id)' from \(usersFile) is not in the model") }
-        users.append(u)
+    let t0 = Date()
+    var m = try ModelFile.load(model)
+    if let priorExponent { m = try m.withPrior(exponent: priorExponent) }
+    let graph = try index.map { path -> HNSWIndex in
+      let g = try HNSWIndex(contentsOf: path)
+      if let why = m.indexMismatch(g) {
+        throw CommandFailure("\(path) does not belong to \(model)\(priorExponent == nil ? "" : " with --prior-exponent \(priorExponent!)"): \(why); rebuild it with 'gramian index build --model \(model)\(priorExponent.map { " --prior-exponent \($0)" } ?? "")'")
       }
-    } else {
-      users = (0..<Int32(m.userIds.count)).map { $0 }
+      return g
     }
-    let bar = ProgressBar("recommend", total: users.count)
-    let lists = try rank(m, users: users, seen: seen, bar: bar)
-    bar.finish()
+    let seen = try excludeSeen.map { try DatasetLoading.read($0, reader: reader, against: m) }
+    var lists: [RecommendationList] = []
+    var skipped = 0
+    if let history {
+      lists = try recommendHistories(m, path: history, graph: graph, skipped: &skipped)
+    } else {
+      // Requested ids in input order: a model index, or nil (--unknown popular).
+      let requested = try resolveUsers(m, skipped: &skipped)
+      let users = requested.compactMap(\.index)
+      let bar = ProgressBar("recommend", total: users.count)
+      let progress: @Sendable (Int, Int) -> Void = { done, _ in bar.update(done) }
+      let top: [[(item: Int32, score: Float)]]
+      if let graph {
+        top = m.recommend(users: users, k: k, excluding: seen, index: graph, ef: ef, threads: common.threadCount)
+      } else {
+        top = Recommendations.topK(m, users: users, k: k, exclude: seen, threads: common.threadCount, progress: progress)
+      }
+      bar.finish()
+      var popular: [RecommendationList.Entry]? = nil
+      var next = 0
+      for r in requested {
+        if r.index != nil {
+          lists.append(RecommendationList(user: r.name, items: entries(m, top[next]), source: "model"))
+          next += 1
+        } else {
+          // --unknown popular: the model's average user, nothing seen.
+          if popular == nil { popular = entries(m, try rank(m, vector: m.meanUserVector, seen: [], graph: graph)) }
+          lists.append(RecommendationList(user: r.name, items: popular!, source: "popular"))
+        }
+      }
+    }
+    if skipped > 0 { Console.info("skipped \(skipped) unknown users (--unknown skip)") }
+    let seconds = Date().timeIntervalSince(t0)
+    if common.json {
+      try Console.json(Output(model: model, kind: m.kind, k: k, lists: lists, skippedUsers: skipped, seconds: seconds))
+      return
+    }
     var text = ""
-    for (row, u) in users.enumerated() {
-      let uid = m.userIds.name(of: u)
+    for list in lists {
       switch outputFormat {
       case .tsv:
-        for (rank, (item, score)) in lists[row].enumerated() {
-          text += "\(uid)\t\(rank + 1)\t\(m.itemIds.name(of: item))\t\(score)\n"
-        }
+        for (rank, e) in list.items.enumerated() { text += "\(list.user)\t\(rank + 1)\t\(e.item)\t\(e.score)\n" }
       case .jsonl:
-        let items = lists[row].map { "{\"item\":\(jsonString(m.itemIds.name(of: $0.0))),\"score\":\($0.1)}" }
-        text += "{\"user\":\(jsonString(uid)),\"items\":[\(items.joined(separator: ","))]}\n"
+        let encoder = Console.jsonEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        text += String(decoding: try encoder.encode(list), as: UTF8.self) + "\n"
       }
     }
     if let output {
-      try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
-      Console.info("wrote \(users.count) users' top \(k) to \(output)")
+      try AtomicText.write(text, to: output)
+      Console.info("wrote \(lists.count) users' top \(k) to \(output)")
+    } else {
+      FileHandle.standardOutput.write(Data(text.utf8))
+    }
+  }
+
+  /// The requested users in input order with their index in the model
+  /// (nil for an unknown id kept by --unknown popular).
+  func resolveUsers(_ m: any Recommender, skipped: inout Int) throws -> [(name: String, index: Int32?)] {
+    if all { return (0..<Int32(m.userCount)).map { (m.userIds.name(of: $0), $0) } }
+    let ids: [(String, String)]  // (id, where it came from)
+    if let user {
+      ids = [(user, "--user")]
+    } else {
+      ids = try TextFile.lines(usersFile!, what: "users file").map { ($0.text.trimmingCharacters(in: .whitespaces), "\(usersFile!):\($0.line)") }
+    }
+    var out: [(name: String, index: Int32?)] = []
+    for (id, origin) in ids {
+      if let u = m.userIds.index(of: id) { out.append((id, u)); continue }
+      switch unknown {
+      case .error, .nan:
+        throw CommandFailure("\(origin): user '\(id)' is not in the model; pass --unknown skip to leave such users out or --unknown popular to give them the average user's list")
+      case .skip: skipped += 1
+      case .popular: out.append((id, nil))
+      }
+    }
+    return out
+  }
+
+  /// Folds in each line of the history file and ranks its items.
+  func recommendHistories(_ m: any Recommender, path: String, graph: HNSWIndex?, skipped: inout Int) throws -> [RecommendationList] {
+    var lists: [RecommendationList] = []
+    var unknownItems = 0
+    for line in try TextFile.lines(path, what: "history file") {
+      let fields = FieldSplitter.fields(of: line.text, delimiter: .auto)
+      guard let id = fields.first else { continue }
+      var items: [Int32] = []
+      for (column, name) in fields.dropFirst().enumerated() {
+        if let i = m.itemIds.index(of: name) { items.append(i); continue }
+        if unknown == .error {
+          throw DataError(.badFormat, file: path, line: line.line, column: column + 2,
+                          "item '\(name)' is not in the model", hint: "pass --unknown skip to leave unknown items out")
+        }
+        unknownItems += 1
+      }
+      let vector = try m.foldIn(history: items, weights: nil)
+      let row = try rank(m, vector: vector, seen: items, graph: graph)
+      lists.append(RecommendationList(user: id, items: entries(m, row), source: "history"))
+    }
+    if unknownItems > 0 { Console.info("left out \(unknownItems) history items the model does not know") }
+    return lists
+  }
+
+  func rank(_ m: any Recommender, vector: [Float], seen: [Int32], graph: HNSWIndex?) throws -> [(item: Int32, score: Float)] {
+    if let graph { return try m.recommend(vector: vector, k: k, excluding: seen, index: graph, ef: ef) }
+    return try m.recommend(vector: vector, k: k, excluding: seen)
+  }
+
+  func entries(_ m: any Recommender, _ row: [(item: Int32, score: Float)]) -> [RecommendationList.Entry] {
+    row.map { .init(item: m.itemIds.name(of: $0.item), score: $0.score) }
+  }
+}
+
+/// Scores of given (user, item) pairs.
+struct ScoreCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "score",
+    abstract: "Score user-item pairs with a fitted model.",
+    discussion: """
+      Reads pairs with the same reader as every interaction file (CSV, TSV or whitespace, \
+      header detected, RFC 4180 quoting; --user-col and --item-col choose the columns) and writes \
+      'user<TAB>item<TAB>score' lines in input order, or one JSON object with --json.
+      """)
+
+  @Option(help: "A saved model.") var model: String
+  @Option(help: "Pairs file: a user id and an item id a line (more columns are ignored).") var pairs: String
+  @Option(help: "Pairs with an unknown user or item: error, skip (left out, counted), nan, or popular (an unknown user scored as the model's average user; unknown items NaN).")
+  var unknown: UnknownPolicy = .error
+  @Option(help: "Add BETA * log P(item) to every score (the popularity prior P(d)^BETA).") var priorExponent: Float?
+  @OptionGroup var reader: ReaderOptions
+  @Option(help: "Output file (default: stdout), written atomically.") var output: String?
+  @OptionGroup var common: CommonOptions
+
+  struct Pair: Codable { var user: String; var item: String; var score: Float? }
+  struct Output: Codable {
+    var model: String
+    var kind: String
+    var pairs: Int
+    var skipped: Int
+    var unknown: Int
+    var seconds: Double
+    var pairsPerSecond: Double
+    var scores: [Pair]
+  }
+
+  func run() throws {
+    let t0 = Date()
+    var m = try ModelFile.load(model)
+    if let priorExponent { m = try m.withPrior(exponent: priorExponent) }
+    var options = try reader.readOptions()
+    options.weightColumn = nil
+    options.timestampColumn = nil
+    options.minRating = nil
+    // Read against the model's ids; ids it does not know get indices past its own.
+    let (x, report) = try InteractionReader.read(pairs, options: options, userIds: m.userIds, itemIds: m.itemIds, addNewIds: true)
+    report.describe(pairs).forEach(Console.info)
+    let knownUsers = m.userCount, knownItems = m.itemCount
+    var mean: [Float]? = nil
+    var out: [Pair] = []
+    out.reserveCapacity(x.count)
+    var skipped = 0, unknownCount = 0
+    for e in 0..<x.count {
+      let u = Int(x.users[e]), i = Int(x.items[e])
+      let us = x.userIds.name(of: Int32(u)), its = x.itemIds.name(of: Int32(i))
+      if u < knownUsers && i < knownItems {
+        out.append(Pair(user: us, item: its, score: m.score(user: u, item: i)))
+        continue
+      }
+      unknownCount += 1
+      switch unknown {
+      case .error:
+        let which = u >= knownUsers ? "user '\(us)'" : "item '\(its)'"
+        throw CommandFailure("\(pairs): pair \(e + 1) (user '\(us)', item '\(its)'): \(which) is not in the model; pass --unknown skip, nan or popular")
+      case .skip:
+        skipped += 1
+      case .nan:
+        out.append(Pair(user: us, item: its, score: nil))
+      case .popular:
+        if i < knownItems {
+          if mean == nil { mean = m.meanUserVector }
+          out.append(Pair(user: us, item: its, score: m.score(vector: mean!, item: i)))
+        } else {
+          out.append(Pair(user: us, item: its, score: nil))
+        }
+      }
+    }
+    if skipped > 0 { Console.info("skipped \(skipped) pairs with unknown ids (--unknown skip)") }
+    let seconds = Date().timeIntervalSince(t0)
+    let rate = Double(x.count) / max(seconds, 1e-9)
+    Console.info(String(format: "scored %d pairs in %.3f s (%.0f pairs/s)", out.count, seconds, rate))
+    if common.json {
+      try Console.json(Output(model: model, kind: m.kind, pairs: out.count, skipped: skipped, unknown: unknownCount,
+                              seconds: seconds, pairsPerSecond: rate, scores: out))
+      return
+    }
+    var text = ""
+    text.reserveCapacity(out.count * 24)
+    for p in out { text += "\(p.user)\t\(p.item)\t\(p.score.map { "\($0)" } ?? "nan")\n" }
+    if let output {
+      try AtomicText.write(text, to: output)
     } else {
       FileHandle.standardOutput.write(Data(text.utf8))
     }
   }
 }
 
-func jsonString(_ s: String) -> String {
-  let data = try! JSONEncoder().encode(s)
-  return String(decoding: data, as: UTF8.self)
-}
-
-enum UnknownPolicy: String, ExpressibleByArgument, CaseIterable { case error, skip, nan }
-
-/// Scores of given (user, item) pairs.
-struct ScoreCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "score", abstract: "Score user-item pairs: reads 'user<TAB>item' lines, writes 'user<TAB>item<TAB>score'.")
-
-  @Option(help: "A saved model.") var model: String
-  @Option(help: "Pairs file: user<TAB>item a line.") var pairs: String
-  @Option(help: "Unknown user or item: error, skip (leave the line out, counted) or nan.") var unknown: UnknownPolicy = .error
-  @Option(help: "Output file (default: stdout), written atomically.") var output: String?
-  @OptionGroup var common: CommonOptions
-
-  func run() throws {
-    let m = try ModelFile.load(model)
-    guard let text = try? String(contentsOfFile: pairs, encoding: .utf8) else {
-      throw DataError(.unreadable, file: pairs, "cannot read the pairs file as UTF-8 text", hint: "check the path")
-    }
-    var out = ""
-    var skipped = 0
-    for (n, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-      if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-      let f = line.split(separator: "\t", omittingEmptySubsequences: false)
-      guard f.count >= 2 else {
-        throw DataError(.malformedLine, file: pairs, line: n + 1, "expected 'user<TAB>item', found \(f.count) field", hint: "separate the two ids with a tab")
-      }
-      let us = String(f[0]), its = String(f[1])
-      let u = m.userIds.index(of: us), i = m.itemIds.index(of: its)
-      if u == nil || i == nil {
-        switch unknown {
-        case .error:
-          let which = u == nil ? "user '\(us)'" : "item '\(its)'"
-          throw DataError(.badFormat, file: pairs, line: n + 1, column: u == nil ? 1 : 2, "\(which) is not in the model", hint: "pass --unknown skip or --unknown nan")
-        case .skip: skipped += 1; continue
-        case .nan: out += "\(us)\t\(its)\tnan\n"; continue
-        }
-      }
-      out += "\(us)\t\(its)\t\(m.score(user: Int(u!), item: Int(i!)))\n"
-    }
-    if skipped > 0 { Console.info("skipped \(skipped) pairs with unknown ids (--unknown skip)") }
-    if let output {
-      try Data(out.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
-    } else {
-      FileHandle.standardOutput.write(Data(out.utf8))
-    }
-  }
-}
-
-/// Items most similar to an item (cosine of item factors).
+/// Items most similar to an item.
 struct SimilarCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "similar", abstract: "List the items most similar to an item (cosine of item factors).")
+    commandName: "similar",
+    abstract: "List the items most similar to an item (cosine of item vectors; the item itself is never listed).")
 
   @Option(help: "A saved model.") var model: String
   @Option(help: "The item id.") var item: String
@@ -179,14 +301,20 @@ struct SimilarCommand: ParsableCommand {
   @OptionGroup var common: CommonOptions
 
   struct Row: Codable { var item: String; var score: Float }
-  struct Output: Codable { var item: String; var similar: [Row] }
+  struct Output: Codable { var item: String; var kind: String; var similar: [Row] }
+
+  func validate() throws {
+    guard k >= 1 else { throw ValidationError("--k must be at least 1") }
+  }
 
   func run() throws {
     let m = try ModelFile.load(model)
-    guard let i = m.itemIds.index(of: item) else { throw ValidationError("item '\(item)' is not in the model") }
+    guard let i = m.itemIds.index(of: item) else {
+      throw CommandFailure("item '\(item)' is not in \(model) (\(m.itemCount) items; ids are matched exactly)")
+    }
     let rows = m.similarItems(to: Int(i), k: k).map { Row(item: m.itemIds.name(of: $0.item), score: $0.score) }
     if common.json {
-      try Console.json(Output(item: item, similar: rows))
+      try Console.json(Output(item: item, kind: m.kind, similar: rows))
     } else {
       for r in rows { Console.out("\(r.item)\t\(r.score)") }
     }
@@ -196,23 +324,29 @@ struct SimilarCommand: ParsableCommand {
 /// Factor export for numpy and peers.
 struct ExportCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "export", abstract: "Export factors as user_factors.npy, item_factors.npy, user_ids.txt and item_ids.txt.")
+    commandName: "export",
+    abstract: "Export factors as user_factors.npy, item_factors.npy, user_ids.txt, item_ids.txt (and item_bias.npy when the model has one).")
 
   @Option(help: "A saved model.") var model: String
-  @Option(help: "Output folder.") var npy: String
+  @Option(help: "Output folder (files are written under temporary names, then renamed).") var npy: String
   @OptionGroup var common: CommonOptions
+
+  struct Output: Codable { var folder: String; var kind: String; var users: Int; var items: Int; var dimension: Int; var files: [String] }
 
   func run() throws {
     let m = try ModelFile.load(model)
+    let files: [String]
     do {
-      try FileManager.default.createDirectory(atPath: npy, withIntermediateDirectories: true)
-      try m.export(toDirectory: npy)
+      files = try FactorFiles.export(m, to: npy)
     } catch let error as DataError {
       throw error
     } catch {
       throw DataError(.unwritable, file: npy, "cannot write the export folder (\(error.localizedDescription))",
                       hint: "choose a writable folder")
     }
-    Console.info("exported \(m.userFactors.rows) users and \(m.itemFactors.rows) items (k = \(m.itemFactors.columns)) to \(npy)")
+    Console.info("exported \(m.userCount) users and \(m.itemCount) items (d = \(m.dimension)) to \(npy)")
+    if common.json {
+      try Console.json(Output(folder: npy, kind: m.kind, users: m.userCount, items: m.itemCount, dimension: m.dimension, files: files))
+    }
   }
 }

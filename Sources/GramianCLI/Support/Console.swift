@@ -19,12 +19,20 @@ enum Console {
     if json { info(text) } else { out(text) }
   }
 
-  /// Prints `value` as one JSON object on stdout (sorted keys).
-  static func json<T: Encodable>(_ value: T) throws {
+  /// The one JSON encoder of the command line: snake_case keys everywhere
+  /// (converted from the Swift property names, so no type lists its keys),
+  /// sorted keys, non-finite numbers as strings.
+  static func jsonEncoder() -> JSONEncoder {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
+    encoder.keyEncodingStrategy = .convertToSnakeCase
     encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    let data = try encoder.encode(value)
+    return encoder
+  }
+
+  /// Prints `value` as one JSON object on stdout.
+  static func json<T: Encodable>(_ value: T) throws {
+    let data = try jsonEncoder().encode(value)
     FileHandle.standardOutput.write(data)
     FileHandle.standardOutput.write(Data("\n".utf8))
   }
@@ -79,4 +87,13 @@ func formatDuration(_ s: Double) -> String {
   if s < 60 { return String(format: "%.1fs", s) }
   let m = Int(s) / 60
   return String(format: "%dm%02ds", m, Int(s) % 60)
+}
+
+/// A run-time failure of a command (exit code 1), as opposed to a usage
+/// error (`ValidationError`, exit code 2): the message names what is wrong
+/// and how to fix it.
+struct CommandFailure: Error, CustomStringConvertible {
+  var message: String
+  init(_ message: String) { self.message = message }
+  var description: String { message }
 }

@@ -6,11 +6,7 @@ import Gramian
 /// as `peers.py evaluate` does).
 enum FactorFiles {
   static func readIds(_ path: String) throws -> [String] {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-      throw DataError(.unreadable, file: path, "cannot read the id file", hint: "check the path; it should hold one id a line")
-    }
-    return text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
-      .map { String($0) }.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+    try TextFile.lines(path, what: "id file").map { $0.text.trimmingCharacters(in: .whitespaces) }
   }
 
   /// Rows of `factors` (labelled by `ids`) placed at the dense index of each
@@ -31,5 +27,45 @@ enum FactorFiles {
       filled[Int(i)] = true
     }
     return (out, filled.lazy.filter { !$0 }.count)
+  }
+
+  /// Writes `user_factors.npy`, `item_factors.npy`, `user_ids.txt`,
+  /// `item_ids.txt` (and `item_bias.npy` when the model has a bias) into
+  /// `dir`: all of them into a temporary sibling folder first, then each
+  /// renamed into place, so a failure leaves no half-written set.
+  static func export(_ m: any Recommender, to dir: String) throws -> [String] {
+    let fm = FileManager.default
+    let temp = dir.hasSuffix("/") ? String(dir.dropLast()) + ".partial-\(getpid())" : dir + ".partial-\(getpid())"
+    try? fm.removeItem(atPath: temp)
+    try fm.createDirectory(atPath: temp, withIntermediateDirectories: true)
+    defer { try? fm.removeItem(atPath: temp) }
+    var names = ["user_factors.npy", "item_factors.npy", "user_ids.txt", "item_ids.txt"]
+    try NPY.write(m.userFactors, to: temp + "/user_factors.npy")
+    try NPY.write(m.itemFactors, to: temp + "/item_factors.npy")
+    try Data(m.userIds.names.map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: temp + "/user_ids.txt"))
+    try Data(m.itemIds.names.map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: temp + "/item_ids.txt"))
+    if let bias = m.itemBias {
+      try NPY.write(Matrix(rows: bias.count, columns: 1, storage: bias), to: temp + "/item_bias.npy")
+      names.append("item_bias.npy")
+    }
+    try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    for name in names {
+      let target = (dir as NSString).appendingPathComponent(name)
+      if rename(temp + "/" + name, target) != 0 {
+        throw DataError(.unwritable, file: target, "cannot move the exported file into place (errno \(errno))")
+      }
+    }
+    return names.map { (dir as NSString).appendingPathComponent($0) }
+  }
+}
+
+/// Text outputs written atomically (temporary file in the same folder, then rename).
+enum AtomicText {
+  static func write(_ text: String, to path: String) throws {
+    do {
+      try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+      throw DataError(.unwritable, file: path, "cannot write the output (\(error.localizedDescription))", hint: "choose a writable path")
+    }
   }
 }

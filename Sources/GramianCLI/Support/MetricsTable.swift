@@ -1,5 +1,6 @@
 import Foundation
 import Gramian
+import GramianReports
 
 /// Renders evaluation results as an aligned text table, one row per model.
 enum MetricsTable {

@@ -99,22 +99,23 @@ struct ReaderOptions: ParsableArguments {
   }
 }
 
-enum SplitMethod: String, ExpressibleByArgument, CaseIterable {
+enum SplitChoice: String, ExpressibleByArgument, CaseIterable {
   case random, leaveLastOut = "leave-last-out", strong
 }
 
 /// How to obtain a test set: a given file, or a split of the training file.
+/// With neither, commands that fit train on the whole file.
 struct SplitOptions: ParsableArguments {
   @Option(help: "A test file read against the training file's ids (unknown ids are counted and dropped).")
   var test: String?
 
-  @Option(help: "Split method when no --test is given: random, leave-last-out or strong.")
-  var split: SplitMethod = .random
+  @Option(help: "Hold out a test set from the training file: random, leave-last-out or strong (default: none; fit uses every pair).")
+  var split: SplitChoice?
 
-  @Option(help: "Fraction of each user's interactions held out (random split).")
+  @Option(help: "Fraction of each user's interactions held out (--split random).")
   var testFraction: Double = 0.2
 
-  @Option(help: "Number of held-out users (strong generalisation).")
+  @Option(help: "Number of held-out users (--split strong).")
   var heldOutUsers: Int = 100
 
   func validate() throws {
@@ -122,7 +123,21 @@ struct SplitOptions: ParsableArguments {
       throw ValidationError("--test-fraction must be strictly between 0 and 1, got \(testFraction)")
     }
     guard heldOutUsers >= 1 else { throw ValidationError("--held-out-users must be at least 1") }
+    if test != nil && split != nil { throw ValidationError("give --test FILE or --split METHOD, not both") }
   }
+
+  /// The library's split method, or nil for none.
+  var method: SplitMethod? {
+    switch split {
+    case nil: nil
+    case .random: .random(testFraction: testFraction)
+    case .leaveLastOut: .leaveLastOut
+    case .strong: .strong(heldOutUsers: heldOutUsers)
+    }
+  }
+
+  /// True when a test set will be held out.
+  var holdsOut: Bool { test != nil || split != nil }
 }
 
 /// A flag holding comma-separated values, e.g. `--layers 128,64`.

@@ -5,24 +5,20 @@ import Gramian
 /// `user positive negative negative ...` (whitespace separated ids).
 enum SampledNegatives {
   static func read(_ path: String, userIds: IdMap, itemIds: IdMap) throws -> ([(user: Int32, item: Int32)], [[Int32]]) {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-      throw DataError(.unreadable, file: path, "cannot read the negatives file as UTF-8 text", hint: "check the path")
-    }
     var positives: [(user: Int32, item: Int32)] = []
     var negatives: [[Int32]] = []
-    for (n, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-      let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-      if fields.isEmpty { continue }
+    for line in try TextFile.lines(path, what: "negatives file") {
+      let fields = FieldSplitter.fields(of: line.text, delimiter: .whitespace)
       guard fields.count >= 3 else {
-        throw DataError(.malformedLine, file: path, line: n + 1, "expected 'user positive negative ...' with at least one negative, found \(fields.count) fields")
+        throw DataError(.malformedLine, file: path, line: line.line, "expected 'user positive negative ...' with at least one negative, found \(fields.count) fields")
       }
-      guard let u = userIds.index(of: String(fields[0])) else {
-        throw DataError(.badFormat, file: path, line: n + 1, column: 1, "user '\(fields[0])' is not in the training data")
+      guard let u = userIds.index(of: fields[0]) else {
+        throw DataError(.badFormat, file: path, line: line.line, column: 1, "user '\(fields[0])' is not in the training data")
       }
       var items: [Int32] = []
       for (c, f) in fields.dropFirst().enumerated() {
-        guard let i = itemIds.index(of: String(f)) else {
-          throw DataError(.badFormat, file: path, line: n + 1, column: c + 2, "item '\(f)' is not in the training data")
+        guard let i = itemIds.index(of: f) else {
+          throw DataError(.badFormat, file: path, line: line.line, column: c + 2, "item '\(f)' is not in the training data")
         }
         items.append(i)
       }

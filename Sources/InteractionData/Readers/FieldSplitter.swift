@@ -3,6 +3,7 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
+import Foundation
 
 /// A resolved field separator (``Delimiter`` without `.auto`).
 enum FieldDelimiter: Equatable, Sendable {
@@ -35,8 +36,40 @@ enum FieldDelimiter: Equatable, Sendable {
   }
 }
 
-/// Byte-level line and field scanning over a mapped file.
-enum FieldSplitter {
+/// Byte-level line and field scanning over a mapped file, and the same
+/// splitting for one line of text (``fields(of:delimiter:)``), so every
+/// reader of the package splits fields alike.
+public enum FieldSplitter {
+  /// The fields of one line, split as the interaction reader splits them:
+  /// with a one-byte delimiter, RFC 4180 quoting (a quoted field may hold
+  /// the delimiter; `""` inside it is one quote); `.whitespace` splits on
+  /// runs of spaces and tabs; `.auto` picks tab, then comma, then whitespace
+  /// by what the line holds.
+  /// - Complexity: O(line length).
+  public static func fields(of line: String, delimiter: Delimiter) -> [String] {
+    let resolved: FieldDelimiter
+    if let d = FieldDelimiter(delimiter) {
+      resolved = d
+    } else {
+      resolved = line.contains("\t") ? .byte(9) : line.contains(",") ? .byte(UInt8(ascii: ",")) : .whitespace
+    }
+    var bytes = Array(line.utf8)
+    if bytes.last == 13 { bytes.removeLast() }
+    guard !bytes.isEmpty else { return [] }
+    return bytes.withUnsafeBufferPointer { buf -> [String] in
+      let base = buf.baseAddress!, end = buf.count
+      let limit = end + 1
+      var bounds = [Int](repeating: 0, count: 2 * limit)
+      let n = bounds.withUnsafeMutableBufferPointer { split(base, 0, end, resolved, limit: limit, into: $0.baseAddress!) }
+      return (0..<n).map { k in
+        let a = bounds[2 * k], b = bounds[2 * k + 1]
+        let text = String(decoding: UnsafeBufferPointer(start: base + a, count: b - a), as: UTF8.self)
+        let quoted = a > 0 && base[a - 1] == 34 && b < end && base[b] == 34
+        return quoted ? text.replacingOccurrences(of: "\"\"", with: "\"") : text
+      }
+    }
+  }
+
   /// The end of the line starting at `start` (index of its `\n`, or
   /// `count`). Uses `memchr`, which glibc vectorises.
   @inline(__always)

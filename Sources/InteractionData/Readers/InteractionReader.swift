@@ -29,6 +29,9 @@ public enum InteractionReader {
   private static func read(
     _ path: String, options: ReadOptions, userIds: IdMap, itemIds: IdMap, addNewIds: Bool, freshMaps: Bool
   ) throws(DataError) -> (Interactions, ReadReport) {
+    if InteractionCache.isCache(path) {
+      return try readCache(path, options: options, userIds: userIds, itemIds: itemIds, addNewIds: addNewIds, freshMaps: freshMaps)
+    }
     let file = try MappedFile(path: path)
     var bytes = file.bytes
     // A UTF-8 byte order mark (spreadsheet exports) is not part of the first id.
@@ -64,5 +67,43 @@ public enum InteractionReader {
     }
     withExtendedLifetime(file) {}
     return result
+  }
+
+  /// A binary cache (``InteractionCache``) read like a text file: its events
+  /// are the file's events as converted (the text options of `options` do
+  /// not apply, nor do `minRating` and `weightMode`, which were applied when
+  /// the cache was written; a report warning says so when they are set).
+  /// Against existing id maps, ids are remapped by name.
+  private static func readCache(
+    _ path: String, options: ReadOptions, userIds: IdMap, itemIds: IdMap, addNewIds: Bool, freshMaps: Bool
+  ) throws(DataError) -> (Interactions, ReadReport) {
+    let x = try InteractionCache.read(path)
+    var warnings: [String] = []
+    if options.minRating != nil || options.weightMode != .value {
+      warnings.append("\(path): a binary cache holds the events as converted; --min-rating and --binary were applied then and are ignored now")
+    }
+    if freshMaps {
+      let report = ReadReport(lines: x.count, events: x.count, headerDetected: false, skippedBadLines: 0,
+                              belowMinRating: 0, unknownIdsDropped: 0, warnings: warnings)
+      return (x, report)
+    }
+    var users = userIds, items = itemIds
+    func remap(_ names: IdMap, into map: inout IdMap) -> [Int32] {
+      names.names.map { name in
+        if let i = map.index(of: name) { return i }
+        return addNewIds ? map.insert(name) : -1
+      }
+    }
+    let userMap = remap(x.userIds, into: &users), itemMap = remap(x.itemIds, into: &items)
+    var keep: [Int] = []
+    keep.reserveCapacity(x.count)
+    for e in 0..<x.count where userMap[Int(x.users[e])] >= 0 && itemMap[Int(x.items[e])] >= 0 { keep.append(e) }
+    let out = Interactions(
+      users: keep.map { userMap[Int(x.users[$0])] }, items: keep.map { itemMap[Int(x.items[$0])] },
+      weights: keep.map { x.weights[$0] }, timestamps: x.timestamps.map { t in keep.map { t[$0] } },
+      userIds: users, itemIds: items)
+    let report = ReadReport(lines: x.count, events: out.count, headerDetected: false, skippedBadLines: 0,
+                            belowMinRating: 0, unknownIdsDropped: x.count - out.count, warnings: warnings)
+    return (out, report)
   }
 }
