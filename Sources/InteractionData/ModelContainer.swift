@@ -12,7 +12,7 @@ import LinearAlgebra
 /// Fields: `u32`, `u64`, a length-prefixed JSON document, id maps (UInt64
 /// count, then UInt32 length + UTF-8 bytes per id) and matrices (UInt64 rows,
 /// UInt64 columns, rows * columns float32).
-public enum ModelContainer {
+package enum ModelContainer {
   /// A 64-bit checksum: 8-byte words (the tail zero-padded) folded by
   /// `h = (h ^ word) * 0x100000001b3` from the FNV-1a offset basis, then the
   /// length mixed in. Detects truncation and any flipped byte with
@@ -44,7 +44,7 @@ public enum ModelContainer {
 
 /// Builds a model file in memory; ``write(to:)`` appends the checksum and
 /// writes atomically (temporary file in the same folder, then rename).
-public struct ModelContainerWriter {
+package struct ModelContainerWriter {
   public private(set) var data = Data()
 
   /// Starts a file with the kind's magic and layout version.
@@ -102,7 +102,7 @@ public struct ModelContainerWriter {
 /// Reads a model file after checking its magic, version and checksum.
 /// Every failure becomes `Failure` (the model kind's own error) through
 /// `fail`, with a message naming the field and offset.
-public struct ModelContainerReader<Failure: Error> {
+package struct ModelContainerReader<Failure: Error> {
   let bytes: [UInt8]
   /// Offset of the checksum: the end of the fields.
   private(set) var body: Int

@@ -2,7 +2,7 @@ import CLAPACK
 
 /// Thin, typed wrappers over the CBLAS routines Gramian uses. All matrices
 /// are row-major; leading dimensions are the row strides in elements.
-public enum BLAS {
+package enum BLAS {
   /// Sets OpenBLAS's own thread pool size. Use 1 inside Gramian's parallel
   /// loops (threads inside threads oversubscribe the cores) and more only
   /// around single large GEMMs.

@@ -6,7 +6,7 @@ import GramianKernels
 /// (chosen once at run time; Swift itself compiles for baseline x86-64,
 /// where `SIMD8.addingProduct` even becomes eight `fmaf` calls).
 /// Results depend only on the data and the chosen build, never on threads.
-public enum Kernels {
+package enum Kernels {
   /// Whether the AVX2+FMA builds are in use.
   public static var usingAVX2: Bool { gk_using_avx2() != 0 }
 

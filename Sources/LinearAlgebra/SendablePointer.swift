@@ -4,13 +4,13 @@
 /// Parallel kernels in Gramian write disjoint ranges of one buffer from
 /// several threads; this box is the single place where that promise is made.
 /// Every use must guarantee that concurrent writers touch disjoint elements.
-public struct SendablePointer<Element>: @unchecked Sendable {
+package struct SendablePointer<Element>: @unchecked Sendable {
   public let base: UnsafeMutablePointer<Element>
   @inlinable public init(_ base: UnsafeMutablePointer<Element>) { self.base = base }
 }
 
 /// Read-only counterpart of ``SendablePointer``.
-public struct SendableConstPointer<Element>: @unchecked Sendable {
+package struct SendableConstPointer<Element>: @unchecked Sendable {
   public let base: UnsafePointer<Element>
   @inlinable public init(_ base: UnsafePointer<Element>) { self.base = base }
 }
@@ -18,7 +18,7 @@ public struct SendableConstPointer<Element>: @unchecked Sendable {
 /// A mutable value one worker of a parallel region owns: each box is read
 /// and written by a single worker while the region runs, and by the caller
 /// only before and after it.
-public final class SendableBox<Value>: @unchecked Sendable {
+package final class SendableBox<Value>: @unchecked Sendable {
   public var value: Value
   @inlinable public init(_ value: Value) { self.value = value }
 }

@@ -74,7 +74,6 @@ extension TowerScalar {
 }
 
 extension Float: TowerScalar {
-  @inlinable
   public static func gemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
@@ -102,7 +101,6 @@ extension Float: TowerScalar {
 }
 
 extension Double: TowerScalar {
-  @inlinable
   public static func gemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
     a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,

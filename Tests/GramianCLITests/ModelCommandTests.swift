@@ -30,7 +30,15 @@ final class ModelCommandTests: XCTestCase {
     let pop = try XCTUnwrap(results["popularity"]?["recall@20"])
     let ials = try XCTUnwrap(results["ials"]?["recall@20"])
     XCTAssertGreaterThan(ials, pop * 1.2, "iALS \(ials) vs popularity \(pop)")
-    XCTAssertEqual((object["recommendations"] as? [String])?.count, 10)
+    let twoTower = try XCTUnwrap(results["two-tower"]?["recall@20"])
+    XCTAssertGreaterThan(twoTower, pop, "two-tower (logQ + Gram) \(twoTower) vs popularity \(pop)")
+    // The third job: pairs scored by each model, held-out pairs above random ones.
+    let scoring = try XCTUnwrap(object["scoring"] as? [[String: Any]])
+    XCTAssertEqual(scoring.map { $0["model"] as? String }, ["ials", "two-tower"])
+    for s in scoring { XCTAssertGreaterThan(try XCTUnwrap(s["auc"] as? Double), 0.7) }
+    let titles = try XCTUnwrap(object["recommendations"] as? [String])
+    XCTAssertEqual(titles.count, 10)
+    XCTAssertFalse(titles.contains { $0.hasPrefix("movie ") }, "titles come from movies.csv (CRLF lines): \(titles)")
     XCTAssertTrue(r.stderr.contains("ratings >= 4 as positives"))
   }
 

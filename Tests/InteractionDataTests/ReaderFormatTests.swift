@@ -177,3 +177,21 @@ final class ReaderFormatTests: XCTestCase {
     XCTAssertEqual(m.weights(ofUser: 1), [5])
   }
 }
+
+/// The small-file loader and the string field splitter shared by every
+/// reader of ids, histories, titles and negatives.
+final class TextFileTests: XCTestCase {
+  func testLinesKeepNumbersAcrossLFAndCRLFAndSkipBlankLines() throws {
+    let dir = TemporaryFolder(self)
+    let path = dir.file("lines.txt", "a b\r\n\r\n  \nc\n\"x, y\",z\r\n")
+    let lines = try TextFile.lines(path, what: "test file")
+    XCTAssertEqual(lines.map(\.line), [1, 4, 5])
+    XCTAssertEqual(lines.map(\.text), ["a b", "c", "\"x, y\",z"])
+    XCTAssertEqual(FieldSplitter.fields(of: lines[2].text, delimiter: .comma), ["x, y", "z"])
+    XCTAssertEqual(FieldSplitter.fields(of: "u1  i1\ti2", delimiter: .whitespace), ["u1", "i1", "i2"])
+    XCTAssertEqual(FieldSplitter.fields(of: "\"say \"\"hi\"\"\",2", delimiter: .auto), ["say \"hi\"", "2"])
+    XCTAssertThrowsError(try TextFile.lines(dir.path("missing.txt"), what: "test file")) {
+      XCTAssertTrue("\($0)".contains("missing.txt"), "\($0)")
+    }
+  }
+}

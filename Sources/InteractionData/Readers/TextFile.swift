@@ -22,13 +22,13 @@ public enum TextFile {
                     hint: "convert it to UTF-8")
   }
 
-  /// The non-blank lines of `path` with their 1-based line numbers (a
-  /// trailing `\r` removed), for readers that report errors by line.
+  /// The non-blank lines of `path` with their 1-based line numbers (LF or
+  /// CRLF endings), for readers that report errors by line.
   public static func lines(_ path: String, what: String) throws(DataError) -> [(line: Int, text: String)] {
     let text = try read(path, what: what)
     var out: [(line: Int, text: String)] = []
-    for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-      let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+    // "\r\n" is one Character (and one newline) in Swift.
+    for (n, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
       if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
       out.append((n + 1, String(line)))
     }
