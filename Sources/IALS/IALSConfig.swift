@@ -69,7 +69,11 @@ public struct IALSConfig: Sendable, Codable, Equatable {
   public var initStd: Float = 0.1
   public var solver: ALSSolver = .exact
   public var cgSteps = 3
+  /// Block size b of the `block` solver; values above ``factors`` act as
+  /// ``factors`` (one block: the exact solve), see ``effectiveBlockSize``.
   public var blockSize = 128
+  /// The block size the solver uses: `min(blockSize, factors)`.
+  public var effectiveBlockSize: Int { min(blockSize, factors) }
   /// Worker threads; with the seed, fixes the result bit for bit.
   public var threads = Parallel.availableThreads
   public var seed: UInt64 = 1

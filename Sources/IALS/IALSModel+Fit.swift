@@ -96,7 +96,7 @@ extension IALSConfig {
     switch solver {
     case .exact: return .exact
     case .cg: return .cg(steps: cgSteps)
-    case .block: return .block(size: blockSize)
+    case .block: return .block(size: effectiveBlockSize)
     }
   }
 }

@@ -51,7 +51,7 @@ struct IALSOptions: ParsableArguments {
     c.initStd = initStd
     c.solver = solver
     c.cgSteps = cgSteps
-    c.blockSize = min(blockSize, factors)
+    c.blockSize = blockSize  // the library caps it at the dimension (effectiveBlockSize)
     c.threads = common.threadCount
     c.seed = common.seed
     return c
