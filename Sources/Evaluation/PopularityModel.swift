@@ -106,8 +106,7 @@ extension PopularityModel {
     w.ids(userIds)
     w.ids(itemIds)
     w.matrix(Matrix(rows: counts.count, columns: 1, storage: counts))
-    w.u32(training == nil ? 0 : 1)
-    if let training { w.training(training) }
+    w.optionalTraining(training)
     try w.write(to: path)
   }
 
@@ -128,8 +127,7 @@ extension PopularityModel {
       throw r.fail("id maps (\(userIds.count) users, \(itemIds.count) items) do not match \(users) users and \(counts.rows) items")
     }
     guard counts.storage.allSatisfy({ $0.isFinite && $0 >= 0 }) else { throw r.fail("an item count is negative or not finite") }
-    var training: TrainingSummary? = nil
-    if try r.u32("training flag") != 0 { training = try r.training(items: counts.rows) }
+    let training = try r.optionalTraining(items: counts.rows)
     try r.finish()
     return PopularityModel(counts: counts.storage, users: users, userIds: userIds, itemIds: itemIds, training: training)
   }

@@ -90,12 +90,6 @@ public struct ItemFilter: Sendable {
     let set = Set(items)
     return ItemFilter { !set.contains($0) }
   }
-
-  /// Items both filters allow.
-  public func and(_ other: ItemFilter) -> ItemFilter {
-    let a = allows, b = other.allows
-    return ItemFilter { a($0) && b($0) }
-  }
 }
 
 extension Recommender {

@@ -33,8 +33,7 @@ extension IALSModel {
     w.ids(itemIds)
     w.matrix(userFactors)
     w.matrix(itemFactors)
-    w.u32(training == nil ? 0 : 1)
-    if let training { w.training(training) }
+    w.optionalTraining(training)
     try w.write(to: path)
   }
 
@@ -51,8 +50,7 @@ extension IALSModel {
     let itemIds = try r.ids("item ids")
     let users = try r.matrix("user factors")
     let items = try r.matrix("item factors")
-    var training: TrainingSummary? = nil
-    if r.version >= 2, try r.u32("training flag") != 0 { training = try r.training(items: items.rows) }
+    let training = r.version >= 2 ? try r.optionalTraining(items: items.rows) : nil
     try r.finish()
     guard users.columns == items.columns else {
       throw r.fail("user factors have \(users.columns) columns, item factors \(items.columns)")

@@ -80,8 +80,14 @@ package struct ModelContainerWriter {
     m.storage.withUnsafeBufferPointer { data.append(Data(buffer: $0)) }
   }
 
+  /// A UInt32 flag, then the summary when there is one.
+  package mutating func optionalTraining(_ t: TrainingSummary?) {
+    u32(t == nil ? 0 : 1)
+    if let t { training(t) }
+  }
+
   /// A ``TrainingSummary``: pair count, fingerprint, sketch, item counts.
-  public mutating func training(_ t: TrainingSummary) {
+  package mutating func training(_ t: TrainingSummary) {
     u64(UInt64(t.pairs))
     u64(t.fingerprint)
     u64(UInt64(t.sketch.count))
@@ -214,6 +220,11 @@ package struct ModelContainerReader<Failure: Error> {
     counts.reserveCapacity(m)
     for _ in 0..<m { counts.append(Int(try u32("item count"))) }
     return TrainingSummary(pairs: pairs, fingerprint: fingerprint, sketch: sketch, itemCounts: counts)
+  }
+
+  /// What ``ModelContainerWriter/optionalTraining(_:)`` wrote.
+  package mutating func optionalTraining(items: Int) throws(Failure) -> TrainingSummary? {
+    try u32("training flag") != 0 ? try training(items: items) : nil
   }
 
   /// Checks that every field was read.

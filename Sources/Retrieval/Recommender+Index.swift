@@ -68,19 +68,15 @@ extension Recommender {
     let allows: (@Sendable (Int32) -> Bool)? = filter?.allows
     var excluding: (@Sendable (Int, Int32) -> Bool)? = nil
     if seen != nil || allows != nil {
-      let ids = users
-      excluding = { (row: Int, item: Int32) -> Bool in
-        let u = Int(ids[row])
+      excluding = { (u: Int, item: Int32) -> Bool in
         if let seen, u < seen.userCount, seen.contains(user: u, item: item) { return true }
         if let allows, !allows(item) { return true }
         return false
       }
     }
-    let rows = Array(0..<users.count)
-    let remapped = Matrix(rows: users.count, columns: queries.columns,
-                          storage: users.flatMap { u in queries.storage[(Int(u) * queries.columns)..<((Int(u) + 1) * queries.columns)] })
+    let rows = users.map { Int($0) }
     let shift = indexBiasShift
-    let found = index.search(queries: remapped, rows: rows, k: k, ef: ef, threads: threads, excluding: excluding)
+    let found = index.search(queries: queries, rows: rows, k: k, ef: ef, threads: threads, excluding: excluding)
     return shift == 0 ? found : found.map { $0.map { (item: $0.item, score: $0.score + shift) } }
   }
 

@@ -35,8 +35,7 @@ extension TwoTowerModel {
     w.matrix(userEmbeddings)
     w.matrix(itemEmbeddings)
     w.matrix(Matrix(rows: itemLogPrior.count, columns: 1, storage: itemLogPrior))
-    w.u32(training == nil ? 0 : 1)
-    if let training { w.training(training) }
+    w.optionalTraining(training)
     try w.write(to: path)
   }
 
@@ -58,8 +57,7 @@ extension TwoTowerModel {
     let userIds = try r.ids("user ids"), itemIds = try r.ids("item ids")
     let users = try r.matrix("user embeddings"), items = try r.matrix("item embeddings")
     let prior = try r.matrix("item log prior")
-    var training: TrainingSummary? = nil
-    if r.version >= 2, try r.u32("training flag") != 0 { training = try r.training(items: items.rows) }
+    let training = r.version >= 2 ? try r.optionalTraining(items: items.rows) : nil
     try r.finish()
     guard users.columns == items.columns else {
       throw r.fail("user embeddings have \(users.columns) columns, item embeddings \(items.columns)")
