@@ -99,7 +99,7 @@ prepare() {
 
 gramian_fit() { # train test extra-reader-flags args... ; prints JSON
   local train=$1 test=$2 read=$3; shift 3
-  "$GRAMIAN" fit ials --train "$train" --test "$test" $read --factors "$FACTORS" --epochs "$EPOCHS" \
+  "$GRAMIAN" fit ials --train "$train" --test "$test" $read --dim "$FACTORS" --epochs "$EPOCHS" \
     --solver "$SOLVER" --threads "$THREADS" --seed 1 --json "$@" 2> "$WORK/last-gramian.err" \
     || { cat "$WORK/last-gramian.err" >&2; return 1; }
 }

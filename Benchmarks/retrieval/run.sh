@@ -19,7 +19,7 @@ for K in 64 128; do
   D="$OUT/ab$K"
   if [ ! -f "$D/item_factors.npy" ]; then
     .build/release/gramian fit ials --train "$DATA/train.txt" --test "$DATA/test.txt" --format lists \
-      --factors $K --solver cg --epochs 10 --output "$OUT/ab$K.gramian"
+      --dim $K --solver cg --epochs 10 --output "$OUT/ab$K.gramian"
     .build/release/gramian export --model "$OUT/ab$K.gramian" --npy "$D"
     # 1000 user vectors as queries (numpy, seed 0).
     "$PY" -c "import numpy as np; U=np.load('$D/user_factors.npy'); np.save('$D/queries.npy', U[np.random.default_rng(0).choice(len(U),1000,replace=False)])"

@@ -47,7 +47,7 @@ tune() {
 t0=$SECONDS
 $G evaluate --train "$W/val/train.tsv" --test "$W/val/test.tsv" --model popularity --json 2>/dev/null | metric | sed 's/^/popularity val recall@20 ndcg@20 /' | tee -a "$GRID" >&2
 $G evaluate --train "$W/full/train.tsv" --test "$W/full/test.tsv" --model popularity --json 2>/dev/null | row popularity
-$G fit ials --train "$W/full/train.tsv" --test "$W/full/test.tsv" --factors 32 --epochs 15 --reg 0.05 --unobserved-weight 0.1 --json 2>/dev/null | row ials
+$G fit ials --train "$W/full/train.tsv" --test "$W/full/test.tsv" --dim 32 --epochs 15 --reg 0.05 --unobserved-weight 0.1 --json 2>/dev/null | row ials
 
 sm=(); for norm in "" "--normalize"; do for t in 0.05 0.1 0.2 0.5 1; do for lr in 0.03 0.1 0.3; do
   sm+=("--temperature $t --lr $lr $norm"); done; done; done

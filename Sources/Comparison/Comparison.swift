@@ -5,30 +5,6 @@ import InteractionData
 import LinearAlgebra
 import TwoTower
 
-/// A model a tuning run ends with, ready to save or serve.
-public enum FittedModel: Sendable {
-  case popularity(PopularityModel)
-  case ials(IALSModel)
-  /// With ``TwoTowerModel/priorExponent`` set to the chosen beta for `prior`.
-  case twoTower(TwoTowerModel)
-}
-
-/// A fitted model scores through the model it holds.
-extension FittedModel: Scorer {
-  var scorer: any Scorer {
-    switch self {
-    case .popularity(let m): m
-    case .ials(let m): m
-    case .twoTower(let m): m
-    }
-  }
-  public var userCount: Int { scorer.userCount }
-  public var itemCount: Int { scorer.itemCount }
-  public func scoreBlock(users: ArraySlice<Int32>, into output: UnsafeMutablePointer<Float>) {
-    scorer.scoreBlock(users: users, into: output)
-  }
-}
-
 /// The comparison of issue 6: iALS against in-batch softmax, logQ
 /// correction, the serving-time popularity prior and the Gram regulariser,
 /// on one dataset and protocol.
@@ -71,8 +47,9 @@ public struct Comparison {
   }
 
   /// The same grid search for one method (its parent tuned first when it has
-  /// one); returns its measurements and the final model.
-  public func tune(_ method: ComparisonMethod, data: ComparisonData) throws -> (result: MethodResult, model: FittedModel) {
+  /// one); returns its measurements and the final model (for `prior`, the
+  /// softmax model with the chosen beta applied, ``Recommender/withPrior(exponent:)``).
+  public func tune(_ method: ComparisonMethod, data: ComparisonData) throws -> (result: MethodResult, model: any Recommender) {
     var c = config
     c.methods = [method]
     let session = try Session(config: c, data: data, log: log)

@@ -3,48 +3,59 @@ import InteractionData
 import LinearAlgebra
 import TwoTower
 
-/// The input of a comparison: training and test events over one pair of
-/// id maps (as a ``Split`` gives them), optional feature files, and a name
-/// for the report.
+/// The input of a comparison: an ``InteractionDataset`` with a test set
+/// (training and held-out events over one pair of id maps), optional feature
+/// files, and a name for the report.
 public struct ComparisonData: Sendable {
   public var name: String
-  public var train: Interactions
-  public var test: Interactions
-  /// Feature files in ``FeatureBags``' format, read for each split's ids.
+  /// The training and test matrices the methods are fitted and scored on.
+  public var dataset: InteractionDataset
+  /// Feature files in ``FeatureBags``' format, read for each fold's ids.
   public var userFeaturesPath: String?
   public var itemFeaturesPath: String?
-  /// How repeated (user, item) events are merged into the matrices.
+  /// How repeated (user, item) events are merged into the validation fold's
+  /// matrices (the dataset's own matrices are already merged).
   public var duplicates: DuplicatePolicy
 
-  public init(name: String, train: Interactions, test: Interactions, userFeaturesPath: String? = nil,
+  /// A comparison of the methods on `dataset`, which must have a test set
+  /// (``InteractionDataset/load(_:options:duplicates:test:split:seed:log:)``
+  /// with a test file or a split).
+  public init(name: String, dataset: InteractionDataset, userFeaturesPath: String? = nil,
               itemFeaturesPath: String? = nil, duplicates: DuplicatePolicy = .sum) {
-    self.name = name; self.train = train; self.test = test
+    self.name = name; self.dataset = dataset
     self.userFeaturesPath = userFeaturesPath; self.itemFeaturesPath = itemFeaturesPath
     self.duplicates = duplicates
   }
+
+  /// A comparison on training and test events that share id maps (as a
+  /// ``Split`` gives them).
+  public init(name: String, train: Interactions, test: Interactions, userFeaturesPath: String? = nil,
+              itemFeaturesPath: String? = nil, duplicates: DuplicatePolicy = .sum) {
+    let split = Split(train: train, test: test, report: SplitReport(
+      trainEvents: train.count, testEvents: test.count, foldInEvents: 0, heldOutUsers: 0, droppedTestEvents: 0, notes: []))
+    self.init(name: name, dataset: InteractionDataset(split: split, duplicates: duplicates),
+              userFeaturesPath: userFeaturesPath, itemFeaturesPath: itemFeaturesPath, duplicates: duplicates)
+  }
 }
 
-/// A training matrix and an evaluation matrix in one index space, with the
-/// features aligned to it: the whole training split against the test split,
-/// or the validation split carved from training.
+/// A dataset to fit on and score against, with the features aligned to its
+/// ids: the whole training split against the test split, or the validation
+/// split carved from training.
 struct Fold {
-  let events: Interactions
-  let train: InteractionMatrix
-  let test: InteractionMatrix
+  let data: InteractionDataset
   let userFeatures: FeatureBags?
   let itemFeatures: FeatureBags?
 
-  init(events: Interactions, heldOut: Interactions, data: ComparisonData) throws {
-    self.events = events
-    train = InteractionMatrix(events, duplicates: data.duplicates)
-    test = InteractionMatrix(heldOut, duplicates: data.duplicates)
-    userFeatures = try data.userFeaturesPath.map { path throws(DataError) in try FeatureBags.read(path, ids: events.userIds) }
-    itemFeatures = try data.itemFeaturesPath.map { path throws(DataError) in try FeatureBags.read(path, ids: events.itemIds) }
-  }
-
+  var events: Interactions { data.split.train }
+  var train: InteractionMatrix { data.train }
+  var test: InteractionMatrix { data.test }
   /// Users with at least one held-out pair.
-  var testUsers: [Int32] {
-    (0..<test.userCount).filter { test.userOffsets[$0 + 1] > test.userOffsets[$0] }.map(Int32.init)
+  var testUsers: [Int32] { data.testUsers }
+
+  init(_ data: InteractionDataset, features: ComparisonData) throws {
+    self.data = data
+    userFeatures = try features.userFeaturesPath.map { path throws(DataError) in try FeatureBags.read(path, ids: data.userIds) }
+    itemFeatures = try features.itemFeaturesPath.map { path throws(DataError) in try FeatureBags.read(path, ids: data.itemIds) }
   }
 
   /// The two-tower training data of this fold (histories when `config.history > 0`).

@@ -6,13 +6,13 @@ import TwoTower
 extension Session {
   /// Refits `method`'s chosen setting on the whole training split, evaluates
   /// it on the test split, and returns the measurements and the model.
-  func finish(_ method: ComparisonMethod) throws -> (result: MethodResult, model: FittedModel) {
+  func finish(_ method: ComparisonMethod) throws -> (result: MethodResult, model: any Recommender) {
     guard let t = tuned[method] else { fatalError("\(method) finished before it was tuned") }
     let (out, sec) = try wallSeconds { () throws -> FinalFit in
       switch method {
       case .popularity:
         let (m, s) = wallSeconds { PopularityModel(train: full.train) }
-        return FinalFit(model: .popularity(m), seconds: s)
+        return FinalFit(model: m, seconds: s)
       case .ials:
         let c = ialsConfig(t.chosen)
         var curve: [CurvePoint] = []
@@ -28,7 +28,7 @@ extension Session {
         }
         // The per-epoch exact loss is computed only for the callback; it is
         // part of `s` but small (O(nnz k + (|U|+|I|) k^2) per epoch).
-        return FinalFit(model: .ials(m), seconds: s - curveSeconds, curve: curve)
+        return FinalFit(model: m, seconds: s - curveSeconds, curve: curve)
       case .prior:
         let beta = Float(t.chosen["beta"] ?? 0), tau = t.chosen["tau"] ?? 1
         let reuse = softmaxFinal.flatMap { Double($0.model.config.temperature) == tau ? $0 : nil }
@@ -38,7 +38,7 @@ extension Session {
         let note = reuse != nil
           ? "served from softmax's final fit (same tau); beta is applied at serving time, so the fit time is softmax's"
           : "a softmax fit at the chosen tau; beta is applied at serving time"
-        return FinalFit(model: .twoTower(run.model.withPriorExponent(beta)), seconds: run.seconds,
+        return FinalFit(model: run.model.withPriorExponent(beta), seconds: run.seconds,
                         curve: run.curves[beta] ?? [], examplesPerSecond: run.examplesPerSecond, notes: [note])
       default:
         var betas: [Float] = config.curveUsers > 0 ? [0] : []
@@ -53,7 +53,7 @@ extension Session {
         if method == .mseGram {
           notes.append(String(format: "alpha0 %@ is lambda_g = alpha0 |U| |I| / N = %.4g on the training split", Setting.format(t.chosen["alpha0"]!), c.gramWeight))
         }
-        return FinalFit(model: .twoTower(run.model), seconds: run.seconds, curve: run.curves[0] ?? [],
+        return FinalFit(model: run.model, seconds: run.seconds, curve: run.curves[0] ?? [],
                         examplesPerSecond: run.examplesPerSecond, notes: notes)
       }
     }
@@ -71,7 +71,7 @@ extension Session {
 /// A final fit on the whole training split: the model, its wall seconds
 /// (learning-curve evaluations excluded), the curve and report notes.
 struct FinalFit {
-  var model: FittedModel
+  var model: any Recommender
   var seconds: Double
   var curve: [CurvePoint] = []
   var examplesPerSecond: Double? = nil

@@ -44,17 +44,18 @@ final class Session {
     if !config.twoTower.layers.isEmpty && config.twoTower.layers.last != config.dimension {
       throw ComparisonError.invalidConfig("the last MLP width (\(config.twoTower.layers.last!)) must equal the dimension (\(config.dimension))")
     }
-    guard data.train.userCount == data.test.userCount, data.train.itemCount == data.test.itemCount else {
+    let dataset = data.dataset
+    guard dataset.train.userCount == dataset.test.userCount, dataset.train.itemCount == dataset.test.itemCount else {
       throw ComparisonError.invalidConfig("train and test must share id maps (use a Split)")
     }
-    guard data.test.count > 0 else { throw ComparisonError.insufficientData("the test split is empty") }
+    guard dataset.test.nnz > 0 else { throw ComparisonError.insufficientData("the test split is empty") }
     self.config = config
     self.log = log
     tuneK = ComparisonConfig.cutoff(config.tuneMetric)!
     testKs = Array(Set(config.ks + [20, 50, 100])).sorted()
-    full = try Fold(events: data.train, heldOut: data.test, data: data)
-    let split = Splitter.randomHoldout(data.train, testFraction: config.validationFraction, seed: config.seed &+ 0x9E37)
-    validation = try Fold(events: split.train, heldOut: split.test, data: data)
+    full = try Fold(dataset, features: data)
+    let split = Splitter.randomHoldout(dataset.split.train, testFraction: config.validationFraction, seed: config.seed &+ 0x9E37)
+    validation = try Fold(InteractionDataset(split: split, duplicates: data.duplicates), features: data)
     guard validation.test.nnz > 0 else {
       throw ComparisonError.insufficientData("the validation split (\(config.validationFraction) of each user's training pairs) is empty: users need at least 2 training pairs")
     }

@@ -60,13 +60,9 @@ struct GramianCommand: ParsableCommand {
     }
     do {
       try command.run()
-    } catch let error as DataError {
-      fail("\(error)")
-    } catch let error as IALSError {
-      fail("\(error)")
+    } catch let error as any AdvisingError {
+      fail(error.description(naming: \.flag))  // DataError, IALSError, TwoTowerError: settings named as flags
     } catch let error as HNSWError {
-      fail("\(error)")
-    } catch let error as TwoTowerError {
       fail("\(error)")
     } catch let error as RecommenderError {
       fail("error: \(error)")
@@ -98,5 +94,29 @@ struct GramianCommand: ParsableCommand {
       type = sub
     }
     return " (see 'gramian \((words + ["--help"]).joined(separator: " "))')"
+  }
+}
+
+extension OptionKey {
+  /// How the command line spells the setting an error message advises.
+  var flag: String {
+    switch self {
+    case .skipBadLines: "--skip-bad-lines"
+    case .format: "--format"
+    case .delimiter: "--delimiter"
+    case .header: "--header"
+    case .userColumn: "--user-col"
+    case .itemColumn: "--item-col"
+    case .weightColumn: "--weight-col"
+    case .timestampColumn: "--timestamp-col"
+    case .regularization: "--reg"
+    case .alpha: "--alpha"
+    case .initStd: "--init-std"
+    case .learningRate: "--lr"
+    case .clipNorm: "--clip-norm"
+    case .temperature: "--temperature"
+    case .saveModel: "'gramian fit ials|two-tower --output FILE'"
+    case .buildIndex: "'gramian index build --model MODEL --output FILE'"
+    }
   }
 }

@@ -95,7 +95,7 @@ public struct IALSConfig: Sendable, Codable, Equatable {
     if blockSize < 1 { throw bad("block size must be at least 1, got \(blockSize)") }
     if threads < 1 { throw bad("threads must be at least 1, got \(threads)") }
     if regularization == 0 && unobservedWeight == 0 {
-      throw bad("regularization and unobserved weight are both 0: the systems are singular; set --reg > 0")
+      throw bad("regularization and unobserved weight are both 0: the systems are singular; set the regularization above 0")
     }
   }
 

@@ -1,5 +1,7 @@
+import InteractionData
+
 /// Errors of fitting, loading and using an ``IALSModel``.
-public enum IALSError: Error, CustomStringConvertible, Equatable {
+public enum IALSError: AdvisingError, Equatable {
   /// A half-step produced a NaN or infinite factor.
   case nonFinite(epoch: Int, side: String, row: Int)
   /// A hyperparameter is out of range.
@@ -9,16 +11,17 @@ public enum IALSError: Error, CustomStringConvertible, Equatable {
   /// A saved model could not be read.
   case corruptFile(path: String, message: String)
 
-  public var description: String {
+  public func description(naming: (OptionKey) -> String) -> String {
     switch self {
     case .nonFinite(let epoch, let side, let row):
-      return "epoch \(epoch): \(side) factor row \(row) is not finite (NaN or infinity); increase --reg, lower --alpha or --init-std"
+      let advice: Advice = "increase \(OptionKey.regularization), lower \(OptionKey.alpha) or \(OptionKey.initStd)"
+      return "epoch \(epoch): \(side) factor row \(row) is not finite (NaN or infinity); \(advice.rendered(naming: naming))"
     case .invalidConfig(let m):
       return "invalid iALS configuration: \(m)"
     case .dimensionMismatch(let m):
       return "dimension mismatch: \(m)"
     case .corruptFile(let path, let m):
-      return "\(path): error: \(m); the file is not a complete Gramian iALS model (re-save it with `gramian fit ials --output`)"
+      return "\(path): error: \(m); the file is not a complete Gramian iALS model (re-save it with \(naming(.saveModel)))"
     }
   }
 }

@@ -2,8 +2,10 @@
 /// phrased so that the message alone tells the user what to fix.
 ///
 /// `description` reads like a compiler diagnostic:
-/// `ratings.csv:12:3: error: weight "abc" is not a number (expected a decimal value such as 4.5); fix the line or pass --skip-bad-lines`.
-public struct DataError: Error, CustomStringConvertible, Equatable, Sendable {
+/// `ratings.csv:12:3: error: weight "abc" is not a number (expected a decimal value such as 4.5); fix the line or pass --skip-bad-lines`
+/// (as the command line prints it; the hint names settings through
+/// ``Advice``, so the library itself says `ReadOptions.skipBadLines`).
+public struct DataError: AdvisingError, Equatable, Sendable {
   /// What went wrong, by category (stable, for tests and callers).
   public enum Kind: String, Sendable {
     case missingFile, notAFile, unreadable, unwritable, emptyFile, headerOnly
@@ -21,9 +23,9 @@ public struct DataError: Error, CustomStringConvertible, Equatable, Sendable {
   /// What was found and what was expected.
   public var message: String
   /// How to fix it.
-  public var hint: String?
+  public var hint: Advice?
 
-  public init(_ kind: Kind, file: String, line: Int? = nil, column: Int? = nil, _ message: String, hint: String? = nil) {
+  public init(_ kind: Kind, file: String, line: Int? = nil, column: Int? = nil, _ message: String, hint: Advice? = nil) {
     self.kind = kind
     self.file = file
     self.line = line
@@ -32,12 +34,12 @@ public struct DataError: Error, CustomStringConvertible, Equatable, Sendable {
     self.hint = hint
   }
 
-  public var description: String {
+  public func description(naming: (OptionKey) -> String) -> String {
     var place = file
     if let line { place += ":\(line)" }
     if let column { place += ":\(column)" }
     var text = "\(place): error: \(message)"
-    if let hint { text += "; \(hint)" }
+    if let hint { text += "; \(hint.rendered(naming: naming))" }
     return text
   }
 }

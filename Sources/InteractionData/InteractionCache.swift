@@ -114,7 +114,7 @@ public enum InteractionCache {
     guard headerBytes.count >= 8, Array(headerBytes[0..<8]) == CacheHeader.magic else {
       throw DataError(
         .badFormat, file: file.path, "not a Gramian interaction cache (the file does not start with \"GRMNCACH\")",
-        hint: "give a cache written by Gramian, or read the text file with its --format")
+        hint: "give a cache written by Gramian, or read the text file with its \(OptionKey.format)")
     }
     guard headerBytes.count == CacheHeader.size else {
       throw file.corrupt("truncated: \(file.size) bytes, shorter than the \(CacheHeader.size)-byte header")

@@ -20,7 +20,7 @@ public enum ModelFile {
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
       throw DataError(.missingFile, file: path, "model file does not exist",
-                      hint: "fit one with 'gramian fit ials --train FILE --output \(path)'")
+                      hint: "fit a model and save it there with \(OptionKey.saveModel)")
     }
     guard !isDir.boolValue else { throw DataError(.notAFile, file: path, "is a directory, expected a model file") }
     if TwoTowerModel.isModelFile(path) { return try TwoTowerModel.load(from: path) }

@@ -70,7 +70,7 @@ extension HNSWIndex {
       data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
     } catch {
       throw DataError(.missingFile, file: path, "cannot read the index (\(error.localizedDescription))",
-                      hint: "build one with 'gramian index build --output \(path)'")
+                      hint: "build one with \(OptionKey.buildIndex)")
     }
     let decoded: Result<HNSWIndex, DataError> = data.withUnsafeBytes { raw in
       do throws(DataError) {
@@ -83,11 +83,11 @@ extension HNSWIndex {
   }
 
   static func decode(_ raw: UnsafeRawBufferPointer, path: String, checkInvariants: Bool?) throws(DataError) -> HNSWIndex {
-    func fail(_ kind: DataError.Kind, _ message: String, hint: String? = nil) -> DataError {
-      DataError(kind, file: path, message, hint: hint ?? "rebuild it with 'gramian index build'")
+    func fail(_ kind: DataError.Kind, _ message: String, hint: Advice? = nil) -> DataError {
+      DataError(kind, file: path, message, hint: hint ?? "rebuild it with \(OptionKey.buildIndex)")
     }
     guard raw.count >= 8, Array(raw.prefix(8)) == magic else {
-      throw fail(.badFormat, "not a Gramian HNSW index (bad magic number)", hint: "pass a file written by 'gramian index build'")
+      throw fail(.badFormat, "not a Gramian HNSW index (bad magic number)", hint: "pass a file written by \(OptionKey.buildIndex)")
     }
     guard raw.count >= headerSize + 8 else {
       throw fail(.corrupt, "truncated index: \(raw.count) bytes, shorter than the \(headerSize + 8)-byte header and checksum")

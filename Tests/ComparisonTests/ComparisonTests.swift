@@ -52,8 +52,8 @@ final class ComparisonTests: XCTestCase {
     let fit = pairs(s.validation.events)
     let held = try XCTUnwrap(heldOut(s))
     XCTAssertTrue(fit.isDisjoint(with: held))
-    XCTAssertEqual(fit.union(held), pairs(d.train))
-    XCTAssertTrue(fit.union(held).isDisjoint(with: pairs(d.test)))
+    XCTAssertEqual(fit.union(held), pairs(d.dataset.split.train))
+    XCTAssertTrue(fit.union(held).isDisjoint(with: pairs(d.dataset.split.test)))
     XCTAssertEqual(s.summary("x").validationPairs, held.count)
   }
 
@@ -72,7 +72,7 @@ final class ComparisonTests: XCTestCase {
     let config = smallConfig([.popularity, .ials])
     let r = try Comparison(config: config).run(d)
     XCTAssertEqual(r.methods.map(\.method), [.popularity, .ials])
-    let train = InteractionMatrix(d.train), test = InteractionMatrix(d.test)
+    let train = InteractionMatrix(d.dataset.split.train), test = InteractionMatrix(d.dataset.split.test)
 
     // Popularity: the evaluator on PopularityModel, directly.
     let pop = try XCTUnwrap(r[.popularity])
@@ -113,11 +113,11 @@ final class ComparisonTests: XCTestCase {
     let best = prior.trials.map { $0.metrics["recall@20"]! }.max()!
     XCTAssertEqual(prior.trials.first { $0.metrics["recall@20"]! == best }!.setting, prior.chosen)
     // Test numbers: direct softmax fits served with + beta log P(d).
-    let train = InteractionMatrix(d.train), test = InteractionMatrix(d.test)
+    let train = InteractionMatrix(d.dataset.split.train), test = InteractionMatrix(d.dataset.split.test)
     func direct(tau: Double) throws -> TwoTowerModel {
       var c = config.twoTower
       c.embeddingDim = 8; c.threads = 2; c.seed = config.seed; c.temperature = Float(tau)
-      return try TwoTowerModel.fit(TwoTowerData(train: train), userIds: d.train.userIds, itemIds: d.train.itemIds, config: c)
+      return try TwoTowerModel.fit(TwoTowerData(train: train), userIds: d.dataset.userIds, itemIds: d.dataset.itemIds, config: c)
     }
     assertClose(softmax.test["recall@20"]!, evaluate(try direct(tau: softmax.chosen["tau"]!), train, test)["recall@20"]!,
                 relative: 1e-9)

@@ -118,6 +118,8 @@ final class DataCommandTests: XCTestCase {
                                 (default: 0)
         --item-col <item-col>   Item column: a 0-based index or a header name.
                                 (default: 1)
+        --skip-bad-lines        Skip malformed lines with a counted warning instead
+                                of stopping.
         --weight-col <weight-col>
                                 Weight column (index or name), or 'none' for weight
                                 1. (default: 2)
@@ -132,8 +134,6 @@ final class DataCommandTests: XCTestCase {
         --duplicates <duplicates>
                                 How to merge repeated (user, item) pairs: sum, max or
                                 last. (values: sum, max, last; default: sum)
-        --skip-bad-lines        Skip malformed lines with a counted warning instead
-                                of stopping.
         --json                  Print exactly one JSON object on stdout; text and
                                 progress go to stderr.
         --threads <threads>     Worker threads (default: all cores).

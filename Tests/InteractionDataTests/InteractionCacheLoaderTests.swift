@@ -109,6 +109,6 @@ final class InteractionCacheLoaderTests: XCTestCase {
     let e = try XCTUnwrap(loadError(old, dir, "v1.bin"))
     XCTAssertEqual(e.kind, .badFormat)
     XCTAssertTrue(e.message.contains("version 1; this build reads version 2"), e.message)
-    XCTAssertTrue(e.hint?.contains("rebuild") ?? false)
+    XCTAssertTrue(e.hint?.description.contains("rebuild") ?? false)
   }
 }

@@ -53,7 +53,7 @@ final class InteractionCacheTests: XCTestCase {
     let c = try XCTUnwrap(cacheError(dir.file("f.bin", bytes: flipped)))
     XCTAssertEqual(c.kind, .corrupt)
     XCTAssertTrue(c.message.contains("checksum"), c.message)
-    XCTAssertTrue(c.hint?.contains("rebuild") ?? false)
+    XCTAssertTrue(c.hint?.description.contains("rebuild") ?? false)
 
     var version = good
     version[8] = 99

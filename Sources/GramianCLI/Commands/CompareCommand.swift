@@ -7,38 +7,40 @@ import GramianReports
 /// base settings and the validation grids.
 struct ComparisonOptions: ParsableArguments {
   @Option(help: "Dataset name for the report (default: the training file's name).") var name: String?
-  @Option(help: "Embedding dimension of every model.") var dim = 64
-  @Option(help: "Two-tower epochs.") var epochs = 10
-  @Option(help: "Two-tower examples per batch.") var batchSize = 1024
-  @Option(help: "Two-tower learning rate (default 0.1 for adagrad, 0.001 for adam).") var lr: Float?
-  @Option(help: "Two-tower optimiser: adagrad or adam.") var optimizer: TwoTowerOptimizer = .adagrad
+  @Option(help: "Embedding dimension of every model (iALS factors and two-tower tables).") var dim = 64
   @Option(help: "Two-tower MLP widths, comma separated; the last must equal --dim.") var layers = ""
-  @Option(help: "User features file (id<TAB>field=value|value...).") var userFeatures: String?
-  @Option(help: "Item features file, same format.") var itemFeatures: String?
-  @Option(help: "Pool each user's last N training items into the query tower (0: off).") var history = 0
-  @Option(help: "iALS epochs.") var ialsEpochs = 15
-  @Option(help: "iALS solver: exact, cg or block.") var ialsSolver: ALSSolver = .exact
-  @Option(help: "iALS confidence: binary, linear or log.") var ialsConfidence: ConfidenceMode = .binary
-  @Option(help: "Grid of softmax temperatures tau.") var temperatures: String?
-  @Option(help: "Grid of prior exponents beta (score + beta log P(d)).") var betas: String?
-  @Option(help: "Grid of Gram weights lambda_g for softmax + Gram.") var gramWeights: String?
-  @Option(help: "Grid of MSE + Gram unobserved weights alpha0 (iALS units).") var mseAlpha0s: String?
+  @OptionGroup var inputs: TowerInputOptions
+  @OptionGroup var training: TwoTowerTrainingOptions
+  @Option(help: "iALS epochs (fit ials --epochs).") var ialsEpochs = 15
+  @Option(help: "iALS solver: exact, cg or block (fit ials --solver).") var ialsSolver: ALSSolver = .exact
+  @Option(help: "iALS confidence: binary, linear or log (fit ials --confidence).") var ialsConfidence: ConfidenceMode = .binary
+  // Grids: the flag of the single value in `fit`, given a comma-separated list (old plural names still accepted).
+  @Option(name: [.customLong("temperature"), .customLong("temperatures")],
+          help: "Grid of softmax temperatures tau, comma separated.") var temperatures: String?
+  @Option(name: [.customLong("prior-exponent"), .customLong("betas")],
+          help: "Grid of prior exponents beta (score + beta log P(d)).") var betas: String?
+  @Option(name: [.customLong("gram-weight"), .customLong("gram-weights")],
+          help: "Grid of Gram weights lambda_g for softmax + Gram.") var gramWeights: String?
+  @Option(name: [.customLong("mse-unobserved-weight"), .customLong("mse-alpha0s")],
+          help: "Grid of MSE + Gram unobserved weights alpha0 (iALS units).") var mseAlpha0s: String?
   @Option(help: "Grid of uniform extra negatives per batch (mixed).") var mixedNegatives: String?
-  @Option(help: "Grid of iALS unobserved weights alpha0.") var alpha0s: String?
-  @Option(help: "Grid of iALS regularisations lambda (frequency-scaled, nu = 1).") var lambdas: String?
+  @Option(name: [.customLong("unobserved-weight"), .customLong("alpha0s")],
+          help: "Grid of iALS unobserved weights alpha0.") var alpha0s: String?
+  @Option(name: [.customLong("reg"), .customLong("lambdas")],
+          help: "Grid of iALS regularisations lambda (frequency-scaled, nu = 1).") var lambdas: String?
   @Option(help: "Fraction of each user's training pairs held out for validation.") var validationFraction = 0.1
   @Option(help: "Validation metric that chooses each grid point: recall@K or ndcg@K.") var tuneMetric = "recall@20"
   @Option(help: "Test users sampled for the learning curves (0: no curves).") var curveUsers = 2000
   @Flag(help: "CI-sized run: one or two points per grid, 2 two-tower epochs, 3 iALS epochs.") var quick = false
 
+  var userFeatures: String? { inputs.userFeatures }
+  var itemFeatures: String? { inputs.itemFeatures }
+
   func config(common: CommonOptions) throws -> ComparisonConfig {
     var c = ComparisonConfig()
     c.dimension = dim
-    c.twoTower.batchSize = batchSize
-    c.twoTower.epochs = epochs
-    c.twoTower.optimizer = optimizer
-    c.twoTower.learningRate = lr ?? optimizer.defaultLearningRate
-    c.twoTower.history = history
+    training.apply(to: &c.twoTower)
+    c.twoTower.history = inputs.history
     if !layers.isEmpty {
       c.twoTower.layers = try ListOption.parse(layers, flag: "--layers", expecting: "positive widths like 128,64") { (w: Int) in w >= 1 }
     }
@@ -54,24 +56,24 @@ struct ComparisonOptions: ParsableArguments {
     func floats(_ text: String?, _ flag: String) throws -> [Float]? {
       try text.map { try ListOption.parse($0, flag: flag, expecting: "numbers separated by commas") }
     }
-    if let v = try floats(temperatures, "--temperatures") { c.grids.temperatures = v }
-    if let v = try floats(betas, "--betas") { c.grids.priorExponents = v }
-    if let v = try floats(gramWeights, "--gram-weights") { c.grids.gramWeights = v }
-    if let v = try floats(mseAlpha0s, "--mse-alpha0s") { c.grids.mseUnobservedWeights = v }
+    if let v = try floats(temperatures, "--temperature") { c.grids.temperatures = v }
+    if let v = try floats(betas, "--prior-exponent") { c.grids.priorExponents = v }
+    if let v = try floats(gramWeights, "--gram-weight") { c.grids.gramWeights = v }
+    if let v = try floats(mseAlpha0s, "--mse-unobserved-weight") { c.grids.mseUnobservedWeights = v }
     if let v = try floats(mixedNegatives, "--mixed-negatives") {
       guard v.allSatisfy({ $0 >= 1 && $0 == $0.rounded() }) else { throw ValidationError("--mixed-negatives expects whole numbers >= 1") }
       c.grids.mixedNegatives = v.map { Int($0) }
     }
-    if let v = try floats(alpha0s, "--alpha0s") { c.grids.ialsUnobservedWeights = v }
-    if let v = try floats(lambdas, "--lambdas") { c.grids.ialsRegularizations = v }
+    if let v = try floats(alpha0s, "--unobserved-weight") { c.grids.ialsUnobservedWeights = v }
+    if let v = try floats(lambdas, "--reg") { c.grids.ialsRegularizations = v }
     do { try c.validate() } catch { throw ValidationError("\(error)") }
     return c
   }
 
   func data(_ loaded: InteractionDataset, train path: String, reader: ReaderOptions) -> ComparisonData {
     ComparisonData(name: name ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent,
-                   train: loaded.split.train, test: loaded.split.test, userFeaturesPath: userFeatures,
-                   itemFeaturesPath: itemFeatures, duplicates: reader.duplicates)
+                   dataset: loaded, userFeaturesPath: userFeatures, itemFeaturesPath: itemFeatures,
+                   duplicates: reader.duplicates)
   }
 
   /// The command line that reproduces this run, for the report.
@@ -154,13 +156,8 @@ struct TuneCommand: ParsableCommand {
                    result.test["ndcg@100"] ?? 0, result.fitSeconds)
     Console.result(text, json: common.json)
     if let output {
-      switch model {
-      case .popularity: throw ValidationError("popularity has no model file to save")
-      case .ials(let m): try m.save(to: output)
-      case .twoTower(let m):
-        try m.save(to: output)
-        if method == .prior { Console.info("serve it with --prior-exponent=\(Setting.format(result.chosen["beta"] ?? 0))") }
-      }
+      try model.save(to: output)
+      if method == .prior { Console.info("the model carries the chosen prior exponent \(Setting.format(result.chosen["beta"] ?? 0))") }
       Console.info("saved model to \(output)")
     }
     if common.json { try Console.json(result) }

@@ -13,7 +13,7 @@ extension ALSFormulation: ExpressibleByArgument {}
 
 /// iALS hyperparameters as flags.
 struct IALSOptions: ParsableArguments {
-  @Option(help: "Embedding dimension k.") var factors = 64
+  @Option(name: [.customLong("dim"), .customLong("factors")], help: "Embedding dimension k.") var factors = 64
   @Option(help: "Number of epochs (each is a user half-step and an item half-step).") var epochs = 15
   @Option(help: "Regularisation lambda.") var reg: Float = 0.01
   @Option(help: "Regularisation exponent nu: lambda_u = lambda * (n_u + alpha0 |I|)^nu.") var regExponent: Float = 0
@@ -29,7 +29,7 @@ struct IALSOptions: ParsableArguments {
   @Option(help: "Block size b (block solver; b = k is exact).") var blockSize = 128
 
   func validate() throws {
-    guard factors >= 1 else { throw ValidationError("--factors must be at least 1") }
+    guard factors >= 1 else { throw ValidationError("--dim must be at least 1") }
     guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
     guard reg >= 0, unobservedWeight >= 0, alpha >= 0, eps > 0 else {
       throw ValidationError("--reg, --unobserved-weight and --alpha must be non-negative, --eps positive")

@@ -8,13 +8,53 @@ extension GramEstimator: ExpressibleByArgument {}
 extension TwoTowerOptimizer: ExpressibleByArgument {}
 extension LearningRateDecay: ExpressibleByArgument {}
 
-/// Two-tower hyperparameters as flags.
-struct TwoTowerOptions: ParsableArguments {
+/// What the query tower reads besides the user id: feature files and the
+/// pooled history. Shared by `fit two-tower`, `compare` and `tune`.
+struct TowerInputOptions: ParsableArguments {
   @Option(help: "User features: 'id<TAB>field=value|value<TAB>...' lines (make them from MovieLens files with 'gramian data features').")
   var userFeatures: String?
   @Option(help: "Item features, same format (e.g. genres).") var itemFeatures: String?
   @Option(help: "Pool the mean embedding of each user's last N training items into the query tower (0: off).")
   var history = 0
+
+  func validate() throws {
+    guard history >= 0 else { throw ValidationError("--history must be >= 0, got \(history)") }
+  }
+}
+
+/// How a two-tower model is optimised: batches, epochs and the optimiser.
+/// Shared by `fit two-tower`, `compare` and `tune` (the defaults are the
+/// library's ``TwoTowerConfig/recommended``).
+struct TwoTowerTrainingOptions: ParsableArguments {
+  @Option(help: "Examples per batch.") var batchSize = TwoTowerConfig.recommended.batchSize
+  @Option(help: "Two-tower epochs.") var epochs = TwoTowerConfig.recommended.epochs
+  @Option(help: "Learning rate (default 0.1 for adagrad, 0.001 for adam).") var lr: Float?
+  @Option(help: "adagrad or adam (sparse updates for embedding tables).") var optimizer: TwoTowerOptimizer = .adagrad
+  @Option(help: "Clip each step's global gradient norm (0: off).") var clipNorm: Float = 0
+  @Option(help: "Linear learning-rate warm-up steps.") var warmupSteps = 0
+  @Option(help: "Decay after warm-up: none, linear or cosine.") var decay: LearningRateDecay = .none
+
+  func validate() throws {
+    guard epochs >= 1, batchSize >= 1 else { throw ValidationError("--epochs and --batch-size must be at least 1") }
+    if let lr, !(lr > 0) { throw ValidationError("--lr must be > 0, got \(lr)") }
+    guard clipNorm >= 0, warmupSteps >= 0 else { throw ValidationError("--clip-norm and --warmup-steps must be >= 0") }
+  }
+
+  /// Writes these settings into `c`.
+  func apply(to c: inout TwoTowerConfig) {
+    c.batchSize = batchSize
+    c.epochs = epochs
+    c.optimizer = optimizer
+    c.learningRate = lr ?? optimizer.defaultLearningRate
+    c.clipNorm = clipNorm
+    c.warmupSteps = warmupSteps
+    c.decay = decay
+  }
+}
+
+/// Two-tower hyperparameters as flags.
+struct TwoTowerOptions: ParsableArguments {
+  @OptionGroup var inputs: TowerInputOptions
   @Flag(help: "Give history pooling its own table instead of sharing the item tower's id table.")
   var separateHistoryTable = false
   @Flag(help: "Leave the user-id embedding out of the query tower (features and history only).")
@@ -34,13 +74,11 @@ struct TwoTowerOptions: ParsableArguments {
   @Option(help: "L2 on tower outputs, each user and item counted once per epoch.") var l2: Float = 0
   @Option(help: "in-batch, or mixed:N to add N uniformly sampled items as extra negatives.") var negatives = "in-batch"
   @Flag(help: "Mask in-batch columns holding the row's own positive item.") var removeAccidentalHits = false
-  @Option(help: "Examples per batch.") var batchSize = TwoTowerConfig.recommended.batchSize
-  @Option(help: "Epochs.") var epochs = TwoTowerConfig.recommended.epochs
-  @Option(help: "Learning rate (default 0.1 for adagrad, 0.001 for adam).") var lr: Float?
-  @Option(help: "adagrad or adam (sparse updates for embedding tables).") var optimizer: TwoTowerOptimizer = .adagrad
-  @Option(help: "Clip each step's global gradient norm (0: off).") var clipNorm: Float = 0
-  @Option(help: "Linear learning-rate warm-up steps.") var warmupSteps = 0
-  @Option(help: "Decay after warm-up: none, linear or cosine.") var decay: LearningRateDecay = .none
+  @OptionGroup var training: TwoTowerTrainingOptions
+
+  var userFeatures: String? { inputs.userFeatures }
+  var itemFeatures: String? { inputs.itemFeatures }
+  var history: Int { inputs.history }
 
   func widths() throws -> [Int] {
     if layers.isEmpty { return [] }
@@ -56,7 +94,7 @@ struct TwoTowerOptions: ParsableArguments {
   func validate() throws {
     _ = try widths()
     _ = try mixed()
-    guard epochs >= 1, batchSize >= 1, dim >= 1 else { throw ValidationError("--epochs, --batch-size and --dim must be at least 1") }
+    guard dim >= 1 else { throw ValidationError("--dim must be at least 1") }
   }
 
   func config(common: CommonOptions) throws -> TwoTowerConfig {
@@ -77,13 +115,7 @@ struct TwoTowerOptions: ParsableArguments {
     c.l2 = l2
     c.mixedNegatives = try mixed()
     c.removeAccidentalHits = removeAccidentalHits
-    c.batchSize = batchSize
-    c.epochs = epochs
-    c.optimizer = optimizer
-    c.learningRate = lr ?? optimizer.defaultLearningRate
-    c.clipNorm = clipNorm
-    c.warmupSteps = warmupSteps
-    c.decay = decay
+    training.apply(to: &c)
     c.threads = common.threadCount
     c.seed = common.seed
     return c

@@ -212,7 +212,7 @@ struct ScoreCommand: ParsableCommand {
   @Option(help: "Pairs with an unknown user or item: error, skip (left out, counted), nan, or popular (an unknown user scored as the model's average user; unknown items NaN).")
   var unknown: UnknownPolicy = .error
   @Option(help: "Add BETA * log P(item) to every score (the popularity prior P(d)^BETA).") var priorExponent: Float?
-  @OptionGroup var reader: ReaderOptions
+  @OptionGroup var layout: LayoutOptions
   @Option(help: "Output file (default: stdout), written atomically.") var output: String?
   @OptionGroup var common: CommonOptions
 
@@ -232,10 +232,7 @@ struct ScoreCommand: ParsableCommand {
     let t0 = Date()
     var m = try ModelFile.load(model)
     if let priorExponent { m = try m.withPrior(exponent: priorExponent) }
-    var options = try reader.readOptions()
-    options.weightColumn = nil
-    options.timestampColumn = nil
-    options.minRating = nil
+    let options = try layout.readOptions()
     // Read against the model's ids; ids it does not know get indices past its own.
     let (x, report) = try InteractionReader.read(pairs, options: options, userIds: m.userIds, itemIds: m.itemIds, addNewIds: true)
     report.describe(pairs).forEach(Console.info)

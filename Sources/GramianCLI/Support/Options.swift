@@ -24,8 +24,9 @@ extension InputFormat: ExpressibleByArgument {}
 extension DuplicatePolicy: ExpressibleByArgument {}
 extension HeaderMode: ExpressibleByArgument {}
 
-/// How to read an interaction file.
-struct ReaderOptions: ParsableArguments {
+/// Where the ids are in a text file: the format, the delimiter, the header
+/// and the user and item columns (all that `score` reads from a pairs file).
+struct LayoutOptions: ParsableArguments {
   @Option(help: "File format: auto, delimited, movielens, lists (\"user item item ...\") or mtx (MatrixMarket).")
   var format: InputFormat = .auto
 
@@ -40,21 +41,6 @@ struct ReaderOptions: ParsableArguments {
 
   @Option(name: .customLong("item-col"), help: "Item column: a 0-based index or a header name.")
   var itemColumn: String = "1"
-
-  @Option(name: .customLong("weight-col"), help: "Weight column (index or name), or 'none' for weight 1.")
-  var weightColumn: String = "2"
-
-  @Option(name: .customLong("timestamp-col"), help: "Timestamp column (index or name), or 'none'.")
-  var timeColumn: String = "3"
-
-  @Option(help: "Keep ratings at or above this value as positives (explicit data).")
-  var minRating: Float?
-
-  @Flag(help: "Give every kept interaction weight 1 instead of its value.")
-  var binary = false
-
-  @Option(help: "How to merge repeated (user, item) pairs: sum, max or last.")
-  var duplicates: DuplicatePolicy = .sum
 
   @Flag(help: "Skip malformed lines with a counted warning instead of stopping.")
   var skipBadLines = false
@@ -82,7 +68,8 @@ struct ReaderOptions: ParsableArguments {
     return .name(text)
   }
 
-  /// The library's read options for these flags.
+  /// The library's read options for these flags: ids only (no weight or
+  /// timestamp column, every line kept).
   func readOptions() throws -> ReadOptions {
     var o = ReadOptions()
     o.format = format
@@ -90,11 +77,40 @@ struct ReaderOptions: ParsableArguments {
     o.header = header
     o.userColumn = Self.column(userColumn) ?? .index(0)
     o.itemColumn = Self.column(itemColumn) ?? .index(1)
-    o.weightColumn = Self.column(weightColumn)
-    o.timestampColumn = Self.column(timeColumn)
+    o.weightColumn = nil
+    o.timestampColumn = nil
+    o.skipBadLines = skipBadLines
+    return o
+  }
+}
+
+/// How to read an interaction file: the layout plus the weight and
+/// timestamp columns and what to keep and merge.
+struct ReaderOptions: ParsableArguments {
+  @OptionGroup var layout: LayoutOptions
+
+  @Option(name: .customLong("weight-col"), help: "Weight column (index or name), or 'none' for weight 1.")
+  var weightColumn: String = "2"
+
+  @Option(name: .customLong("timestamp-col"), help: "Timestamp column (index or name), or 'none'.")
+  var timeColumn: String = "3"
+
+  @Option(help: "Keep ratings at or above this value as positives (explicit data).")
+  var minRating: Float?
+
+  @Flag(help: "Give every kept interaction weight 1 instead of its value.")
+  var binary = false
+
+  @Option(help: "How to merge repeated (user, item) pairs: sum, max or last.")
+  var duplicates: DuplicatePolicy = .sum
+
+  /// The library's read options for these flags.
+  func readOptions() throws -> ReadOptions {
+    var o = try layout.readOptions()
+    o.weightColumn = LayoutOptions.column(weightColumn)
+    o.timestampColumn = LayoutOptions.column(timeColumn)
     o.minRating = minRating
     o.weightMode = binary ? .one : .value
-    o.skipBadLines = skipBadLines
     return o
   }
 }

@@ -146,12 +146,12 @@ struct DelimitedScan: Sendable {
       return DataError(
         .malformedLine, file: path, line: line, column: k + 1,
         "unbalanced double quote in \(k == columns.user ? "user" : "item") id \"\(FieldSplitter.display(base, bounds[2 * k], bounds[2 * k + 1]))\"",
-        hint: "close the quote before the next separator (\"a,b\"), or pass --skip-bad-lines to skip such lines")
+        hint: "close the quote before the next separator (\"a,b\"), or use \(OptionKey.skipBadLines) to skip such lines")
     }
     return DataError(
       .malformedLine, file: path, line: line, column: k + 1,
       n == 0 ? "empty \(k == columns.user ? "user" : "item") id" : "id longer than \(IdInterner.maxKeyLength) bytes",
-      hint: "fix the line, choose columns with --user-col/--item-col, or pass --skip-bad-lines to skip such lines")
+      hint: "fix the line, choose columns with \(OptionKey.userColumn)/\(OptionKey.itemColumn), or use \(OptionKey.skipBadLines) to skip such lines")
   }
 }
 
@@ -164,7 +164,7 @@ enum DelimitedMessages {
     return DataError(
       .malformedLine, file: path, line: line, column: found + 1,
       "expected \(c.needed) fields separated by \(d.name) (\(wanted)), found \(found)",
-      hint: "fix the line, choose columns with --user-col/--item-col, or pass --skip-bad-lines to skip such lines")
+      hint: "fix the line, choose columns with \(OptionKey.userColumn)/\(OptionKey.itemColumn), or use \(OptionKey.skipBadLines) to skip such lines")
   }
 
   static func notANumber(
@@ -174,13 +174,13 @@ enum DelimitedMessages {
     DataError(
       .badNumber, file: path, line: line, column: column,
       "\(what) \"\(FieldSplitter.display(base, a, b))\" is not a number (expected \(expected))",
-      hint: "fix the line, choose another column with --\(what)-col, or pass --skip-bad-lines to skip such lines")
+      hint: "fix the line, choose another column with \(what == "weight" ? OptionKey.weightColumn : what == "timestamp" ? OptionKey.timestampColumn : what == "user" ? OptionKey.userColumn : OptionKey.itemColumn), or use \(OptionKey.skipBadLines) to skip such lines")
   }
 
   static func badWeight(_ path: String, _ base: UnsafePointer<UInt8>, _ a: Int, _ b: Int, line: Int, column: Int) -> DataError {
     DataError(
       .badWeight, file: path, line: line, column: column,
       "weight \"\(FieldSplitter.display(base, a, b))\" is not a finite number >= 0 (weights are confidences: ratings, counts)",
-      hint: "fix the line, or pass --skip-bad-lines to skip such lines")
+      hint: "fix the line, or use \(OptionKey.skipBadLines) to skip such lines")
   }
 }

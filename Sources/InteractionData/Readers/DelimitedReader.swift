@@ -136,7 +136,7 @@ struct DelimitedReader {
       let error = DataError(
         .invalidUTF8, file: path, line: line, column: (u < 0 ? c.user : c.item) + 1,
         "\(u < 0 ? "user" : "item") id \"\(FieldSplitter.display(base, r.lowerBound, r.upperBound))\" is not valid UTF-8",
-        hint: "convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8), or pass --skip-bad-lines to skip such lines")
+        hint: "convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8), or use \(OptionKey.skipBadLines) to skip such lines")
       if !options.skipBadLines { throw error }
       bad.append(error)
     }
@@ -174,24 +174,24 @@ struct DelimitedReader {
       case .name(let name):
         guard let header else {
           throw DataError(
-            .unknownColumn, file: path, line: 1, "\(flag) names column \"\(name)\" but the file has no header line",
-            hint: "give the column by number (0-based), or pass --header present if the first line is a header")
+            .unknownColumn, file: path, line: 1, "\(flag) is given by name (\"\(name)\") but the file has no header line",
+            hint: "give the column by number (0-based), or set \(OptionKey.header) to present if the first line is a header")
         }
         guard let k = header.firstIndex(where: { $0.lowercased() == name.lowercased() }) else {
           throw DataError(
             .unknownColumn, file: path, line: 1, "no column named \"\(name)\" (for \(flag)) in the header",
-            hint: "the header has " + header.map { "\"\($0)\"" }.joined(separator: ", "))
+            hint: Advice("the header has " + header.map { "\"\($0)\"" }.joined(separator: ", ")))
         }
         return k
       }
     }
-    let user = try index(options.userColumn, "--user-col")
-    let item = try index(options.itemColumn, "--item-col")
-    for (k, flag) in [(user, "--user-col"), (item, "--item-col")] where k >= n {
+    let user = try index(options.userColumn, "the user column")
+    let item = try index(options.itemColumn, "the item column")
+    for (k, flag) in [(user, "the user column"), (item, "the item column")] where k >= n {
       throw DataError(
         .unknownColumn, file: path, line: line,
         "\(flag) is field \(k + 1) but the first data line has \(n) field\(n == 1 ? "" : "s") when split on \(delimiter.name)",
-        hint: "choose the separator with --delimiter, or columns with --user-col/--item-col")
+        hint: "choose the separator with \(OptionKey.delimiter), or columns with \(OptionKey.userColumn)/\(OptionKey.itemColumn)")
     }
     func optional(_ ref: ColumnRef?, _ flag: String) throws(DataError) -> Int? {
       guard let ref else { return nil }
@@ -199,13 +199,13 @@ struct DelimitedReader {
       if case .name = ref, k >= n {
         throw DataError(
           .unknownColumn, file: path, line: line,
-          "\(flag) is field \(k + 1) but the first data line has \(n) fields", hint: "check the separator with --delimiter")
+          "\(flag) is field \(k + 1) but the first data line has \(n) fields", hint: "check the separator (\(OptionKey.delimiter))")
       }
       return k < n ? k : nil
     }
     return Columns(
-      user: user, item: item, weight: try optional(options.weightColumn, "--weight-col"),
-      timestamp: try optional(options.timestampColumn, "--timestamp-col"))
+      user: user, item: item, weight: try optional(options.weightColumn, "the weight column"),
+      timestamp: try optional(options.timestampColumn, "the timestamp column"))
   }
 
   // MARK: Messages

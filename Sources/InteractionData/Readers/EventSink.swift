@@ -54,7 +54,7 @@ struct EventSink {
       DataError(
         .invalidUTF8, file: file, line: line, column: column,
         "\(users ? "user" : "item") id \"\(FieldSplitter.display(base, a, b))\" is not valid UTF-8",
-        hint: "convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8), or pass --skip-bad-lines to skip such lines"))
+        hint: "convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8), or use \(OptionKey.skipBadLines) to skip such lines"))
     return nil
   }
 

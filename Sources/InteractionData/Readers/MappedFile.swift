@@ -60,7 +60,7 @@ final class MappedFile {
     if (info.st_mode & S_IFMT) == S_IFDIR {
       throw DataError(
         .notAFile, file: path, "is a directory, expected a file of interactions",
-        hint: MappedFile.directoryHint(path))
+        hint: Advice(MappedFile.directoryHint(path)))
     }
     return info
   }

@@ -59,7 +59,7 @@ struct MatrixMarketReader {
       throw DataError(
         .badFormat, file: path, line: 1,
         "expected the banner \"%%MatrixMarket matrix coordinate real|integer|pattern general\"",
-        hint: "pass --format to read another layout")
+        hint: "use \(OptionKey.format) to read another layout")
     }
     guard b[2] == "coordinate" else {
       throw DataError(
@@ -108,7 +108,7 @@ struct MatrixMarketReader {
           DataError(
             .malformedLine, file: path, line: line, column: found + 1,
             "expected \(needed) fields \(h.pattern ? "\"row column\"" : "\"row column value\""), found \(found)",
-            hint: "fix the line, or pass --skip-bad-lines to skip such lines"))
+            hint: "fix the line, or use \(OptionKey.skipBadLines) to skip such lines"))
         continue
       }
       var ids: [Int] = []
@@ -118,7 +118,7 @@ struct MatrixMarketReader {
             DataError(
               .malformedLine, file: path, line: line, column: k + 1,
               "\(k == 0 ? "row" : "column") \"\(FieldSplitter.display(base, f[2 * k], f[2 * k + 1]))\" is not an index in 1...\(limit)",
-              hint: "fix the line or the size line, or pass --skip-bad-lines to skip such lines"))
+              hint: "fix the line or the size line, or use \(OptionKey.skipBadLines) to skip such lines"))
           break
         }
         ids.append(Int(v))
@@ -131,7 +131,7 @@ struct MatrixMarketReader {
             DataError(
               .badNumber, file: path, line: line, column: 3,
               "value \"\(FieldSplitter.display(base, f[4], f[5]))\" is not a number (expected a decimal value such as 4.5)",
-              hint: "fix the line, or pass --skip-bad-lines to skip such lines"))
+              hint: "fix the line, or use \(OptionKey.skipBadLines) to skip such lines"))
           continue
         }
         guard v.isFinite && v >= 0 else {
@@ -139,7 +139,7 @@ struct MatrixMarketReader {
             DataError(
               .badWeight, file: path, line: line, column: 3,
               "value \"\(FieldSplitter.display(base, f[4], f[5]))\" is not a finite number >= 0 (weights are confidences)",
-              hint: "fix the line, or pass --skip-bad-lines to skip such lines"))
+              hint: "fix the line, or use \(OptionKey.skipBadLines) to skip such lines"))
           continue
         }
         weight = v
