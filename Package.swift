@@ -15,6 +15,8 @@
 //   Charts (Foundation only)  SVG line and grouped-bar charts for reports
 //     -> Comparison         the iALS vs two-tower comparison and its report
 //     -> GramianReports     second library product (Charts + Comparison)
+//   GramianServer           `gramian serve`: the HTTP service (Hummingbird 2, GRDB event
+//                           store, Prometheus metrics); the core library needs none of it
 //   GramianCLI              the `gramian` command line (thin)
 
 import PackageDescription
@@ -33,6 +35,15 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     // Documentation only: `swift package generate-documentation --target Gramian`.
     .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+    // The HTTP service (GramianServer) only.
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    // Tests of the service talk to it with a real HTTP client.
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
   ],
   targets: [
     // MARK: - System libraries
@@ -105,6 +116,23 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
 
+    // MARK: - HTTP service
+
+    .target(
+      name: "GramianServer",
+      dependencies: [
+        "Gramian",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdCore", package: "hummingbird"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Metrics", package: "swift-metrics"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+
     // MARK: - Command line
 
     .executableTarget(
@@ -112,7 +140,9 @@ let package = Package(
       dependencies: [
         "Gramian",
         "GramianReports",
+        "GramianServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings
     ),
@@ -188,6 +218,13 @@ let package = Package(
     .testTarget(
       name: "RecommendersTests",
       dependencies: ["Recommenders", "IALS", "TwoTower", "Evaluation", "InteractionData", "GramianTestSupport"]
+    ),
+    .testTarget(
+      name: "GramianServerTests",
+      dependencies: [
+        "GramianServer", "Gramian", "GramianTestSupport",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+      ]
     ),
     .testTarget(
       name: "ChartsTests",

@@ -84,11 +84,13 @@ extension PopularityModel: Recommender {
 ///     UInt64 users                user count
 ///     ids, ids                    user ids, item ids
 ///     UInt64 rows, UInt64 1, rows float32   item counts
-///     UInt32 has-training, then the ``TrainingSummary``
+///     UInt32 training flag, then the ``TrainingSummary`` and (flag 2) seen items
 ///     UInt64 checksum
 enum PopularityFile {
   static let magic = Array("GRMNPOPL".utf8)
-  static let version: UInt32 = 1
+  /// The version written; 1 (training flag 0 or 1) and 2 (flag 2: each
+  /// user's training items after the summary) are read.
+  static let version: UInt32 = 2
 }
 
 /// Errors reading a popularity model file.
@@ -127,7 +129,7 @@ extension PopularityModel {
       throw r.fail("id maps (\(userIds.count) users, \(itemIds.count) items) do not match \(users) users and \(counts.rows) items")
     }
     guard counts.storage.allSatisfy({ $0.isFinite && $0 >= 0 }) else { throw r.fail("an item count is negative or not finite") }
-    let training = try r.optionalTraining(items: counts.rows)
+    let training = try r.optionalTraining(users: users, items: counts.rows)
     try r.finish()
     return PopularityModel(counts: counts.storage, users: users, userIds: userIds, itemIds: itemIds, training: training)
   }

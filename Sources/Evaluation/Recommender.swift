@@ -169,6 +169,13 @@ extension Recommender {
     recommend(user: user, k: k, excluding: Array(seen), filter: filter)
   }
 
+  /// The items user `user` was trained on, from the model file's training
+  /// summary (``TrainingSummary/seen``); nil when the model does not carry
+  /// them (fitted before they were saved, or built from bare factors).
+  public func seenItems(ofUser user: Int) -> ArraySlice<Int32>? {
+    training?.seen?.items(ofUser: user)
+  }
+
   /// Row `user` of ``userFactors``.
   public func userVector(_ user: Int) -> [Float] {
     let d = dimension

@@ -17,7 +17,7 @@ struct GramianCommand: ParsableCommand {
     version: "0.2.0",
     subcommands: [
       DataCommand.self, FitCommand.self, EvaluateCommand.self, RecommendCommand.self,
-      ScoreCommand.self, SimilarCommand.self, ExportCommand.self, IndexCommand.self, CompareCommand.self, TuneCommand.self, ReportCommand.self, DemoCommand.self,
+      ScoreCommand.self, SimilarCommand.self, ExportCommand.self, IndexCommand.self, CompareCommand.self, TuneCommand.self, ReportCommand.self, DemoCommand.self, ServeCommand.self,
     ]
   )
 

@@ -11,15 +11,17 @@ import LinearAlgebra
 ///     UInt64 count, then per id:     item ids
 ///     UInt64 rows, UInt64 cols, rows*cols float32   user factors
 ///     UInt64 rows, UInt64 cols, rows*cols float32   item factors
-///     UInt32 has-training, then (version 2)           ``TrainingSummary``: UInt64 pairs,
+///     UInt32 training flag (0, 1, 2), then (version >= 2) ``TrainingSummary``: UInt64 pairs,
 ///       UInt64 fingerprint, UInt64 n + n UInt64 sketch, UInt64 m + m UInt32 item counts
+///       (flag 2) UInt64 users, users + 1 UInt64 offsets, offsets[users] int32 items: ``SeenItems``
 ///     UInt64 checksum                ``ModelContainer/checksum(_:)`` of all bytes before it
 ///
 /// (the shared ``ModelContainer`` layout).
 enum IALSFile {
   static let magic = Array("GRMNIALS".utf8)
-  /// The version written; versions 1 (no training summary) and 2 are read.
-  static let version: UInt32 = 2
+  /// The version written; versions 1 (no training summary), 2 (summary) and 3
+  /// (summary and each user's training items, training flag 2) are read.
+  static let version: UInt32 = 3
 }
 
 extension IALSModel {
@@ -50,7 +52,7 @@ extension IALSModel {
     let itemIds = try r.ids("item ids")
     let users = try r.matrix("user factors")
     let items = try r.matrix("item factors")
-    let training = r.version >= 2 ? try r.optionalTraining(items: items.rows) : nil
+    let training = r.version >= 2 ? try r.optionalTraining(users: users.rows, items: items.rows) : nil
     try r.finish()
     guard users.columns == items.columns else {
       throw r.fail("user factors have \(users.columns) columns, item factors \(items.columns)")

@@ -80,10 +80,17 @@ package struct ModelContainerWriter {
     m.storage.withUnsafeBufferPointer { data.append(Data(buffer: $0)) }
   }
 
-  /// A UInt32 flag, then the summary when there is one.
+  /// A UInt32 flag (0 none, 1 the summary, 2 the summary and each user's
+  /// training items), then what the flag says.
   package mutating func optionalTraining(_ t: TrainingSummary?) {
-    u32(t == nil ? 0 : 1)
-    if let t { training(t) }
+    u32(t == nil ? 0 : t?.seen == nil ? 1 : 2)
+    guard let t else { return }
+    training(t)
+    if let seen = t.seen {
+      u64(UInt64(seen.userCount))
+      for o in seen.offsets { u64(UInt64(o)) }
+      seen.items.withUnsafeBufferPointer { data.append(Data(buffer: $0)) }
+    }
   }
 
   /// A ``TrainingSummary``: pair count, fingerprint, sketch, item counts.
@@ -222,9 +229,31 @@ package struct ModelContainerReader<Failure: Error> {
     return TrainingSummary(pairs: pairs, fingerprint: fingerprint, sketch: sketch, itemCounts: counts)
   }
 
-  /// What ``ModelContainerWriter/optionalTraining(_:)`` wrote.
-  package mutating func optionalTraining(items: Int) throws(Failure) -> TrainingSummary? {
-    try u32("training flag") != 0 ? try training(items: items) : nil
+  /// What ``ModelContainerWriter/optionalTraining(_:)`` wrote; `users` and
+  /// `items` are the model's counts.
+  package mutating func optionalTraining(users: Int, items: Int) throws(Failure) -> TrainingSummary? {
+    let flag = try u32("training flag")
+    guard flag <= 2 else { throw fail("training flag is \(flag), expected 0, 1 or 2") }
+    guard flag > 0 else { return nil }
+    var t = try training(items: items)
+    if flag == 2 {
+      let n = try count("seen-items user count")
+      guard n == users else { throw fail("seen items for \(n) users, the model has \(users)") }
+      guard n < (body - offset) / 8 else { throw fail("seen-item offsets for \(n) users exceed the file size") }
+      var offsets: [Int] = []
+      offsets.reserveCapacity(n + 1)
+      for _ in 0...n { offsets.append(Int(clamping: try u64("seen-item offset"))) }
+      let pairs = offsets.last ?? 0
+      guard pairs >= 0, pairs <= (body - offset) / 4 else { throw fail("\(pairs) seen items exceed the file size") }
+      let b = try take(pairs * 4, "seen items (\(pairs) int32)")
+      var stored = [Int32](repeating: 0, count: pairs)
+      stored.withUnsafeMutableBytes { dst in b.withUnsafeBytes { dst.copyMemory(from: $0) } }
+      guard let seen = SeenItems(offsets: offsets, items: stored, itemCount: items) else {
+        throw fail("seen items are not valid (offsets must increase to the item count, items be below \(items))")
+      }
+      t.seen = seen
+    }
+    return t
   }
 
   /// Checks that every field was read.

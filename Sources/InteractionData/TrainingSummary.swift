@@ -18,19 +18,26 @@ public struct TrainingSummary: Sendable, Equatable, Codable {
   public var sketch: [UInt64]
   /// Training count (distinct users) of each item, by the model's item index.
   public var itemCounts: [Int]
+  /// Each user's training items (what `exclude seen` removes), when the
+  /// summary was made from the training matrix. Not part of the JSON form.
+  public var seen: SeenItems?
+
+  enum CodingKeys: String, CodingKey { case pairs, fingerprint, sketch, itemCounts }
 
   /// The default sketch size: 4,096 hashes (32 KB in a model file).
   public static let defaultSketchSize = 4096
 
-  public init(pairs: Int, fingerprint: UInt64, sketch: [UInt64], itemCounts: [Int]) {
+  public init(pairs: Int, fingerprint: UInt64, sketch: [UInt64], itemCounts: [Int], seen: SeenItems? = nil) {
     self.pairs = pairs
     self.fingerprint = fingerprint
     self.sketch = sketch
     self.itemCounts = itemCounts
+    self.seen = seen
   }
 
   /// The summary of the distinct pairs of `train`, labelled by `userIds` and
   /// `itemIds` (empty maps label index `i` as `"i"`).
+  /// Keeps each user's training items (``seen``).
   /// - Complexity: O(nnz · log(sketchSize) + total id length).
   public init(_ train: InteractionMatrix, userIds: IdMap, itemIds: IdMap, sketchSize: Int = defaultSketchSize) {
     let userHashes = Self.idHashes(userIds, count: train.userCount)
@@ -44,7 +51,8 @@ public struct TrainingSummary: Sendable, Equatable, Codable {
         bottom.offer(h)
       }
     }
-    self.init(pairs: train.nnz, fingerprint: sum, sketch: bottom.sorted(), itemCounts: train.itemDegrees)
+    self.init(pairs: train.nnz, fingerprint: sum, sketch: bottom.sorted(), itemCounts: train.itemDegrees,
+              seen: SeenItems(train))
   }
 
   /// How many of `test`'s pairs the sketch can vouch for, and how many of

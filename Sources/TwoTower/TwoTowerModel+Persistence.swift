@@ -13,14 +13,15 @@ import LinearAlgebra
 ///     UInt64 rows, UInt64 cols, rows*cols float32   user embeddings
 ///     UInt64 rows, UInt64 cols, rows*cols float32   item embeddings
 ///     UInt64 rows, UInt64 cols = 1, float32         item log prior
-///     UInt32 has-training, then (version 2)          ``TrainingSummary`` (as in the iALS file)
+///     UInt32 training flag, then (version >= 2)      ``TrainingSummary`` and seen items (as in the iALS file)
 ///     UInt64 checksum                ``ModelContainer/checksum(_:)`` of all bytes before it
 ///
 /// (the shared ``ModelContainer`` layout).
 enum TwoTowerFile {
   static let magic = Array("GRMN2TWR".utf8)
-  /// The version written; versions 1 (no training summary) and 2 are read.
-  static let version: UInt32 = 2
+  /// The version written; versions 1 (no training summary), 2 (summary) and 3
+  /// (summary and each user's training items, training flag 2) are read.
+  static let version: UInt32 = 3
 }
 
 extension TwoTowerModel {
@@ -57,7 +58,7 @@ extension TwoTowerModel {
     let userIds = try r.ids("user ids"), itemIds = try r.ids("item ids")
     let users = try r.matrix("user embeddings"), items = try r.matrix("item embeddings")
     let prior = try r.matrix("item log prior")
-    let training = r.version >= 2 ? try r.optionalTraining(items: items.rows) : nil
+    let training = r.version >= 2 ? try r.optionalTraining(users: users.rows, items: items.rows) : nil
     try r.finish()
     guard users.columns == items.columns else {
       throw r.fail("user embeddings have \(users.columns) columns, item embeddings \(items.columns)")
