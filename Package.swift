@@ -44,6 +44,9 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     // Tests of the service talk to it with a real HTTP client.
     .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    // ...and check its replies against docs/openapi.yaml.
+    .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
   ],
   targets: [
     // MARK: - System libraries
@@ -224,6 +227,11 @@ let package = Package(
       dependencies: [
         "GramianServer", "Gramian", "GramianTestSupport",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "Yams", package: "Yams"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]
     ),
     .testTarget(
