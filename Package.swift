@@ -196,7 +196,7 @@ let package = Package(
     ),
     .testTarget(
       name: "GramianCLITests",
-      dependencies: ["GramianCLI", "QuickTour", "GramianTestSupport", "LinearAlgebra"]
+      dependencies: ["GramianCLI", "QuickTour", "GramianTestSupport", "LinearAlgebra", "GramianServer"]
     ),
     .testTarget(
       name: "EvaluationTests",

@@ -6,7 +6,7 @@ struct DataCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "data",
     abstract: "Inspect, split and convert interaction files; make feature files.",
-    subcommands: [DataStats.self, DataSplit.self, DataConvert.self, DataFeatures.self]
+    subcommands: [DataStats.self, DataSplit.self, DataConvert.self, DataFeatures.self, DataExportEvents.self]
   )
 }
 
