@@ -1,6 +1,7 @@
 import Foundation
 import Gramian
 import Hummingbird
+import LinearAlgebra
 import HummingbirdCore
 import Logging
 import ServiceLifecycle
@@ -30,7 +31,10 @@ public final class GramianServer: Sendable {
   public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "gramian.serve")) throws {
     self.configuration = configuration
     self.logger = logger
-    let served = try ServedModel(path: configuration.modelPath, indexPath: configuration.indexPath, ef: configuration.ef)
+    // Requests run concurrently, each on one core: OpenBLAS must not start threads of its own.
+    BLAS.setThreads(1)
+    let served = try ServedModel(path: configuration.modelPath, indexPath: configuration.indexPath, ef: configuration.ef,
+                                 maxBatch: configuration.maxBatch)
     store = ModelStore(served)
     metrics = ServerMetrics()
     metrics.modelLoaded(served, previous: nil)
@@ -51,7 +55,8 @@ public final class GramianServer: Sendable {
   @discardableResult
   public func reload() throws -> (old: ServedModel, new: ServedModel) {
     do {
-      let r = try store.reload(path: configuration.modelPath, indexPath: configuration.indexPath, ef: configuration.ef)
+      let r = try store.reload(path: configuration.modelPath, indexPath: configuration.indexPath, ef: configuration.ef,
+                               maxBatch: configuration.maxBatch)
       metrics.reload(succeeded: true)
       metrics.modelLoaded(r.new, previous: r.old)
       logger.info("reloaded \(configuration.modelPath): \(r.old.version) -> \(r.new.version) in \(String(format: "%.3f", r.new.loadSeconds)) s")

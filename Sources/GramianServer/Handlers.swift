@@ -136,6 +136,9 @@ struct Handlers: Sendable {
     if let index = served.index, variant.indexFits {
       found = try variant.model.recommend(vector: q.vector, k: k, excluding: q.seen, filter: filter, index: index, ef: max(served.ef, k))
       retrieval = "hnsw"
+    } else if body.priorExponent == nil, config.maxBatch > 1, q.vector.count == model.dimension {
+      found = await served.batcher.recommend(.init(vector: q.vector, seen: q.seen, filter: filter, k: k))
+      retrieval = "exact"
     } else {
       found = try variant.model.recommend(vector: q.vector, k: k, excluding: q.seen, filter: filter)
       retrieval = "exact"

@@ -20,6 +20,8 @@ public final class ServedModel: Sendable {
   /// The model's average user (``Recommender/meanUserVector``): the
   /// `--unknown popular` query.
   let meanUser: [Float]
+  /// Batches concurrent exact requests on ``model`` (no per-request prior).
+  let batcher: RecommendBatcher
   /// Models with another prior exponent, made on first use.
   private let variants = Mutex<[Float: Variant]>([:])
 
@@ -31,7 +33,7 @@ public final class ServedModel: Sendable {
 
   /// Loads `path` (and `indexPath`), refusing an index built for another
   /// model or another prior exponent.
-  public init(path: String, indexPath: String?, ef: Int) throws {
+  public init(path: String, indexPath: String?, ef: Int, maxBatch: Int = 32) throws {
     let clock = ContinuousClock(), start = clock.now
     let model = try ModelFile.load(path)
     var index: HNSWIndex? = nil
@@ -49,6 +51,7 @@ public final class ServedModel: Sendable {
     self.path = path
     version = "\(model.kind)-\(try Self.checksum(path))"
     meanUser = model.meanUserVector
+    batcher = RecommendBatcher(model: model, maxBatch: maxBatch)
     loadedAt = Date()
     let d = start.duration(to: clock.now)
     loadSeconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
@@ -99,7 +102,7 @@ public final class ModelStore: Sendable {
   /// on failure the current model keeps serving and the error is thrown.
   /// Concurrent reloads are serialised (the second waits its turn by
   /// failing fast with `reload_in_progress`).
-  public func reload(path: String, indexPath: String?, ef: Int) throws -> (old: ServedModel, new: ServedModel) {
+  public func reload(path: String, indexPath: String?, ef: Int, maxBatch: Int = 32) throws -> (old: ServedModel, new: ServedModel) {
     guard reloading.withLock({ busy in
       if busy { return false }
       busy = true
@@ -108,7 +111,7 @@ public final class ModelStore: Sendable {
       throw APIError(.conflict, "reload_in_progress", "a reload is already running; retry when it ends")
     }
     defer { reloading.withLock { $0 = false } }
-    let fresh = try ServedModel(path: path, indexPath: indexPath, ef: ef)
+    let fresh = try ServedModel(path: path, indexPath: indexPath, ef: ef, maxBatch: maxBatch)
     let old = current.withLock { cur in
       let old = cur
       cur = fresh

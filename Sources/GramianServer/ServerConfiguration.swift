@@ -32,6 +32,9 @@ public struct ServerConfiguration: Sendable {
   public var idleTimeout: Duration = .seconds(30)
   /// Concurrent connections accepted; more wait in the backlog.
   public var maxConnections = 512
+  /// Most exact `recommend` requests scored together in one sgemm
+  /// (``RecommendBatcher``; 1: each request alone).
+  public var maxBatch = 32
   /// Poll the model file and reload it when it changes (nil: never).
   public var watchInterval: Duration?
 

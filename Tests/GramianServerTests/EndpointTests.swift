@@ -1,6 +1,6 @@
 import Foundation
 import Gramian
-import GramianServer
+@testable import GramianServer
 import GramianTestSupport
 import XCTest
 
@@ -51,6 +51,27 @@ final class EndpointTests: XCTestCase {
       XCTAssertEqual(folded.object["source"] as? String, "history")
       XCTAssertEqual(folded.object["ignored_items"] as? Int, 1)
       assertSame(items(folded), try model.recommend(history: history.map(index), k: 10))
+    }
+  }
+
+  /// Concurrent requests are scored in shared batches; each still gets
+  /// exactly its own answer.
+  func testConcurrentRecommendsMatchTheLibrary() async throws {
+    try await withServer { h in
+      let users = (1...60).map(String.init).filter { model.userIds.index(of: $0) != nil }
+      let replies = try await withThrowingTaskGroup(of: (String, [String]).self) { group in
+        for user in users {
+          group.addTask { (user, items(try await h.post("/v1/recommend", #"{"user": "\#(user)", "k": 10}"#, specPath: "")).map(\.item)) }
+        }
+        var out: [String: [String]] = [:]
+        for try await (u, r) in group { out[u] = r }
+        return out
+      }
+      for user in users {
+        let u = Int(model.userIds.index(of: user)!)
+        XCTAssertEqual(replies[user], model.recommend(user: u, k: 10, excluding: model.seenItems(ofUser: u)!).map { name($0.item) }, user)
+      }
+      XCTAssertGreaterThan(h.server.store.model.batcher.counts.jobs, 0)
     }
   }
 

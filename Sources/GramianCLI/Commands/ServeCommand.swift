@@ -32,6 +32,7 @@ struct ServeCommand: ParsableCommand {
   @Option(help: "Largest request body in bytes (413 beyond).") var maxBodyBytes = 1 << 20
   @Option(help: "Largest k a request may ask for.") var maxK = 1000
   @Option(help: "Most pairs in one score request.") var maxPairs = 10_000
+  @Option(help: "Most concurrent exact recommend requests scored together in one sgemm (1: each alone).") var maxBatch = 32
   @Option(help: "Close connections idle this many seconds.") var idleTimeout = 30
   @Option(help: "Most concurrent connections (more wait in the backlog).") var maxConnections = 512
   @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
@@ -44,8 +45,8 @@ struct ServeCommand: ParsableCommand {
       throw ValidationError("--watch expects an interval such as 5s or 1m, got '\(watch)'")
     }
     guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
-    guard ef >= 1, maxK >= 1, maxPairs >= 1, maxBodyBytes >= 1024, idleTimeout >= 1, maxConnections >= 1 else {
-      throw ValidationError("--ef, --max-k, --max-pairs, --idle-timeout and --max-connections must be at least 1, --max-body-bytes at least 1024")
+    guard ef >= 1, maxK >= 1, maxPairs >= 1, maxBatch >= 1, maxBodyBytes >= 1024, idleTimeout >= 1, maxConnections >= 1 else {
+      throw ValidationError("--ef, --max-k, --max-pairs, --max-batch, --idle-timeout and --max-connections must be at least 1, --max-body-bytes at least 1024")
     }
     guard Logger.Level(rawValue: logLevel) != nil else {
       throw ValidationError("--log-level expects trace, debug, info, notice, warning, error or critical, got '\(logLevel)'")
@@ -64,6 +65,7 @@ struct ServeCommand: ParsableCommand {
     c.maxBodyBytes = maxBodyBytes
     c.maxK = maxK
     c.maxPairs = maxPairs
+    c.maxBatch = maxBatch
     c.idleTimeout = .seconds(idleTimeout)
     c.maxConnections = maxConnections
     if let watch, case .every(let d) = UserRefresh(watch)! { c.watchInterval = d }
