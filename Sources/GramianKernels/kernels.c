@@ -71,6 +71,18 @@ void gk_gathered_dots_add(long n, long m, const int32_t *idx, const float *base,
 void gk_rows_dots(long m, long n, long nr, const float *g, long ldg, const float *x, long ldx, float *out, long ldo) {
   DISPATCH(rows_dots)(m, n, nr, g, ldg, x, ldx, out, ldo);
 }
+void gk_pack_panels8(long n, long d, const float *v, long ldv, float *out) {
+  long np = (n + 7) / 8;
+  for (long p = 0; p < np; p++)
+    for (long k = 0; k < d; k++)
+      for (long s = 0; s < 8; s++) {
+        long item = p * 8 + s;
+        out[(p * d + k) * 8 + s] = item < n ? v[item * ldv + k] : 0.0f;
+      }
+}
+void gk_panel_dots(long n, long d, const float *panels, long nq, const float *q, long ldq, float *out, long ldo) {
+  DISPATCH(panel_dots)(n, d, panels, nq, q, ldq, out, ldo);
+}
 void gk_block_rhs(long n, long m, const int32_t *idx, const float *base, long ld, const float *a,
                   const float *b, const float *s, float *y) {
   DISPATCH(block_rhs)(n, m, idx, base, ld, a, b, s, y);

@@ -383,3 +383,48 @@ static void GK(block_dots_add)(long n, long m, const int32_t *idx, const float *
   GK_BLOCK_CASES(GK(bdots_nv), m, idx, base, ld, d, s)
   for (long q = 0; q < m; q++) s[q] += GK(dot)(n, base + (long)idx[q] * ld, d);
 }
+
+// out[t * ldo + j] = q_t · v_j for t < nq, j < n, with v read from 8-item
+// panels (gk_pack_panels8: panels[(p * d + k) * 8 + s] = v[8p + s][k]).
+// The items sit in the lanes, one accumulator per query, so no horizontal
+// sums; queries go 8 at a time and tiles of 256 panels (2,048 items) are
+// reused by every group while they are in cache. Each output is one
+// in-order sum over k.
+static void GK(panel_dots)(long n, long d, const float *panels, long nq, const float *q, long ldq,
+                           float *out, long ldo) {
+  long np = (n + 7) / 8;
+  for (long p0 = 0; p0 < np; p0 += 256) {
+    long p1 = p0 + 256 < np ? p0 + 256 : np;
+    for (long t0 = 0; t0 < nq; t0 += 8) {
+      long nt = nq - t0 < 8 ? nq - t0 : 8;
+      const float *qt = q + t0 * ldq;
+      for (long p = p0; p < p1; p++) {
+        const float *panel = panels + p * d * 8;
+        v8 acc[8];
+        for (int t = 0; t < 8; t++) acc[t] = (v8){0};
+        if (nt == 8) {
+          for (long k = 0; k < d; k++) {
+            v8 vk = load8(panel + k * 8);
+            for (int t = 0; t < 8; t++) acc[t] += splat8(qt[t * ldq + k]) * vk;
+          }
+        } else {
+          for (long k = 0; k < d; k++) {
+            v8 vk = load8(panel + k * 8);
+            for (long t = 0; t < nt; t++) acc[t] += splat8(qt[t * ldq + k]) * vk;
+          }
+        }
+        long items = n - p * 8 < 8 ? n - p * 8 : 8;
+        for (long t = 0; t < nt; t++) {
+          float *o = out + (t0 + t) * ldo + p * 8;
+          if (items == 8) {
+            store8(o, acc[t]);
+          } else {
+            float tmp[8];
+            store8(tmp, acc[t]);
+            for (long s = 0; s < items; s++) o[s] = tmp[s];
+          }
+        }
+      }
+    }
+  }
+}

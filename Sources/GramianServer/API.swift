@@ -1,8 +1,8 @@
 /// Request and response bodies of the HTTP API (docs/openapi.yaml). Keys are
 /// snake_case on the wire (`exclude_seen`), camelCase here.
 
-struct RecommendRequest: Decodable, Sendable {
-  struct Filter: Decodable, Sendable {
+struct RecommendRequest: Sendable {
+  struct Filter: Sendable {
     /// Only these items may be returned.
     var include: [String]?
     /// These items are never returned.
@@ -37,7 +37,7 @@ struct RecommendResponse: Encodable, Sendable {
   var ignoredItems: Int
 }
 
-struct ScoreRequest: Decodable, Sendable {
+struct ScoreRequest: Sendable {
   var pairs: [[String]]
   var priorExponent: Float?
 }
@@ -54,7 +54,7 @@ struct SimilarResponse: Encodable, Sendable {
   var modelVersion: String
 }
 
-struct EventsRequest: Decodable, Sendable {
+struct EventsRequest: Sendable {
   var items: [String]
 }
 

@@ -38,7 +38,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
   }
 }
 
-/// JSON bodies: snake_case keys both ways.
+/// JSON replies (snake_case keys); request bodies are read by ``JSONValue``.
 enum JSONReply {
   static let encoder: JSONEncoder = {
     let e = JSONEncoder()
@@ -47,20 +47,19 @@ enum JSONReply {
     return e
   }()
 
-  static let decoder: JSONDecoder = {
-    let d = JSONDecoder()
-    d.keyDecodingStrategy = .convertFromSnakeCase
-    return d
-  }()
-
   static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
     let data = (try? encoder.encode(value)) ?? Data(#"{"error":{"code":"internal","message":"response encoding failed"}}"#.utf8)
     return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
   }
 
-  /// Decodes a request body, turning every decoding failure into a 400 that
-  /// names the field (`k: expected Int, found a string`).
-  static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+  /// A reply from bytes already encoded.
+  static func response(bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+    Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+  }
+
+  /// Reads a request body (at most `limit` bytes) as a JSON object of type
+  /// `T`, turning every failure into a 400 that names the field, or a 413.
+  static func decode<T: JSONBody>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
     let buffer: ByteBuffer
     do {
       buffer = try await request.body.collect(upTo: limit)
@@ -68,54 +67,15 @@ enum JSONReply {
       throw APIError(.contentTooLarge, "body_too_large", "the request body is over \(limit) bytes; send fewer items per request")
     }
     guard buffer.readableBytes > 0 else { throw APIError.badRequest("the request body is empty; send a JSON object") }
+    let value: JSONValue
     do {
-      return try decoder.decode(T.self, from: Data(buffer: buffer))
-    } catch let error as DecodingError {
-      throw APIError.badRequest(describe(error))
-    } catch let error as APIError {
-      throw error
-    } catch {
-      throw APIError.badRequest("the body is not valid JSON (\(error.localizedDescription))")
+      value = try buffer.withUnsafeReadableBytes { raw throws(JSONValue.ParseError) in try JSONValue.parse(raw) }
+    } catch let e as JSONValue.ParseError {
+      throw APIError.badRequest("the body is not valid JSON: \(e.message) at byte \(e.offset)")
     }
-  }
-
-  /// The JSON field path of a decoding error, in snake_case.
-  static func path(_ keys: [any CodingKey]) -> String {
-    let p = keys.map { $0.intValue.map { "[\($0)]" } ?? "." + snake($0.stringValue) }.joined()
-    return p.hasPrefix(".") ? String(p.dropFirst()) : (p.isEmpty ? "body" : p)
-  }
-
-  static func snake(_ s: String) -> String {
-    var out = ""
-    for c in s {
-      if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) }
+    guard case .object(let object) = value else {
+      throw APIError.badRequest("expected a JSON object as the body, found \(value.kind)")
     }
-    return out
-  }
-
-  static func describe(_ error: DecodingError) -> String {
-    switch error {
-    case .typeMismatch(let type, let c):
-      return "\(path(c.codingPath)): expected \(typeName(type)); \(c.debugDescription)"
-    case .valueNotFound(let type, let c):
-      return "\(path(c.codingPath)): expected \(typeName(type)), found null"
-    case .keyNotFound(let key, let c):
-      return "\(path(c.codingPath + [key])): required field missing"
-    case .dataCorrupted(let c):
-      if c.codingPath.isEmpty { return "the body is not valid JSON: \(c.underlyingError.map { "\($0)" } ?? c.debugDescription)" }
-      return "\(path(c.codingPath)): \(c.debugDescription)"
-    @unknown default:
-      return "the body does not decode: \(error)"
-    }
-  }
-
-  static func typeName(_ type: Any.Type) -> String {
-    switch type {
-    case is String.Type: "a string"
-    case is Int.Type: "an integer"
-    case is Float.Type, is Double.Type: "a number"
-    case is Bool.Type: "true or false"
-    default: "\(type)".hasPrefix("Array") ? "an array" : (("\(type)".hasPrefix("Dictionary")) ? "an object" : "\(type)")
-    }
+    return try T(json: JSONFields(object))
   }
 }

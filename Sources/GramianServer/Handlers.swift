@@ -144,8 +144,8 @@ struct Handlers: Sendable {
       retrieval = "exact"
     }
     let items = found.map { ScoredItem(item: model.itemIds.name(of: $0.item), score: $0.score) }
-    return JSONReply.response(RecommendResponse(user: body.user, items: items, modelVersion: served.version, source: q.source,
-                                                retrieval: retrieval, ignoredItems: ignored))
+    return JSONReply.response(bytes: RecommendResponse(user: body.user, items: items, modelVersion: served.version,
+                                                       source: q.source, retrieval: retrieval, ignoredItems: ignored).json)
   }
 
   func score(_ request: Request) async throws -> Response {
@@ -181,7 +181,7 @@ struct Handlers: Sendable {
       }
       scores.append(model.score(vector: v, item: Int(i)))
     }
-    return JSONReply.response(ScoreResponse(scores: scores, modelVersion: served.version))
+    return JSONReply.response(bytes: ScoreResponse(scores: scores, modelVersion: served.version).json)
   }
 
   func similar(_ request: Request) throws -> Response {

@@ -32,7 +32,7 @@ public struct ServerConfiguration: Sendable {
   public var idleTimeout: Duration = .seconds(30)
   /// Concurrent connections accepted; more wait in the backlog.
   public var maxConnections = 512
-  /// Most exact `recommend` requests scored together in one sgemm
+  /// Most exact `recommend` requests scored together in one pass over the items
   /// (``RecommendBatcher``; 1: each request alone).
   public var maxBatch = 32
   /// Poll the model file and reload it when it changes (nil: never).

@@ -121,6 +121,24 @@ package enum Kernels {
     gk_rows_dots(m, n, count, g, ldg, x, ldx, out, ldo)
   }
 
+  /// `v` (`n` rows of `d` floats, row stride `ldv`) in panels of 8 rows for
+  /// ``panelDots(n:d:panels:count:q:ldq:out:ldo:)``: `out[(p·d + k)·8 + s] =
+  /// v[8p + s][k]`, zero past row `n`. `out` holds `((n + 7) / 8)·8·d` floats.
+  public static func packPanels8(n: Int, d: Int, v: UnsafePointer<Float>, ldv: Int, out: UnsafeMutablePointer<Float>) {
+    gk_pack_panels8(n, d, v, ldv, out)
+  }
+
+  /// `out[t·ldo + j] = q_t · v_j` for `t < count`, `j < n`, with `v` packed by
+  /// ``packPanels8(n:d:v:ldv:out:)``: the items sit in SIMD lanes (no
+  /// horizontal sums) and each panel is read once per 8 queries. Each output
+  /// is one in-order sum over `d`. 2·n·d·count flops, no copy of `v`.
+  public static func panelDots(
+    n: Int, d: Int, panels: UnsafePointer<Float>, count: Int, q: UnsafePointer<Float>, ldq: Int,
+    out: UnsafeMutablePointer<Float>, ldo: Int
+  ) {
+    gk_panel_dots(n, d, panels, count, q, ldq, out, ldo)
+  }
+
   /// iALS++ block right-hand side `y += Σ_q (b_q - a_q s_q) h_q` over the
   /// indexed rows `h_q = base + indices[q] * ld` (`n` floats). For `n` a
   /// multiple of 8 up to 64 the vector `y` stays in registers. 2·n·m flops.

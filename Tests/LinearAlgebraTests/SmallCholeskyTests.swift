@@ -153,6 +153,37 @@ final class SmallCholeskyTests: XCTestCase {
     }
   }
 
+  /// Panel dots (the service's batched exact scoring) against a float64
+  /// loop, both builds: item counts with and without a partial last panel,
+  /// more than one 2,048-item tile, every query-group size and a tail group.
+  func testPanelDotsMatchFloat64Loop() {
+    defer { Kernels.forcePortable(false) }
+    var rng = SeededGenerator(seed: 31)
+    for portable in [false, true] {
+      Kernels.forcePortable(portable)
+      for (n, d, count) in [(1, 3, 1), (13, 8, 5), (2_101, 16, 8), (4_100, 7, 11), (64, 64, 17)] {
+        let ldv = d + 1, ldq = d + 2, ldo = n + 3
+        let v = (0..<(n * ldv)).map { _ in Float(rng.nextNormal()) }
+        let q = (0..<(count * ldq)).map { _ in Float(rng.nextNormal()) }
+        var panels = [Float](repeating: .nan, count: (n + 7) / 8 * 8 * d)
+        var out = [Float](repeating: .nan, count: count * ldo)
+        v.withUnsafeBufferPointer { vp in panels.withUnsafeMutableBufferPointer {
+          Kernels.packPanels8(n: n, d: d, v: vp.baseAddress!, ldv: ldv, out: $0.baseAddress!)
+        } }
+        panels.withUnsafeBufferPointer { pp in q.withUnsafeBufferPointer { qp in out.withUnsafeMutableBufferPointer {
+          Kernels.panelDots(n: n, d: d, panels: pp.baseAddress!, count: count, q: qp.baseAddress!, ldq: ldq, out: $0.baseAddress!, ldo: ldo)
+        } } }
+        for t in 0..<count {
+          for j in 0..<n {
+            let e = (0..<d).map { Double(v[j * ldv + $0]) * Double(q[t * ldq + $0]) }.reduce(0, +)
+            assertClose(Double(out[t * ldo + j]), e, relative: 1e-5, absolute: 1e-5, "n \(n) d \(d) count \(count) t \(t) j \(j)")
+          }
+          for j in n..<ldo { XCTAssertTrue(out[t * ldo + j].isNaN, "wrote past row \(n)") }
+        }
+      }
+    }
+  }
+
   func testNotPositiveDefiniteReturnsFalse() {
     var a: [Float] = [1, 2, 2, 1], b: [Float] = [1, 1]
     let ok = a.withUnsafeMutableBufferPointer { ap in b.withUnsafeMutableBufferPointer { SmallCholesky.solveUpper(n: 2, a: ap.baseAddress!, b: $0.baseAddress!) } }

@@ -32,7 +32,7 @@ struct ServeCommand: ParsableCommand {
   @Option(help: "Largest request body in bytes (413 beyond).") var maxBodyBytes = 1 << 20
   @Option(help: "Largest k a request may ask for.") var maxK = 1000
   @Option(help: "Most pairs in one score request.") var maxPairs = 10_000
-  @Option(help: "Most concurrent exact recommend requests scored together in one sgemm (1: each alone).") var maxBatch = 32
+  @Option(help: "Most concurrent exact recommend requests scored together in one pass over the items (1: each alone).") var maxBatch = 32
   @Option(help: "Close connections idle this many seconds.") var idleTimeout = 30
   @Option(help: "Most concurrent connections (more wait in the backlog).") var maxConnections = 512
   @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.") var logLevel = "info"

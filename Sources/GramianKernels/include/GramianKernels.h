@@ -67,6 +67,14 @@ void gk_block_dots_add(long n, long m, const int32_t *idx, const float *base, lo
 /// x_t = x + t * ldx, n floats): each g_j is read once for all x_t.
 void gk_rows_dots(long m, long n, long nr, const float *g, long ldg, const float *x, long ldx,
                   float *out, long ldo);
+/// Packs v (n rows of d floats, row stride ldv) into panels of 8 rows:
+/// out[(p * d + k) * 8 + s] = v[8p + s][k], zero past row n. out holds
+/// ceil(n / 8) * 8 * d floats.
+void gk_pack_panels8(long n, long d, const float *v, long ldv, float *out);
+/// out[t * ldo + j] = q_t · v_j for t < nq, j < n (q_t = q + t * ldq, d
+/// floats), v packed by gk_pack_panels8. Each panel is read once per 8
+/// queries; each output is one in-order sum over the d products.
+void gk_panel_dots(long n, long d, const float *panels, long nq, const float *q, long ldq, float *out, long ldo);
 // Retrieval kernels and locks live in their own header (this one is the
 // module's umbrella header).
 #include "GramianRetrievalKernels.h"
