@@ -17,7 +17,10 @@ for r in runs:
 print("# gramian serve vs FastAPI + uvicorn + hnswlib (serve_peer.py)\n")
 print("iALS k=64 on amazon-book; wrk 32 connections, 1 thread; medians of %d rounds.\n" %
       max(len(v) for v in rows.values()))
-print("```\n" + "\n".join(l[:300] for l in cpu.splitlines()) + "\n```\n")
+model = next((l.split(":", 1)[1].strip() for l in cpu.splitlines() if "Model name" in l), "?")
+flags = next((l.split(":", 1)[1].split() for l in cpu.splitlines() if "Flags" in l), [])
+simd = [f for f in flags if f.startswith(("avx", "fma", "sse4"))]
+print(f"CPU: {model}, {next((l.split(':', 1)[1].strip() for l in cpu.splitlines() if 'CPU(s)' in l), '?')} CPUs; SIMD flags: {' '.join(simd)}\n")
 print("| workload | server | requests/s | pairs/s | p50 ms | p99 ms | server CPU % | non-2xx | rounds |")
 print("|---|---|---|---|---|---|---|---|---|")
 for variant in ("exact", "hnsw", "score"):

@@ -69,6 +69,12 @@ struct ServeCommand: ParsableCommand {
     c.idleTimeout = .seconds(idleTimeout)
     c.maxConnections = maxConnections
     if let watch, case .every(let d) = UserRefresh(watch)! { c.watchInterval = d }
+    #if os(Linux)
+    // Model-sized buffers (factors, packed panels, score blocks) come and go
+    // with every reload: map them directly so that freeing returns them to
+    // the system instead of leaving them in the heap (flat RSS across reloads).
+    _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 1 << 20)
+    #endif
     let level = Logger.Level(rawValue: logLevel)!
     LoggingSystem.bootstrap { label in
       var handler = StreamLogHandler.standardError(label: label)
@@ -90,3 +96,9 @@ struct ServeCommand: ParsableCommand {
     if let message = failure.withLock({ $0 }) { throw CommandFailure("serve: \(message)") }
   }
 }
+
+#if os(Linux)
+/// glibc's `mallopt` (malloc.h, not in Swift's Glibc module).
+@_silgen_name("mallopt")
+private func glibcMallopt(_ param: Int32, _ value: Int32) -> Int32
+#endif
