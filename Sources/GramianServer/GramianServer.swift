@@ -97,9 +97,9 @@ public final class GramianServer: Sendable {
     router.post("/v1/score") { request, _ in try await h.score(request) }
     router.get("/v1/similar") { request, _ in try h.similar(request) }
     router.post("/v1/users/:id/events") { request, context in
-      try await h.postEvents(request, user: try context.parameters.require("id"))
+      try await h.postEvents(request, user: try Handlers.pathId(context.parameters.require("id")))
     }
-    router.get("/v1/users/:id") { _, context in try h.user(try context.parameters.require("id")) }
+    router.get("/v1/users/:id") { _, context in try h.user(try Handlers.pathId(context.parameters.require("id"))) }
     router.get("/healthz") { _, _ in JSONReply.response(StatusResponse(status: "ok", modelVersion: nil)) }
     router.get("/readyz") { [store] _, _ in
       JSONReply.response(StatusResponse(status: "ready", modelVersion: store.model.version))

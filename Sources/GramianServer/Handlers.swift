@@ -22,6 +22,14 @@ struct Handlers: Sendable {
     }
   }
 
+  /// A user id from the path, percent-decoded (`/v1/users/a%20b` is user "a b").
+  static func pathId(_ raw: String) throws -> String {
+    guard let id = raw.removingPercentEncoding else {
+      throw APIError.badRequest("user (path): '\(raw)' is not valid percent-encoding")
+    }
+    return id
+  }
+
   func checkPrior(_ beta: Float?) throws {
     if let beta, !(beta.isFinite && abs(beta) <= 100) {
       throw APIError.badRequest("prior_exponent: must be a finite number in [-100, 100]")

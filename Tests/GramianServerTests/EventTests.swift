@@ -43,6 +43,13 @@ final class EventTests: XCTestCase {
       XCTAssertEqual(fresh.status, 200, fresh.text)
       let folded = try model.recommend(history: ["1", "50", "296"].map { model.itemIds.index(of: $0)! }, k: 5)
       XCTAssertEqual(items(fresh).map(\.item), folded.map { model.itemIds.name(of: $0.item) })
+      // Path ids are percent-decoded: the same user as in a JSON body.
+      _ = try await h.post("/v1/users/new%20comer%2F2/events", #"{"items": ["1", "50"]}"#)
+      let spaced = try await h.post("/v1/recommend", #"{"user": "new comer/2", "k": 5}"#)
+      XCTAssertEqual(spaced.status, 200, spaced.text)
+      XCTAssertEqual(spaced.object["source"] as? String, "events")
+      let viaPath = try await h.send(.GET, "/v1/users/new%20comer%2F2", specPath: "/v1/users/{id}")
+      XCTAssertEqual(viaPath.object["user"] as? String, "new comer/2")
       // Scores use the refreshed vector too.
       let score = try await h.post("/v1/score", #"{"pairs": [["newcomer", "2571"]]}"#)
       let v = try model.foldIn(history: ["1", "50", "296"].map { model.itemIds.index(of: $0)! }, weights: nil)
