@@ -384,46 +384,63 @@ static void GK(block_dots_add)(long n, long m, const int32_t *idx, const float *
   for (long q = 0; q < m; q++) s[q] += GK(dot)(n, base + (long)idx[q] * ld, d);
 }
 
+// Stores one 8-lane accumulator to out, or its first `items` lanes.
+static inline void GK(store_items)(float *o, v8 acc, long items) {
+  if (items == 8) {
+    store8(o, acc);
+  } else {
+    float tmp[8];
+    store8(tmp, acc);
+    for (long s = 0; s < items; s++) o[s] = tmp[s];
+  }
+}
+
 // out[t * ldo + j] = q_t · v_j for t < nq, j < n, with v read from 8-item
 // panels (gk_pack_panels8: panels[(p * d + k) * 8 + s] = v[8p + s][k]).
-// The items sit in the lanes, one accumulator per query, so no horizontal
-// sums; queries go 8 at a time and tiles of 256 panels (2,048 items) are
-// reused by every group while they are in cache. Each output is one
-// in-order sum over k.
+// The items sit in the lanes, one accumulator per (panel, query), so no
+// horizontal sums. Register block: 2 panels x 4 queries (8 accumulators; per
+// k, 2 panel loads and 4 broadcasts feed 8 FMAs). Tiles of 256 panels (2,048
+// items) are reused by every query group while they are in cache. Each output
+// is one in-order sum over k, whatever the blocking.
 static void GK(panel_dots)(long n, long d, const float *panels, long nq, const float *q, long ldq,
                            float *out, long ldo) {
   long np = (n + 7) / 8;
   for (long p0 = 0; p0 < np; p0 += 256) {
     long p1 = p0 + 256 < np ? p0 + 256 : np;
-    for (long t0 = 0; t0 < nq; t0 += 8) {
-      long nt = nq - t0 < 8 ? nq - t0 : 8;
-      const float *qt = q + t0 * ldq;
-      for (long p = p0; p < p1; p++) {
-        const float *panel = panels + p * d * 8;
-        v8 acc[8];
-        for (int t = 0; t < 8; t++) acc[t] = (v8){0};
-        if (nt == 8) {
-          for (long k = 0; k < d; k++) {
-            v8 vk = load8(panel + k * 8);
-            for (int t = 0; t < 8; t++) acc[t] += splat8(qt[t * ldq + k]) * vk;
-          }
-        } else {
-          for (long k = 0; k < d; k++) {
-            v8 vk = load8(panel + k * 8);
-            for (long t = 0; t < nt; t++) acc[t] += splat8(qt[t * ldq + k]) * vk;
-          }
+    for (long t0 = 0; t0 < nq; t0 += 4) {
+      long nt = nq - t0 < 4 ? nq - t0 : 4;
+      const float *q0 = q + t0 * ldq;
+      const float *q1 = q0 + (nt > 1 ? ldq : 0), *q2 = q0 + (nt > 2 ? 2 * ldq : 0), *q3 = q0 + (nt > 3 ? 3 * ldq : 0);
+      long p = p0;
+      for (; p + 2 <= p1; p += 2) {
+        const float *pa = panels + p * d * 8, *pb = pa + d * 8;
+        v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0};
+        for (long k = 0; k < d; k++) {
+          v8 va = load8(pa + k * 8), vb = load8(pb + k * 8);
+          v8 s0 = splat8(q0[k]), s1 = splat8(q1[k]), s2 = splat8(q2[k]), s3 = splat8(q3[k]);
+          a0 += s0 * va; b0 += s0 * vb;
+          a1 += s1 * va; b1 += s1 * vb;
+          a2 += s2 * va; b2 += s2 * vb;
+          a3 += s3 * va; b3 += s3 * vb;
         }
-        long items = n - p * 8 < 8 ? n - p * 8 : 8;
+        v8 as[4] = {a0, a1, a2, a3}, bs[4] = {b0, b1, b2, b3};
+        long ia = n - p * 8 < 8 ? n - p * 8 : 8, ib = n - (p + 1) * 8 < 8 ? n - (p + 1) * 8 : 8;
         for (long t = 0; t < nt; t++) {
-          float *o = out + (t0 + t) * ldo + p * 8;
-          if (items == 8) {
-            store8(o, acc[t]);
-          } else {
-            float tmp[8];
-            store8(tmp, acc[t]);
-            for (long s = 0; s < items; s++) o[s] = tmp[s];
-          }
+          GK(store_items)(out + (t0 + t) * ldo + p * 8, as[t], ia);
+          GK(store_items)(out + (t0 + t) * ldo + (p + 1) * 8, bs[t], ib);
         }
+      }
+      for (; p < p1; p++) {
+        const float *pa = panels + p * d * 8;
+        v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+        for (long k = 0; k < d; k++) {
+          v8 va = load8(pa + k * 8);
+          a0 += splat8(q0[k]) * va; a1 += splat8(q1[k]) * va;
+          a2 += splat8(q2[k]) * va; a3 += splat8(q3[k]) * va;
+        }
+        v8 as[4] = {a0, a1, a2, a3};
+        long ia = n - p * 8 < 8 ? n - p * 8 : 8;
+        for (long t = 0; t < nt; t++) GK(store_items)(out + (t0 + t) * ldo + p * 8, as[t], ia);
       }
     }
   }
