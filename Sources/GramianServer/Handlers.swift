@@ -240,7 +240,7 @@ struct Handlers: Sendable {
     let current = st?.vectorVersion == served.version
     let refreshed = current ? (st?.foldedEvents ?? 0) : 0
     let now = Date().timeIntervalSince1970
-    let lag = refreshed < events ? now - (st?.times[refreshed] ?? now) : 0
+    let lag = st?.lag(after: refreshed, now: now) ?? 0
     let iso = ISO8601DateFormatter()
     return JSONReply.response(UserResponse(
       user: id, inModel: row != nil, trainingItems: training, events: events, refreshedEvents: refreshed,

@@ -22,6 +22,11 @@ public final class UserStates: Sendable {
     var refreshedAt: Double?
     /// Why the last fold-in failed (a model kind without fold-in).
     var foldError: String?
+
+    /// Seconds since the oldest event after the first `covered` ones (nil when none).
+    func lag(after covered: Int, now: Double) -> Double? {
+      covered < items.count ? now - times[covered] : nil
+    }
   }
 
   private let states = Mutex<[String: State]>([:])
@@ -82,7 +87,7 @@ public final class UserStates: Sendable {
         if case .foldInUnsupported(_, let reason) = error { failure = reason } else { failure = "\(error)" }
       }
     }
-    let lag = st.foldedEvents < covered ? now - st.times[st.foldedEvents] : nil
+    let lag = st.lag(after: st.foldedEvents, now: now)
     states.withLock { s in
       guard var cur = s[user] else { return }
       cur.vector = vector
