@@ -4,7 +4,7 @@
 SWIFT ?= swift
 CONFIG ?= release
 
-.PHONY: setup build demo test bench clean
+.PHONY: setup build demo test bench clean fuzz fuzz-smoke
 
 setup:
 	@scripts/setup.sh
@@ -20,6 +20,14 @@ test: setup
 
 bench: build
 	Benchmarks/run-all.sh
+
+# libFuzzer over every loader (Benchmarks/fuzz): `fuzz` runs each target for
+# 1M inputs and records the figures; `fuzz-smoke` runs each for 5 seconds.
+fuzz: setup
+	Benchmarks/fuzz/run.sh
+
+fuzz-smoke: setup
+	SECONDS_PER_TARGET=5 RESULTS=/tmp/gramian-fuzz-smoke Benchmarks/fuzz/run.sh
 
 clean:
 	rm -rf .build

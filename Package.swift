@@ -17,6 +17,7 @@
 //     -> GramianReports     second library product (Charts + Comparison)
 //   GramianServer           `gramian serve`: the HTTP service (Hummingbird 2, GRDB event
 //                           store, Prometheus metrics); the core library needs none of it
+//   GramianFuzzing          libFuzzer targets for every loader (Benchmarks/fuzz)
 //   GramianCLI              the `gramian` command line (thin)
 
 import PackageDescription
@@ -136,6 +137,20 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
 
+    // MARK: - Fuzzing (Benchmarks/fuzz: libFuzzer targets for every loader)
+
+    .target(
+      name: "GramianFuzzing",
+      dependencies: ["Gramian", "GramianServer"],
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "GramianFuzz",
+      dependencies: ["GramianFuzzing"],
+      path: "Benchmarks/fuzz/GramianFuzz",
+      swiftSettings: swiftSettings
+    ),
+
     // MARK: - Command line
 
     .executableTarget(
@@ -233,6 +248,10 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]
+    ),
+    .testTarget(
+      name: "GramianFuzzingTests",
+      dependencies: ["GramianFuzzing", "GramianTestSupport"]
     ),
     .testTarget(
       name: "ChartsTests",

@@ -22,8 +22,8 @@ extension Evaluator {
     let start = clock.now
     precondition(positives.count == negatives.count,
                  "\(positives.count) positives but \(negatives.count) negative lists")
-    let metrics = RankingMetrics(ks: ks)
     let items = scorer.itemCount
+    let metrics = RankingMetrics(ks: ks, catalogue: 1 + (negatives.map(\.count).max() ?? 0))
     let block = 256
     var ranks = [Int](repeating: 0, count: positives.count)
     var scores = [Float](repeating: 0, count: block * max(1, items))

@@ -37,7 +37,7 @@ public enum Evaluator {
                  "train is \(train.userCount)x\(train.itemCount), test \(test.userCount)x\(test.itemCount)")
     precondition(scorer.itemCount == train.itemCount,
                  "scorer has \(scorer.itemCount) items, the data \(train.itemCount)")
-    let metrics = RankingMetrics(ks: options.ks)
+    let metrics = RankingMetrics(ks: options.ks, catalogue: train.itemCount)
     let kmax = metrics.discounts.count
     let users = (0..<test.userCount).filter { test.userOffsets[$0 + 1] > test.userOffsets[$0] }.map(Int32.init)
     precondition(users.last.map { Int($0) < scorer.userCount } ?? true,

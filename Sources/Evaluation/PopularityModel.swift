@@ -125,12 +125,11 @@ extension PopularityModel {
     let userIds = try r.ids("user ids"), itemIds = try r.ids("item ids")
     let counts = try r.matrix("item counts")
     guard counts.columns == 1 || counts.rows == 0 else { throw r.fail("item counts have \(counts.columns) columns, expected 1") }
-    guard userIds.count == 0 || userIds.count == users, itemIds.count == 0 || itemIds.count == counts.rows else {
-      throw r.fail("id maps (\(userIds.count) users, \(itemIds.count) items) do not match \(users) users and \(counts.rows) items")
-    }
+    guard counts.rows > 0 else { throw r.fail("item counts are empty: a fitted model has at least one item") }
     guard counts.storage.allSatisfy({ $0.isFinite && $0 >= 0 }) else { throw r.fail("an item count is negative or not finite") }
     let training = try r.optionalTraining(users: users, items: counts.rows)
     try r.finish()
-    return PopularityModel(counts: counts.storage, users: users, userIds: userIds, itemIds: itemIds, training: training)
+    return PopularityModel(counts: counts.storage, users: users, userIds: try r.idsMatching(userIds, rows: users, "user ids"),
+                           itemIds: try r.idsMatching(itemIds, rows: counts.rows, "item ids"), training: training)
   }
 }

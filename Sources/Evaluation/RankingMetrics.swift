@@ -18,11 +18,14 @@ public struct RankingMetrics: Sendable {
   /// `ideal[n]` = Σ_{r=1}^{n} 1/log2(r + 1), the best DCG of n relevant items.
   public let ideal: [Double]
 
-  /// Precomputes the discount tables for cut-offs `ks` (all >= 1). O(max(ks)).
-  public init(ks: [Int]) {
+  /// Precomputes the discount tables for cut-offs `ks` (all >= 1).
+  /// With a `catalogue` of that many items, no list or test set can be
+  /// longer, so the tables stop there: a cut-off of 10^8 on 2,000 items
+  /// costs 2,000 entries, not 10^8. O(min(max(ks), catalogue)).
+  public init(ks: [Int], catalogue: Int? = nil) {
     precondition(!ks.isEmpty && ks.allSatisfy { $0 >= 1 }, "cut-offs must be >= 1, got \(ks)")
     self.ks = ks
-    let kmax = ks.max()!
+    let kmax = max(1, min(ks.max()!, catalogue ?? Int.max))
     discounts = (1...kmax).map { 1 / log2(Double($0) + 1) }
     var sums = [0.0]
     for d in discounts { sums.append(sums.last! + d) }
@@ -43,7 +46,8 @@ public struct RankingMetrics: Sendable {
   /// - Complexity: O(|ranked| · |ks|) plus |ranked| calls of `isRelevant`.
   public func user(ranked: [Int32], relevantCount: Int, isRelevant: (Int32) -> Bool) -> UserValues {
     precondition(relevantCount > 0, "a user without test items has no metrics")
-    precondition(ranked.count <= discounts.count, "list longer than max(ks)")
+    precondition(ranked.count <= discounts.count, "list longer than max(ks) or the catalogue")
+    precondition(min(ks.max()!, relevantCount) < ideal.count, "more relevant items than the catalogue")
     let hitAt = ranked.map(isRelevant)
     var out = UserValues(recall: [], ndcg: [], hr: [], precision: [], reciprocalRank: 0)
     if let first = hitAt.firstIndex(of: true) { out.reciprocalRank = 1 / Double(first + 1) }

@@ -109,6 +109,7 @@ extension OptionKey {
     case .itemColumn: "--item-col"
     case .weightColumn: "--weight-col"
     case .timestampColumn: "--timestamp-col"
+    case .minRating: "--min-rating"
     case .regularization: "--reg"
     case .alpha: "--alpha"
     case .initStd: "--init-std"

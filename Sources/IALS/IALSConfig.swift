@@ -1,4 +1,5 @@
 import LinearAlgebra
+import InteractionData
 
 /// How an observed weight `r` (a count, a rating, or 1) becomes a confidence.
 public enum ConfidenceMode: String, Sendable, CaseIterable, Codable {
@@ -80,10 +81,31 @@ public struct IALSConfig: Sendable, Codable, Equatable {
 
   public init() {}
 
+  /// The largest k accepted: the widest matrix a model file holds.
+  public static let maxFactors = ModelContainer.maxColumns
+
+  /// The bytes a fit holds at once, roughly: both factor matrices and the
+  /// fold of their copies, the k x k Gram matrix and one k x k system (or
+  /// block) per thread, and the user-major and item-major copies of the
+  /// pairs (index and weight, 8 bytes each side). Saturates instead of
+  /// overflowing; compared with ``MemoryBudget`` before allocating.
+  public func estimatedBytes(users: Int, items: Int, pairs: Int) -> Int {
+    let M = MemoryBudget.self
+    let k = factors, b = min(blockSize, k)
+    let factorBytes = M.product(2, M.sum(users, items), k, 4)
+    let systems = M.product(M.sum(threads, 2), k, k, 4)
+    let blocks = solver == .block ? M.product(threads, b, M.sum(b, k), 4) : 0
+    return M.sum(factorBytes, systems, blocks, M.product(pairs, 16))
+  }
+
   /// Throws ``IALSError/invalidConfig(_:)`` naming the first bad value.
   public func validate() throws(IALSError) {
     func bad(_ s: String) -> IALSError { .invalidConfig(s) }
     if factors < 1 { throw bad("factors must be at least 1, got \(factors)") }
+    if factors > Self.maxFactors { throw bad("factors must be at most \(Self.maxFactors), got \(factors)") }
+    if blockSize > Self.maxFactors { throw bad("block size must be at most \(Self.maxFactors), got \(blockSize)") }
+    if cgSteps > 10_000 { throw bad("cg steps must be at most 10000, got \(cgSteps)") }
+    if threads > 4096 { throw bad("threads must be at most 4096, got \(threads)") }
     if epochs < 0 { throw bad("epochs must be non-negative, got \(epochs)") }
     if !(regularization >= 0) { throw bad("regularization must be >= 0, got \(regularization)") }
     if !regularizationExponent.isFinite { throw bad("regularization exponent must be finite") }

@@ -10,6 +10,8 @@ public enum IALSError: AdvisingError, Equatable {
   case dimensionMismatch(String)
   /// A saved model could not be read.
   case corruptFile(path: String, message: String)
+  /// The training matrix has no interactions: there is nothing to fit.
+  case emptyTrainingData
 
   public func description(naming: (OptionKey) -> String) -> String {
     switch self {
@@ -20,6 +22,8 @@ public enum IALSError: AdvisingError, Equatable {
       return "invalid iALS configuration: \(m)"
     case .dimensionMismatch(let m):
       return "dimension mismatch: \(m)"
+    case .emptyTrainingData:
+      return "the training data has no interactions, so there is nothing to fit (check the minimum rating and the input format)"
     case .corruptFile(let path, let m):
       return "\(path): error: \(m); the file is not a complete Gramian iALS model (re-save it with \(naming(.saveModel)))"
     }

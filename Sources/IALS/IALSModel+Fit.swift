@@ -29,6 +29,7 @@ extension IALSModel {
     onEpochModel: ((EpochReport, IALSModel) -> Void)? = nil
   ) throws(IALSError) -> IALSModel {
     try config.validate()
+    guard train.nnz > 0 else { throw .emptyTrainingData }
     if userIds.count != 0 && userIds.count != train.userCount {
       throw .dimensionMismatch("\(userIds.count) user ids for a matrix of \(train.userCount) users")
     }
@@ -36,6 +37,10 @@ extension IALSModel {
       throw .dimensionMismatch("\(itemIds.count) item ids for a matrix of \(train.itemCount) items")
     }
     let k = config.factors
+    do { try MemoryBudget.check(config.estimatedBytes(users: train.userCount, items: train.itemCount, pairs: train.nnz),
+                                for: "an iALS fit with k = \(k) on \(train.userCount) users x \(train.itemCount) items") } catch {
+      throw .invalidConfig(error.description)
+    }
     var users = initialFactors(rows: train.userCount, k: k, config: config, stream: 0)
     var items = initialFactors(rows: train.itemCount, k: k, config: config, stream: 1)
     let userSide = SideData(train, config: config)

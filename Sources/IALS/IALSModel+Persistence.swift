@@ -57,11 +57,13 @@ extension IALSModel {
     guard users.columns == items.columns else {
       throw r.fail("user factors have \(users.columns) columns, item factors \(items.columns)")
     }
-    guard userIds.count == 0 || userIds.count == users.rows, itemIds.count == 0 || itemIds.count == items.rows else {
-      throw r.fail("id maps (\(userIds.count) users, \(itemIds.count) items) do not match the factor rows (\(users.rows), \(items.rows))")
+    guard items.rows > 0, items.columns > 0 else {
+      throw r.fail("item factors are \(items.rows) x \(items.columns): a fitted model has at least one item and one factor")
     }
-    return IALSModel(config: config, userFactors: users, itemFactors: items, userIds: userIds, itemIds: itemIds,
-                     training: training)
+    do { try config.validate() } catch { throw r.fail("config JSON is not valid (\(error))") }
+    return IALSModel(config: config, userFactors: users, itemFactors: items,
+                     userIds: try r.idsMatching(userIds, rows: users.rows, "user ids"),
+                     itemIds: try r.idsMatching(itemIds, rows: items.rows, "item ids"), training: training)
   }
 
   /// Writes `user_factors.npy`, `item_factors.npy` (float32, C order) and

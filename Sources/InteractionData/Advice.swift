@@ -7,7 +7,7 @@
 /// names (the `gramian` command line prints `--skip-bad-lines`).
 public enum OptionKey: String, CaseIterable, Sendable {
   // Reading (ReadOptions)
-  case skipBadLines, format, delimiter, header, userColumn, itemColumn, weightColumn, timestampColumn
+  case skipBadLines, format, delimiter, header, userColumn, itemColumn, weightColumn, timestampColumn, minRating
   // iALS (IALSConfig)
   case regularization, alpha, initStd
   // Two-tower (TwoTowerConfig)
@@ -18,7 +18,7 @@ public enum OptionKey: String, CaseIterable, Sendable {
   /// How the library names it in messages.
   public var swiftName: String {
     switch self {
-    case .skipBadLines, .format, .delimiter, .header, .userColumn, .itemColumn, .weightColumn, .timestampColumn:
+    case .skipBadLines, .format, .delimiter, .header, .userColumn, .itemColumn, .weightColumn, .timestampColumn, .minRating:
       "ReadOptions.\(rawValue)"
     case .regularization, .alpha, .initStd: "IALSConfig.\(rawValue)"
     case .learningRate, .clipNorm, .temperature: "TwoTowerConfig.\(rawValue)"

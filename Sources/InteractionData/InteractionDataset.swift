@@ -36,6 +36,7 @@ public struct InteractionDataset: Sendable {
   ) throws(DataError) -> InteractionDataset {
     let (all, report) = try InteractionReader.read(path, options: options)
     report.describe(path).forEach(log)
+    if all.count == 0 { throw InteractionDataset.noInteractions(path, report, options) }
     var unknown: Int? = nil
     let split: Split
     let methodName: String?
@@ -60,6 +61,10 @@ public struct InteractionDataset: Sendable {
       log("  \(split.report.droppedTestEvents) test interactions dropped (user or item without training data)")
     }
     var data = InteractionDataset(split: split, duplicates: duplicates)
+    guard data.train.nnz > 0 else {
+      throw DataError(.emptyFile, file: path, "the \(methodName ?? "") split left no training interactions (of \(all.count) read)",
+                      hint: "use another split, or give a test file")
+    }
     if data.train.duplicatesMerged > 0 {
       log("  \(data.train.duplicatesMerged) repeated (user, item) events merged (duplicates: \(duplicates.rawValue))")
     }
@@ -142,5 +147,25 @@ extension ReadReport {
       out += warnings.map { "  warning: \($0)" }
     }
     return out
+  }
+}
+
+extension InteractionDataset {
+  /// Why a file gave nothing to train on, and what to change: every rating
+  /// below the minimum, every line skipped as bad, or no data lines at all.
+  static func noInteractions(_ path: String, _ report: ReadReport, _ options: ReadOptions) -> DataError {
+    var what = "no interactions to train on (\(report.lines) lines read"
+    if report.belowMinRating > 0 { what += ", \(report.belowMinRating) below the minimum rating" }
+    if report.skippedBadLines > 0 { what += ", \(report.skippedBadLines) bad lines skipped" }
+    what += ")"
+    let hint: Advice
+    if report.belowMinRating > 0 {
+      hint = "lower \(OptionKey.minRating) (it is \(options.minRating.map { "\($0)" } ?? "unset"): every rating read was below it)"
+    } else if report.skippedBadLines > 0 {
+      hint = "every data line was bad: check \(OptionKey.format) and \(OptionKey.delimiter), or drop \(OptionKey.skipBadLines) to see the first bad line"
+    } else {
+      hint = "give a file with at least one interaction line"
+    }
+    return DataError(.emptyFile, file: path, what, hint: hint)
   }
 }

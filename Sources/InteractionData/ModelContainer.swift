@@ -33,6 +33,11 @@ package enum ModelContainer {
     return h ^ (h >> 29)
   }
 
+  /// The widest matrix a model file may hold (embedding dimension k):
+  /// far above any useful k, low enough that a damaged header cannot make a
+  /// loader plan a gigantic allocation.
+  public static let maxColumns = 65_536
+
   /// Whether the file at `path` starts with `magic` (a cheap kind check).
   public static func hasMagic(_ magic: [UInt8], at path: String) -> Bool {
     guard let h = FileHandle(forReadingAtPath: path) else { return false }
@@ -201,13 +206,33 @@ package struct ModelContainerReader<Failure: Error> {
     return IdMap(names: names)
   }
 
+  /// A float32 matrix; every value must be finite (a NaN or infinite
+  /// factor would poison every score it touches), and the width at most
+  /// ``ModelContainer/maxColumns``.
   public mutating func matrix(_ what: String) throws(Failure) -> Matrix {
     let rows = try count("\(what) rows"), cols = try count("\(what) columns")
+    guard cols <= ModelContainer.maxColumns else {
+      throw fail("\(what) have \(cols) columns, more than the \(ModelContainer.maxColumns) any Gramian model uses")
+    }
     guard rows == 0 || cols <= (body / 4) / rows else { throw fail("\(what) shape \(rows) x \(cols) exceeds the file size") }
     let b = try take(rows * cols * 4, "\(what) (\(rows) x \(cols) float32)")
     var storage = [Float](repeating: 0, count: rows * cols)
     storage.withUnsafeMutableBytes { dst in b.withUnsafeBytes { dst.copyMemory(from: $0) } }
+    if let bad = storage.firstIndex(where: { !$0.isFinite }) {
+      throw fail("\(what) row \(bad / max(cols, 1)), column \(bad % max(cols, 1)) is \(storage[bad]), not a finite number")
+    }
     return Matrix(rows: rows, columns: cols, storage: storage)
+  }
+
+  /// An id map of `rows` ids for a side of the model (`what`: "user ids").
+  /// An empty map stands for a model fitted without external ids (from
+  /// Swift, on a bare matrix): its ids are then the row numbers "0", "1",
+  /// ... so every row has a name. Any other count that differs from `rows`
+  /// is an error.
+  public func idsMatching(_ ids: IdMap, rows: Int, _ what: String) throws(Failure) -> IdMap {
+    if ids.count == rows { return ids }
+    guard ids.count == 0 else { throw fail("\(what) count \(ids.count) does not match the \(rows) rows of the model") }
+    return IdMap(names: (0..<rows).map(String.init))
   }
 
   /// A ``TrainingSummary`` written by ``ModelContainerWriter/training(_:)``;

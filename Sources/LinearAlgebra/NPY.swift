@@ -54,6 +54,9 @@ public enum NPY {
       throw FormatError(path: path, message: "not a .npy file (bad magic)")
     }
     let major = bytes[6]
+    guard (1...3).contains(major) else {
+      throw FormatError(path: path, message: "format version \(major) is not one numpy writes (1, 2 or 3)")
+    }
     let headerStart = major == 1 ? 10 : 12
     guard bytes.count >= headerStart else { throw FormatError(path: path, message: "truncated header") }
     let headerLen = major == 1
@@ -69,11 +72,19 @@ public enum NPY {
     guard header.contains("'fortran_order': False") else {
       throw FormatError(path: path, message: "array is in Fortran order; save a C-order array (np.ascontiguousarray)")
     }
-    guard let open = header.firstIndex(of: "("), let close = header.firstIndex(of: ")") else {
+    guard let open = header.firstIndex(of: "("),
+          let close = header[open...].firstIndex(of: ")") else {
       throw FormatError(path: path, message: "header has no shape")
     }
-    let dims = header[header.index(after: open)..<close].split(separator: ",")
-      .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.compactMap { Int($0) }
+    let fields = header[header.index(after: open)..<close].split(separator: ",")
+      .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    var dims: [Int] = []
+    for f in fields {
+      guard let d = Int(f), d >= 0 else {
+        throw FormatError(path: path, message: "shape entry '\(f.prefix(20))' is not a non-negative integer")
+      }
+      dims.append(d)
+    }
     let rows: Int, cols: Int
     switch dims.count {
     case 1: rows = dims[0]; cols = 1
@@ -81,14 +92,18 @@ public enum NPY {
     default: throw FormatError(path: path, message: "expected a 1-D or 2-D array, shape has \(dims.count) dimensions")
     }
     let start = headerStart + headerLen
-    guard bytes.count - start == rows * cols * 4 else {
-      throw FormatError(path: path, message: "expected \(rows * cols * 4) data bytes for shape (\(rows), \(cols)), found \(bytes.count - start)")
+    let (cells, overflow) = rows.multipliedReportingOverflow(by: cols)
+    guard !overflow, cells <= (bytes.count - start) / 4, bytes.count - start == cells * 4 else {
+      throw FormatError(path: path, message: "shape (\(rows), \(cols)) needs \(overflow ? "more" : "\(cells * 4)") data bytes, the file has \(bytes.count - start)")
     }
     var storage = [Float](repeating: 0, count: rows * cols)
     storage.withUnsafeMutableBytes { dst in
       bytes.withUnsafeBytes { src in
         dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[start...]))
       }
+    }
+    if let bad = storage.firstIndex(where: { !$0.isFinite }) {
+      throw FormatError(path: path, message: "row \(bad / max(cols, 1)), column \(bad % max(cols, 1)) is \(storage[bad]), not a finite number")
     }
     return Matrix(rows: rows, columns: cols, storage: storage)
   }

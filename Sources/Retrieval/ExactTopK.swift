@@ -70,7 +70,7 @@ public struct ExactTopK: Sendable {
     let b = max(1, usersPerBlock)
     let blocks = (rows.count + b - 1) / b
     let workers = max(1, min(threads, blocks))
-    let plan = BlockPlan(users: b, items: min(max(1, itemsPerTile), itemCount), factors: itemFactors.columns, k: k)
+    let plan = BlockPlan(users: b, items: min(max(1, itemsPerTile), itemCount), factors: itemFactors.columns, k: min(k, itemCount))  // no list is longer than the catalogue
     let scratch = (0..<workers).map { _ in plan.allocate() }
     defer { scratch.forEach { $0.deallocate() } }
     let done = DoneCounter()

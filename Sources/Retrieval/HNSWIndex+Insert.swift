@@ -17,6 +17,7 @@ extension HNSWIndex {
     }
     guard vectors.rows > 0 else { return }
     makeUnique()
+    sourceFingerprint = nil  // the index no longer holds exactly the vectors it was built from
     let s = storage
     let first = s.count
     let levels = (first..<first + vectors.rows).map { Self.drawLevel(item: $0, M: s.M, seed: s.configuration.seed) }

@@ -1,7 +1,7 @@
 import Foundation
 import InteractionData
 
-/// The on-disk format (little-endian), version 1:
+/// The on-disk format (little-endian), version 2:
 ///
 ///     offset  size  field
 ///     0       8     magic "GRHNSW\0\n"
@@ -11,17 +11,23 @@ import InteractionData
 ///                   count (Int32s), entry point (Int64; -1 when empty)
 ///     72      8     top level (Int64)
 ///     80      4     phi (Float32), then 4 bytes of zero
-///     88      ...   levels (count Int32), vectors (count·dimension Float32),
+///     88      8     fingerprint of the vectors the index was built from
+///                   (``HNSWIndex/fingerprint(of:)``; 0 when unknown)
+///     96      ...   levels (count Int32), vectors (count·dimension Float32),
 ///                   augmentation (count Float32), level-0 lists
 ///                   (count·(2M+1) Int32), upper lists (Int32s)
 ///     end-8   8     checksum of every byte before it (``HNSWChecksum``)
 ///
-/// Writes are atomic (a temporary file renamed over the target).
+/// Version 1 is the same without the fingerprint (an 88-byte header); it is
+/// still read, and its indexes are checked against a model by comparing
+/// vectors. Writes are atomic (a temporary file renamed over the target).
 extension HNSWIndex {
   static let magic: [UInt8] = Array("GRHNSW\0\n".utf8)
   /// The format version this build writes and reads.
-  public static let formatVersion: UInt32 = 1
-  static let headerSize = 88
+  public static let formatVersion: UInt32 = 2
+  /// The header size of each format version.
+  static func headerSize(version: UInt32) -> Int { version >= 2 ? 96 : 88 }
+  static var headerSize: Int { headerSize(version: formatVersion) }
 
   /// Saves the index to `path` atomically.
   public func write(to path: String) throws(DataError) {
@@ -49,6 +55,7 @@ extension HNSWIndex {
     out.appendLE(Int64(s.maxLevel))
     out.appendLE(s.phi.bitPattern)
     out.appendLE(UInt32(0))
+    out.appendLE(sourceFingerprint ?? 0)
     out.appendRaw(s.levels, s.count)
     out.appendRaw(s.vectors, s.count * s.dimension)
     out.appendRaw(s.augment, s.count)
@@ -89,28 +96,33 @@ extension HNSWIndex {
     guard raw.count >= 8, Array(raw.prefix(8)) == magic else {
       throw fail(.badFormat, "not a Gramian HNSW index (bad magic number)", hint: "pass a file written by \(OptionKey.buildIndex)")
     }
-    guard raw.count >= headerSize + 8 else {
-      throw fail(.corrupt, "truncated index: \(raw.count) bytes, shorter than the \(headerSize + 8)-byte header and checksum")
+    guard raw.count >= 12 else {
+      throw fail(.corrupt, "truncated index: \(raw.count) bytes, shorter than its header")
     }
     var r = ByteCursor(raw: raw, offset: 8)
     let version: UInt32 = r.read()
-    guard version == formatVersion else {
-      throw fail(.badFormat, "index format version \(version), this build reads version \(formatVersion)")
+    guard version == 1 || version == formatVersion else {
+      throw fail(.badFormat, "index format version \(version), this build reads versions 1 and \(formatVersion)")
+    }
+    let header = Self.headerSize(version: version)
+    guard raw.count >= header + 8 else {
+      throw fail(.corrupt, "truncated index: \(raw.count) bytes, shorter than the \(header + 8)-byte header and checksum")
     }
     let metricCode: UInt32 = r.read()
-    let dimension = Int(r.read() as UInt64), count = Int(r.read() as UInt64)
-    let m = Int(r.read() as UInt64), efc = Int(r.read() as UInt64)
+    let dimension = Int(clamping: r.read() as UInt64), count = Int(clamping: r.read() as UInt64)
+    let m = Int(clamping: r.read() as UInt64), efc = Int(clamping: r.read() as UInt64)
     let seed: UInt64 = r.read()
-    let upperCount = Int(r.read() as UInt64)
+    let upperCount = Int(clamping: r.read() as UInt64)
     let entry: Int64 = r.read(), top: Int64 = r.read()
     let phi = Float(bitPattern: r.read())
     let padding: UInt32 = r.read()
-    assert(r.offset == headerSize)
+    let fingerprint: UInt64 = version >= 2 ? r.read() : 0
+    assert(r.offset == header)
     guard padding == 0, metricCode <= 1, dimension >= 1, dimension < 1 << 20, m >= 2, m < 1 << 16,
           count >= 0, count < Int(Int32.max), upperCount >= 0, upperCount < 1 << 40 else {
       throw fail(.corrupt, "index header has impossible values (dimension \(dimension), count \(count), M \(m))")
     }
-    let expected = headerSize + 4 * (count + count * dimension + count + count * (2 * m + 1) + upperCount) + 8
+    let expected = header + 4 * (count + count * dimension + count + count * (2 * m + 1) + upperCount) + 8
     guard raw.count == expected else {
       throw fail(.corrupt, raw.count < expected
         ? "truncated index: \(raw.count) bytes, the header announces \(expected)"
@@ -147,6 +159,7 @@ extension HNSWIndex {
       if !problems.isEmpty { throw fail(.corrupt, "index violates HNSW invariants: \(problems.prefix(3).joined(separator: "; "))") }
     }
     index.storage = s
+    index.sourceFingerprint = fingerprint == 0 ? nil : fingerprint
     return index
   }
 }

@@ -69,6 +69,13 @@ public struct HNSWIndex: Sendable {
 
   var storage: HNSWStorage
 
+  /// The fingerprint of the vectors the index was built from by
+  /// ``init(vectors:configuration:threads:)`` (kept in the file from format
+  /// version 2), or nil: an index that grew by ``add(_:threads:)`` or was
+  /// read from a version-1 file. A model compares it with its own to refuse
+  /// an index built from another model (``Recommender/indexCheck(_:)``).
+  public internal(set) var sourceFingerprint: UInt64? = nil
+
   /// An empty index for `dimension`-wide vectors.
   public init(dimension: Int, configuration: Configuration = Configuration()) {
     precondition(dimension >= 1, "dimension must be at least 1")
@@ -77,9 +84,49 @@ public struct HNSWIndex: Sendable {
 
   /// An index over the rows of `vectors` (item `i` is row `i`), built on
   /// `threads` threads (one thread: deterministic for a given seed).
+  ///
+  /// - Throws: ``HNSWError/invalidParameter(_:)`` when the vectors have no
+  ///   columns, M is above ``maxM``, or the graph would not fit in the
+  ///   ``MemoryBudget`` (``estimatedBytes(count:dimension:M:threads:)``).
   public init(vectors: Matrix, configuration: Configuration = Configuration(), threads: Int = 1) throws(HNSWError) {
+    guard vectors.columns >= 1 else {
+      throw .invalidParameter("the vectors have no columns: an index needs a model with at least one factor")
+    }
+    guard configuration.M <= Self.maxM else {
+      throw .invalidParameter("M = \(configuration.M) is above the ceiling of \(Self.maxM) (4 to 64 is the useful range)")
+    }
+    guard configuration.efConstruction <= Self.maxEf else {
+      throw .invalidParameter("efConstruction = \(configuration.efConstruction) is above the ceiling of \(Self.maxEf)")
+    }
+    do {
+      try MemoryBudget.check(Self.estimatedBytes(count: vectors.rows, dimension: vectors.columns, M: configuration.M, threads: threads),
+                             for: "an HNSW index of \(vectors.rows) items of width \(vectors.columns) with M = \(configuration.M)")
+    } catch { throw .invalidParameter(error.description) }
     self.init(dimension: vectors.columns, configuration: configuration)
     try add(vectors, threads: threads)
+    sourceFingerprint = Self.fingerprint(of: vectors)
+  }
+
+  /// A 64-bit fingerprint of a matrix: its shape and every value's bits
+  /// (``HNSWChecksum``; never 0, which the file uses for "unknown"). O(rows · columns).
+  public static func fingerprint(of m: Matrix) -> UInt64 {
+    var h = m.storage.withUnsafeBytes { HNSWChecksum.of($0) }
+    h ^= (UInt64(m.rows) &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(m.columns) &* 0xC2B2_AE3D_27D4_EB4F)
+    return h == 0 ? 1 : h
+  }
+
+  /// The largest M accepted (links per node; level 0 keeps 2M).
+  public static let maxM = 1024
+  /// The largest efConstruction or search ef accepted.
+  public static let maxEf = 1 << 20
+
+  /// The bytes a graph holds, roughly: each item's vector, level and
+  /// 2M + 1 level-0 slots, the upper levels (1 / ln M of the items on
+  /// average, M + 1 slots each), and a visited list per thread.
+  public static func estimatedBytes(count: Int, dimension: Int, M: Int, threads: Int) -> Int {
+    let B = MemoryBudget.self
+    let perItem = B.sum(B.product(4, dimension), 8, B.product(4, B.sum(B.product(2, M), 1)), B.product(4, M + 1))
+    return B.sum(B.product(count, perItem), B.product(max(threads, 1), count, 8))
   }
 
   /// Number of items.
@@ -115,12 +162,15 @@ public enum HNSWError: Error, CustomStringConvertible, Equatable, Sendable {
   case dimensionMismatch(expected: Int, found: Int)
   /// A check of ``HNSWIndex/invariantViolations()`` failed (listed).
   case invariantsViolated([String])
+  /// A build parameter is out of range, or the graph would exceed the memory budget.
+  case invalidParameter(String)
 
   public var description: String {
     switch self {
     case .dimensionMismatch(let e, let f): return "error: vectors have \(f) columns, the index \(e)"
     case .invariantsViolated(let v):
       return "error: HNSW invariants violated (\(v.count)): " + v.prefix(5).joined(separator: "; ")
+    case .invalidParameter(let m): return "error: \(m)"
     }
   }
 }

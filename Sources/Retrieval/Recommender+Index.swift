@@ -39,21 +39,38 @@ extension Recommender {
     itemBias == nil ? vector : vector + [1]
   }
 
-  /// Why `index` does not answer for this model (other item count or width,
-  /// or stored vectors that differ from ``indexVectors``, e.g. an index built
-  /// before the prior exponent changed), or nil when it does.
+  /// Whether `index` answers for this model: ``IndexCheck/fits``, or
+  /// ``IndexCheck/wrongShape(_:)`` (another item count or width: unusable),
+  /// or ``IndexCheck/otherModel(_:)`` (same shape, but built from other
+  /// vectors: another model, or another prior exponent). The index's
+  /// ``HNSWIndex/sourceFingerprint`` is compared with the fingerprint of
+  /// ``indexVectors``; an index from a version-1 file (no fingerprint) is
+  /// compared vector by vector where its metric stores them unchanged.
   /// - Complexity: O(|I|·d).
-  public func indexMismatch(_ index: HNSWIndex) -> String? {
+  public func indexCheck(_ index: HNSWIndex) -> IndexCheck {
     let expected = indexVectors
     guard index.count == expected.rows, index.dimension == expected.columns else {
-      return "the index holds \(index.count) items of width \(index.dimension); this model needs \(expected.rows) of width \(expected.columns)\(itemBias == nil ? "" : " (its factors and the item bias)")"
+      return .wrongShape("the index holds \(index.count) items of width \(index.dimension); this model needs \(expected.rows) of width \(expected.columns)\(itemBias == nil ? "" : " (its factors and the item bias)")")
     }
-    guard index.configuration.metric == .innerProduct else { return nil }
+    if let stored = index.sourceFingerprint {
+      let mine = HNSWIndex.fingerprint(of: expected)
+      return stored == mine ? .fits : .otherModel("it was built from another model (or with another prior exponent): its vectors' fingerprint is \(String(stored, radix: 16)), this model's \(String(mine, radix: 16))")
+    }
+    guard index.configuration.metric == .innerProduct else { return .fits }
     let w = expected.columns
     for i in 0..<index.count where index.vector(i) != Array(expected.storage[(i * w)..<((i + 1) * w)]) {
-      return "item \(i)'s vector in the index differs from the model's (built from another model, or with another prior exponent)"
+      return .otherModel("it was built from another model (or with another prior exponent): item \(i)'s vector in the index differs from the model's")
     }
-    return nil
+    return .fits
+  }
+
+  /// Why `index` does not answer for this model (``indexCheck(_:)``), or
+  /// nil when it does. O(|I|·d).
+  public func indexMismatch(_ index: HNSWIndex) -> String? {
+    switch indexCheck(index) {
+    case .fits: nil
+    case .wrongShape(let why), .otherModel(let why): why
+    }
   }
 
   /// The approximate top `k` of each user through `index`, without each
@@ -110,4 +127,15 @@ extension HNSWIndex {
   public init(model: some Recommender, configuration: Configuration = Configuration(), threads: Int = 1) throws(HNSWError) {
     try self.init(vectors: model.indexVectors, configuration: configuration, threads: threads)
   }
+}
+
+/// The outcome of ``Recommender/indexCheck(_:)``.
+public enum IndexCheck: Equatable, Sendable {
+  /// The index was built from this model's item vectors.
+  case fits
+  /// Another item count or width: the index cannot be used at all.
+  case wrongShape(String)
+  /// Same shape, other vectors: searches run but rank by the other model's
+  /// vectors (usable only when the caller insists, e.g. `--force`).
+  case otherModel(String)
 }

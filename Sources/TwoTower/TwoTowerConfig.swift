@@ -1,4 +1,5 @@
 import LinearAlgebra
+import InteractionData
 
 /// The training objective of a two-tower model.
 public enum TwoTowerLoss: String, Sendable, Codable, CaseIterable {
@@ -141,12 +142,41 @@ public struct TwoTowerConfig: Sendable, Codable, Equatable {
   /// Output width d of both towers.
   public var outputDim: Int { layers.last ?? embeddingDim }
 
+  /// The widest embedding or layer accepted: the widest matrix a model
+  /// file holds.
+  public static let maxWidth = ModelContainer.maxColumns
+
+  /// The bytes training holds at once, roughly: each embedding table
+  /// (`rows` of them in all: users, items, feature values) with two
+  /// optimizer slots, the layer weights with theirs, and per batch the
+  /// B x C logits and their gradient (C = B + mixed negatives) and the
+  /// activations of every layer. Saturates instead of overflowing.
+  public func estimatedBytes(tableRows rows: Int) -> Int {
+    let M = MemoryBudget.self
+    let widths = [embeddingDim] + layers
+    let widest = widths.max() ?? embeddingDim
+    let tables = M.product(3, rows, embeddingDim, 4)
+    var weights = 0
+    for (a, b) in zip(widths, widths.dropFirst()) { weights = M.sum(weights, M.product(2 * 3, a, b, 4)) }
+    let columns = M.sum(batchSize, mixedNegatives)
+    let logits = M.product(2, batchSize, columns, 4)
+    let activations = M.product(4, widths.count, M.sum(batchSize, columns), widest, 4)
+    return M.sum(tables, weights, logits, activations)
+  }
+
   /// Throws ``TwoTowerError/invalidConfig(_:)`` naming the first bad value.
   public func validate() throws(TwoTowerError) {
     func bad(_ s: String) -> TwoTowerError { .invalidConfig(s) }
     if embeddingDim < 1 { throw bad("embedding dimension must be at least 1, got \(embeddingDim)") }
+    if embeddingDim > Self.maxWidth { throw bad("embedding dimension must be at most \(Self.maxWidth), got \(embeddingDim)") }
     if layers.contains(where: { $0 < 1 }) { throw bad("layer widths must be at least 1, got \(layers)") }
+    if layers.contains(where: { $0 > Self.maxWidth }) { throw bad("layer widths must be at most \(Self.maxWidth), got \(layers)") }
+    if layers.count > 64 { throw bad("at most 64 layers, got \(layers.count)") }
     if history < 0 { throw bad("history must be >= 0, got \(history)") }
+    if history > 100_000 { throw bad("history must be at most 100000 items, got \(history)") }
+    if batchSize > 1 << 20 { throw bad("batch size must be at most 1048576, got \(batchSize)") }
+    if mixedNegatives > 1 << 20 { throw bad("mixed negatives must be at most 1048576, got \(mixedNegatives)") }
+    if threads > 4096 { throw bad("threads must be at most 4096, got \(threads)") }
     if !(temperature > 0) || !temperature.isFinite { throw bad("temperature must be > 0, got \(temperature)") }
     if !(streamingRate > 0 && streamingRate <= 1) { throw bad("streaming rate must be in (0, 1], got \(streamingRate)") }
     if streamingBuckets < 1 { throw bad("streaming buckets must be at least 1") }

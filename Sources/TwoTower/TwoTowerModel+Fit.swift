@@ -117,10 +117,18 @@ extension TwoTowerModel {
     if itemIds.count != 0 && itemIds.count != data.train.itemCount {
       throw .dimensionMismatch("\(itemIds.count) item ids for a matrix of \(data.train.itemCount) items")
     }
-    if data.train.itemCount == 0 { throw .dimensionMismatch("the training matrix has no items") }
+    if data.train.nnz == 0 {
+      throw .invalidConfig("the training data has no interactions, so there is nothing to fit (check the minimum rating and the input format)")
+    }
     if !config.userIdEmbedding && config.history == 0 && data.userFeatures == nil {
       throw .invalidConfig("the query tower has no input: keep the user-id embedding, or give history pooling or user features")
     }
+    let rows = MemoryBudget.sum(data.train.userCount, data.train.itemCount,
+                                data.userFeatures?.vocabulary.count ?? 0, data.itemFeatures?.vocabulary.count ?? 0)
+    do {
+      try MemoryBudget.check(config.estimatedBytes(tableRows: rows),
+                             for: "two-tower training with d = \(config.embeddingDim), layers \(config.layers), batch \(config.batchSize) on \(data.train.userCount) users x \(data.train.itemCount) items")
+    } catch { throw .invalidConfig(error.description) }
     var trainer = TwoTowerTrainer(data: data, config: config)
     let steps = trainer.stepsPerEpoch
     trainer.totalSteps = steps * config.epochs

@@ -70,6 +70,10 @@ extension TwoTowerModel {
       throw r.fail("id maps (\(userIds.count) users, \(itemIds.count) items) do not match the embedding rows (\(users.rows), \(items.rows))")
     }
     guard beta.isFinite else { throw r.fail("the prior exponent is not finite") }
+    guard items.rows > 0, items.columns > 0 else {
+      throw r.fail("item embeddings are \(items.rows) x \(items.columns): a fitted model has at least one item and one dimension")
+    }
+    do { try config.validate() } catch { throw r.fail("config JSON is not valid (\(error))") }
     return TwoTowerModel(config: config, userEmbeddings: users, itemEmbeddings: items, itemLogPrior: prior.storage,
                          priorExponent: beta, userIds: userIds, itemIds: itemIds, training: training)
   }

@@ -139,6 +139,10 @@ final class DataCommandTests: XCTestCase {
         --threads <threads>     Worker threads (default: all cores).
         --seed <seed>           Random seed for splits, initialisation and shuffles.
                                 (default: 1)
+        --memory-limit <memory-limit>
+                                Most memory a command may plan to use, e.g. 512M or
+                                8G (default: the machine's memory). Sizes that would
+                                need more are refused before anything is allocated.
         --version               Show the version.
         -h, --help              Show help information.
 

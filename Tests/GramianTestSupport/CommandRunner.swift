@@ -55,3 +55,35 @@ public enum GramianExecutable {
       stderr: String(decoding: stderrData, as: UTF8.self))
   }
 }
+
+extension GramianExecutable {
+  /// Runs the built `gramian args...` with its output discarded and returns
+  /// its exit status and peak resident memory in bytes (from `wait4`'s
+  /// resource usage of that one child): how a test checks that a command
+  /// stays within a memory bound.
+  public static func peakMemory(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> (status: Int32, bytes: Int) {
+    let binary = productsDirectory.appendingPathComponent("gramian").path
+    guard FileManager.default.isExecutableFile(atPath: binary) else {
+      XCTFail("gramian executable not found at \(binary)", file: file, line: line)
+      return (-1, 0)
+    }
+    var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    let argv: [UnsafeMutablePointer<CChar>?] = ([binary] + args).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, binary, &actions, nil, argv, environ)
+    guard rc == 0 else {
+      XCTFail("posix_spawn failed: \(rc)", file: file, line: line)
+      return (-1, 0)
+    }
+    var status: Int32 = 0
+    var usage = rusage()
+    while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+    let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    return (exitStatus, usage.ru_maxrss * 1024)
+  }
+}

@@ -116,11 +116,22 @@ struct IndexEvalCommand: ParsableCommand {
 
 /// Loading an index and checking it belongs to a model.
 enum IndexFiles {
-  static func load(_ path: String, for model: any Recommender, modelPath: String) throws -> HNSWIndex {
+  /// Loads the index at `path` for `model`: an index of another shape is
+  /// an error; one built from another model's vectors is an error unless
+  /// `force` (then a warning), since its neighbours are the other model's.
+  static func load(_ path: String, for model: any Recommender, modelPath: String, priorExponent: Float? = nil,
+                   force: Bool = false) throws -> HNSWIndex {
     let index = try HNSWIndex(contentsOf: path)
-    if let why = model.indexMismatch(index) {
-      throw DataError(.badFormat, file: path, "does not belong to \(modelPath): \(why)",
-                      hint: "rebuild it with 'gramian index build --model \(modelPath)' (with the same --prior-exponent)")
+    let prior = priorExponent.map { " --prior-exponent \($0)" } ?? ""
+    let rebuild = "rebuild it with 'gramian index build --model \(modelPath)\(prior)'"
+    switch model.indexCheck(index) {
+    case .fits: break
+    case .wrongShape(let why):
+      throw CommandFailure("\(path) does not belong to \(modelPath)\(prior.isEmpty ? "" : " with\(prior)"): \(why); \(rebuild)")
+    case .otherModel(let why) where force:
+      Console.info("warning: \(path) does not belong to \(modelPath): \(why); using it anyway (--force)")
+    case .otherModel(let why):
+      throw CommandFailure("\(path) does not belong to \(modelPath)\(prior.isEmpty ? "" : " with\(prior)"): \(why); \(rebuild), or pass --force to use it anyway")
     }
     return index
   }

@@ -46,6 +46,8 @@ struct RecommendCommand: ParsableCommand {
   @Option(help: "An HNSW index of the model's items ('gramian index build'): approximate search instead of exact.")
   var index: String?
   @Option(help: "With --index: candidate list size (larger is slower and more accurate).") var ef = 64
+  @Flag(help: "With --index: use an index built from another model's vectors (of the same shape) anyway, with a warning.")
+  var force = false
   @Option(help: "Add BETA * log P(item) to every score, P the item's training frequency in the model (the popularity prior P(d)^BETA).")
   var priorExponent: Float?
   @OptionGroup var reader: ReaderOptions
@@ -77,11 +79,7 @@ struct RecommendCommand: ParsableCommand {
     var m = try ModelFile.load(model)
     if let priorExponent { m = try m.withPrior(exponent: priorExponent) }
     let graph = try index.map { path -> HNSWIndex in
-      let g = try HNSWIndex(contentsOf: path)
-      if let why = m.indexMismatch(g) {
-        throw CommandFailure("\(path) does not belong to \(model)\(priorExponent == nil ? "" : " with --prior-exponent \(priorExponent!)"): \(why); rebuild it with 'gramian index build --model \(model)\(priorExponent.map { " --prior-exponent \($0)" } ?? "")'")
-      }
-      return g
+      try IndexFiles.load(path, for: m, modelPath: model, priorExponent: priorExponent, force: force)
     }
     let seen = try excludeSeen.map { try DatasetLoading.read($0, reader: reader, against: m) }
     var lists: [RecommendationList] = []

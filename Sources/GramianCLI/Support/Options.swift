@@ -1,7 +1,7 @@
 import ArgumentParser
 import Gramian
 
-/// `--json`, `--threads`, `--seed`: kept by every subcommand.
+/// `--json`, `--threads`, `--seed`, `--memory-limit`: kept by every subcommand.
 struct CommonOptions: ParsableArguments {
   @Flag(help: "Print exactly one JSON object on stdout; text and progress go to stderr.")
   var json = false
@@ -15,8 +15,21 @@ struct CommonOptions: ParsableArguments {
   @Option(help: "Random seed for splits, initialisation and shuffles.")
   var seed: UInt64 = 1
 
+  @Option(help: "Most memory a command may plan to use, e.g. 512M or 8G (default: the machine's memory). Sizes that would need more are refused before anything is allocated.")
+  var memoryLimit: String?
+
   func validate() throws {
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    if let threads, threads < 1 || threads > 1024 {
+      throw ValidationError("--threads must be between 1 and 1024, got \(threads)")
+    }
+    if let memoryLimit {
+      guard let bytes = MemoryBudget.parse(memoryLimit) else {
+        throw ValidationError("--memory-limit must be a size such as 512M, 8G or 1.5G, got '\(memoryLimit)'")
+      }
+      // Parsing is the one step every subcommand shares: the budget is set
+      // here, before any command allocates.
+      MemoryBudget.limit = bytes
+    }
   }
 }
 

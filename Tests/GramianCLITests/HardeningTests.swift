@@ -1,0 +1,175 @@
+import Foundation
+import GramianTestSupport
+import IALS
+import InteractionData
+import LinearAlgebra
+import XCTest
+
+/// The numbered cases of the hardening issue, each run through the
+/// executable as the user (or attacker) who found it: model files whose
+/// checksum is valid but whose content is not, sizes that would exhaust
+/// memory, an index from another model, fits on no data.
+final class HardeningTests: XCTestCase {
+  var ratings: String { SharedDatasets.bundledMovieLensSmall.appendingPathComponent("ratings.csv").path }
+
+  func run(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> CommandResult {
+    try GramianExecutable.run(args, file: file, line: line)
+  }
+
+  /// An iALS model file written field by field (valid checksum), with
+  /// whatever ids and factors the test wants.
+  func craftIALS(_ path: String, users: [String], items: [String], userFactors: Matrix, itemFactors: Matrix) throws {
+    var w = ModelContainerWriter(magic: Array("GRMNIALS".utf8), version: 3)
+    var config = IALSConfig()
+    config.factors = max(1, itemFactors.columns)
+    try w.json(config)
+    w.ids(IdMap(names: users))
+    w.ids(IdMap(names: items))
+    w.matrix(userFactors)
+    w.matrix(itemFactors)
+    w.u32(0)
+    try w.write(to: path)
+  }
+
+  func matrix(_ rows: Int, _ cols: Int, _ f: (Int) -> Float = { Float($0 % 7) * 0.1 + 0.05 }) -> Matrix {
+    Matrix(rows: rows, columns: cols, storage: (0..<(rows * cols)).map(f))
+  }
+
+  // MARK: 1. Valid checksum, invalid content
+
+  /// Was: trap in IdMap (exit 132) on `recommend`. A model saved without
+  /// item ids now names its items by row number.
+  func testModelWithoutItemIdsNamesItemsByRow() throws {
+    let dir = TemporaryFolder(self)
+    let model = dir.path("noitems.gramian")
+    try craftIALS(model, users: ["u1", "u2", "u3"], items: [], userFactors: matrix(3, 2), itemFactors: matrix(4, 2))
+    let r = try run(["recommend", "--model", model, "--user", "u2", "--k", "2", "--json"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let out = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stdout)
+    let text = String(describing: out)
+    XCTAssertTrue(["\"0\"", "\"1\"", "\"2\"", "\"3\""].contains { r.stdout.contains($0) }, text)
+  }
+
+  /// Was: a precondition in HNSWIndex (exit 132) on `index build`, and a
+  /// BLAS "illegal value" line on stdout with exit 0 on `similar --json`.
+  func testModelWithZeroColumnsIsRefusedNamingTheField() throws {
+    let dir = TemporaryFolder(self)
+    let model = dir.path("flat.gramian")
+    try craftIALS(model, users: ["u1", "u2"], items: ["a", "b", "c"], userFactors: matrix(2, 0), itemFactors: matrix(3, 0))
+    for args in [["recommend", "--model", model, "--user", "u1"], ["index", "build", "--model", model, "--output", dir.path("x.hnsw")],
+                 ["similar", "--model", model, "--item", "a", "--json"]] {
+      let r = try run(args)
+      XCTAssertEqual(r.status, 1, "\(args): \(r.stderr)")
+      XCTAssertTrue(r.stderr.contains(model) && r.stderr.contains("item factors are 3 x 0"), r.stderr)
+      XCTAssertFalse(r.stdout.contains("SGEMV"), r.stdout)
+    }
+    let json = try run(["similar", "--model", model, "--item", "a", "--json"])
+    let error = try XCTUnwrap((JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["error"])
+    XCTAssertNotNil(error)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: dir.path("x.hnsw")))
+  }
+
+  func testNonFiniteFactorsAndMismatchedIdsAreRefused() throws {
+    let dir = TemporaryFolder(self)
+    let nan = dir.path("nan.gramian")
+    try craftIALS(nan, users: ["u1", "u2"], items: ["a", "b"], userFactors: matrix(2, 2) { $0 == 3 ? .nan : 0.5 },
+                  itemFactors: matrix(2, 2))
+    let r1 = try run(["recommend", "--model", nan, "--user", "u1"])
+    XCTAssertEqual(r1.status, 1, r1.stderr)
+    XCTAssertTrue(r1.stderr.contains("user factors row 1, column 1 is nan, not a finite number"), r1.stderr)
+
+    let short = dir.path("short.gramian")
+    try craftIALS(short, users: ["u1", "u2"], items: ["a", "b"], userFactors: matrix(3, 2), itemFactors: matrix(2, 2))
+    let r2 = try run(["recommend", "--model", short, "--user", "u1"])
+    XCTAssertEqual(r2.status, 1, r2.stderr)
+    XCTAssertTrue(r2.stderr.contains("user ids count 2 does not match the 3 rows"), r2.stderr)
+  }
+
+  // MARK: 2. Sizes that would exhaust memory
+
+  /// Was: "failed to allocate 7779200038896 bytes" (exit 134).
+  func testHugeHNSWParameterIsRefusedBeforeAllocating() throws {
+    let dir = TemporaryFolder(self)
+    let model = dir.path("m.gramian")
+    XCTAssertEqual(try run(["fit", "ials", "--train", ratings, "--dim", "4", "--epochs", "1", "--output", model]).status, 0)
+    let r = try run(["index", "build", "--model", model, "--M", "100000000", "--output", dir.path("x.hnsw")])
+    XCTAssertEqual(r.status, 1, r.stderr)
+    XCTAssertTrue(r.stderr.contains("M = 100000000 is above the ceiling of 1024"), r.stderr)
+    let m = try run(["index", "build", "--model", model, "--M", "1000", "--memory-limit", "8M", "--output", dir.path("x.hnsw")])
+    XCTAssertEqual(m.status, 1, m.stderr)
+    XCTAssertTrue(m.stderr.contains("would need about") && m.stderr.contains("the memory limit is 8.0 MB"), m.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: dir.path("x.hnsw")))
+  }
+
+  /// Was: `fit ials --factors 100000000` grew without bound.
+  func testHugeFactorCountIsRefused() throws {
+    let r = try run(["fit", "ials", "--train", ratings, "--dim", "100000000", "--epochs", "1"])
+    XCTAssertNotEqual(r.status, 0)
+    XCTAssertTrue(r.stderr.contains("factors must be at most 65536"), r.stderr)
+    let m = try run(["fit", "ials", "--train", ratings, "--dim", "4096", "--epochs", "1", "--memory-limit", "64M"])
+    XCTAssertEqual(m.status, 1, m.stderr)
+    XCTAssertTrue(m.stderr.contains("an iALS fit with k = 4096 on 610 users x 9724 items would need about"), m.stderr)
+    let t = try run(["fit", "two-tower", "--train", ratings, "--dim", "8", "--batch-size", "1048576", "--epochs", "1", "--memory-limit", "1G"])
+    XCTAssertEqual(t.status, 1, t.stderr)
+    XCTAssertTrue(t.stderr.contains("would need about"), t.stderr)
+  }
+
+  /// Was: `evaluate --k 100000000` sized its tables by k (1.86 GB for
+  /// 2,119 items). Now by the catalogue: the run stays small.
+  func testHugeCutoffIsBoundedByTheCatalogue() throws {
+    let dir = TemporaryFolder(self)
+    let model = dir.path("m.gramian")
+    let fit = try run(["fit", "ials", "--train", ratings, "--min-rating", "4", "--split", "random", "--dim", "4", "--epochs", "1",
+                       "--output", model])
+    XCTAssertEqual(fit.status, 0, fit.stderr)
+    let (status, bytes) = try GramianExecutable.peakMemory(["evaluate", "--model", model, "--train", ratings, "--min-rating", "4",
+                                                            "--split", "random", "--k", "10,100000000", "--json"])
+    XCTAssertEqual(status, 0)
+    XCTAssertLessThan(bytes, 600 << 20, "peak resident memory \(bytes >> 20) MB")
+  }
+
+  // MARK: 3. An index from another model
+
+  /// Was: an augmented-metric index of another model of the same shape
+  /// was accepted (exit 0, the other model's neighbours).
+  func testIndexFromAnotherModelIsRefusedUnlessForced() throws {
+    let dir = TemporaryFolder(self)
+    let a = dir.path("a.gramian"), b = dir.path("b.gramian"), index = dir.path("a.hnsw")
+    for (path, seed) in [(a, "1"), (b, "2")] {
+      XCTAssertEqual(try run(["fit", "ials", "--train", ratings, "--dim", "4", "--epochs", "1", "--seed", seed, "--output", path]).status, 0)
+    }
+    XCTAssertEqual(try run(["index", "build", "--model", a, "--metric", "augmented", "--output", index]).status, 0)
+    XCTAssertEqual(try run(["recommend", "--model", a, "--index", index, "--user", "1"]).status, 0)
+    let r = try run(["recommend", "--model", b, "--index", index, "--user", "1"])
+    XCTAssertEqual(r.status, 1, r.stderr)
+    XCTAssertTrue(r.stderr.contains("was built from another model"), r.stderr)
+    XCTAssertTrue(r.stderr.contains("--force"), r.stderr)
+    let forced = try run(["recommend", "--model", b, "--index", index, "--user", "1", "--force"])
+    XCTAssertEqual(forced.status, 0, forced.stderr)
+    XCTAssertTrue(forced.stderr.contains("warning"), forced.stderr)
+  }
+
+  // MARK: 4. Fits on no data
+
+  /// Was: `fit ials` exited 0 and saved an empty model.
+  func testEveryFitRefusesEmptyTrainingData() throws {
+    let dir = TemporaryFolder(self)
+    let out = dir.path("empty.gramian")
+    let bad = dir.file("bad.csv", "user,item,rating\n1,2,x\n3,4,y\n5,6,-\n")
+    let cases: [([String], String)] = [
+      (["--train", ratings, "--min-rating", "9"], "--min-rating"),
+      (["--train", bad, "--skip-bad-lines"], "--skip-bad-lines"),
+    ]
+    for kind in ["ials", "two-tower"] {
+      for (flags, advice) in cases {
+        let r = try run(["fit", kind, "--epochs", "1", "--output", out] + flags)
+        XCTAssertEqual(r.status, 1, "\(kind) \(flags): \(r.stderr)")
+        XCTAssertTrue(r.stderr.contains("no interactions to train on") && r.stderr.contains(advice), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+      }
+    }
+    let lists = try run(["fit", "ials", "--train", ratings, "--format", "lists", "--output", out])
+    XCTAssertEqual(lists.status, 1, lists.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+  }
+}
