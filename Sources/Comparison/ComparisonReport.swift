@@ -1,4 +1,5 @@
 import Foundation
+import InteractionData
 
 /// Writes a ``ComparisonResults`` as a report folder: `report.md` (the
 /// tables), `results.json` (every number) and SVG charts.
@@ -129,21 +130,23 @@ public enum ComparisonReport {
 
 extension ComparisonReport {
   /// Writes `report.md`, `results.json` and the charts into `directory`
-  /// (created when missing). Each file is written to a temporary file and
-  /// renamed, so a reader never sees half a file. Returns the file names.
+  /// (its parent created when missing) as one ``OutputFolder``: staged in a
+  /// temporary sibling, then published with a manifest in one step, so a
+  /// reader never sees a report from one run beside charts from another.
+  /// Other files in the folder are kept. Returns the file names.
   @discardableResult
   public static func write(_ result: ComparisonResults, to directory: String, command: String? = nil) throws -> [String] {
     let dir = URL(fileURLWithPath: directory, isDirectory: true)
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(at: dir.deletingLastPathComponent(), withIntermediateDirectories: true)
+    let folder = try OutputFolder(path: dir.path)
     var files: [(String, Data)] = []
     let charts = try ComparisonCharts.render(result)
     for c in charts { files.append((c.file, Data(c.svg.utf8))) }
     files.append(("results.json", try json(result)))
     let md = markdown(result, command: command, charts: charts.map { ($0.file, $0.caption) })
     files.append(("report.md", Data(md.utf8)))
-    for (name, data) in files {
-      try data.write(to: dir.appendingPathComponent(name), options: .atomic)
-    }
+    for (name, data) in files { try folder.write(data, as: name) }
+    try folder.commit(command: command ?? "gramian compare")
     return files.map(\.0)
   }
 }

@@ -67,18 +67,16 @@ extension IALSModel {
   }
 
   /// Writes `user_factors.npy`, `item_factors.npy` (float32, C order) and
-  /// `user_ids.txt`, `item_ids.txt` (one id a line, row order) into `dir`,
-  /// creating it if needed: the input of `peers.py evaluate` and numpy.
+  /// `user_ids.txt`, `item_ids.txt` (one id a line, row order) into `dir`
+  /// (its parent must exist) as one ``OutputFolder``: published in one step
+  /// with a manifest. The input of `peers.py evaluate` and numpy.
   public func export(toDirectory dir: String) throws {
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    let base = URL(fileURLWithPath: dir)
-    try NPY.write(userFactors, to: base.appendingPathComponent("user_factors.npy").path)
-    try NPY.write(itemFactors, to: base.appendingPathComponent("item_factors.npy").path)
-    func ids(_ m: IdMap, _ name: String) throws {
-      let text = m.names.map { $0 + "\n" }.joined()
-      try Data(text.utf8).write(to: base.appendingPathComponent(name), options: .atomic)
-    }
-    try ids(userIds, "user_ids.txt")
-    try ids(itemIds, "item_ids.txt")
+    let folder = try OutputFolder(path: dir)
+    try NPY.write(userFactors, to: folder.stagedPath("user_factors.npy"))
+    try NPY.write(itemFactors, to: folder.stagedPath("item_factors.npy"))
+    try folder.write(Data(userIds.names.map { $0 + "\n" }.joined().utf8), as: "user_ids.txt")
+    try folder.write(Data(itemIds.names.map { $0 + "\n" }.joined().utf8), as: "item_ids.txt")
+    try folder.commit(command: "IALSModel.export(toDirectory:)")
   }
+
 }

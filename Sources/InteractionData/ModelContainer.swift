@@ -113,7 +113,7 @@ package struct ModelContainerWriter {
     var out = data
     let sum = data.withUnsafeBytes { ModelContainer.checksum($0) }
     withUnsafeBytes(of: sum.littleEndian) { out.append(contentsOf: $0) }
-    try out.write(to: URL(fileURLWithPath: path), options: .atomic)
+    try AtomicFile.write(out, to: path)
   }
 }
 

@@ -32,12 +32,7 @@ extension HNSWIndex {
   /// Saves the index to `path` atomically.
   public func write(to path: String) throws(DataError) {
     let data = encoded()
-    do {
-      try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-    } catch {
-      throw DataError(.unwritable, file: path, "cannot write the index (\(error.localizedDescription))",
-                      hint: "check that the folder exists and is writable")
-    }
+    try AtomicFile.write(data, to: path)
   }
 
   /// The file image of the index.

@@ -33,7 +33,7 @@ public struct FeatureRecord: Sendable, Equatable {
     var text = records.map(\.line).joined(separator: "\n")
     if !records.isEmpty { text += "\n" }
     do {
-      try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+      try AtomicFile.write(text, to: path)
     } catch {
       throw DataError(.unwritable, file: path, "cannot write the feature file (\(error.localizedDescription))",
                       hint: "check that the folder exists and is writable")

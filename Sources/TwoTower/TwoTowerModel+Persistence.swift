@@ -80,18 +80,18 @@ extension TwoTowerModel {
 
   /// Writes `user_factors.npy`, `item_factors.npy` (float32, C order),
   /// `user_ids.txt`, `item_ids.txt` (row order) and `item_log_prior.npy`
-  /// into `dir` (created if needed), as `IALSModel.export` does. The
+  /// into `dir` (its parent must exist) as one ``OutputFolder``, as `IALSModel.export` does. The
   /// factors are the plain embeddings; the prior is applied by the reader
   /// (score + beta · log prior).
   public func export(toDirectory dir: String) throws {
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    let base = URL(fileURLWithPath: dir)
-    try NPY.write(userEmbeddings, to: base.appendingPathComponent("user_factors.npy").path)
-    try NPY.write(itemEmbeddings, to: base.appendingPathComponent("item_factors.npy").path)
-    try NPY.write(Matrix(rows: itemLogPrior.count, columns: 1, storage: itemLogPrior),
-                  to: base.appendingPathComponent("item_log_prior.npy").path)
+    let folder = try OutputFolder(path: dir)
+    try NPY.write(userEmbeddings, to: folder.stagedPath("user_factors.npy"))
+    try NPY.write(itemEmbeddings, to: folder.stagedPath("item_factors.npy"))
+    try NPY.write(Matrix(rows: itemLogPrior.count, columns: 1, storage: itemLogPrior), to: folder.stagedPath("item_log_prior.npy"))
     for (m, name) in [(userIds, "user_ids.txt"), (itemIds, "item_ids.txt")] {
-      try Data(m.names.map { $0 + "\n" }.joined().utf8).write(to: base.appendingPathComponent(name), options: .atomic)
+      try folder.write(Data(m.names.map { $0 + "\n" }.joined().utf8), as: name)
     }
+    try folder.commit(command: "TwoTowerModel.export(toDirectory:)")
   }
+
 }

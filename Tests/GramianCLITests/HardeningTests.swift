@@ -172,4 +172,97 @@ final class HardeningTests: XCTestCase {
     XCTAssertEqual(lists.status, 1, lists.stderr)
     XCTAssertFalse(FileManager.default.fileExists(atPath: out))
   }
+
+  // MARK: 5. Multi-file outputs published in one step
+
+  func pairs(_ path: String) throws -> Set<String> {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    return Set(text.split(separator: "\n").map { $0.split(separator: "\t").prefix(2).joined(separator: "\t") })
+  }
+
+  /// Was: two concurrent splits into one folder left train from one run
+  /// and test from another (2 of 38 races), and every command accepted it.
+  func testConcurrentSplitsNeverMixAndAMixedFolderIsRefused() throws {
+    let dir = TemporaryFolder(self)
+    let out = dir.path("split")
+    let binary = GramianExecutable.productsDirectory.appendingPathComponent("gramian")
+    for round in 0..<4 {
+      let runs = (0..<2).map { seed -> Process in
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = ["data", "split", ratings, "--min-rating", "4", "--binary", "--seed", "\(round * 2 + seed + 1)", "--output", out]
+        p.standardError = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        return p
+      }
+      try runs.forEach { try $0.run() }
+      runs.forEach { $0.waitUntilExit() }
+      XCTAssertEqual(runs.map(\.terminationStatus), [0, 0])
+      let train = try pairs(out + "/train.tsv"), test = try pairs(out + "/test.tsv")
+      XCTAssertTrue(train.isDisjoint(with: test), "round \(round): train and test come from different runs")
+      XCTAssertGreaterThan(train.count + test.count, 47_000)  // 48,580 less test pairs of items without training data
+    }
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.contains(".gramian-partial-") }
+    XCTAssertEqual(leftovers, [])
+
+    // A folder mixed by hand (a kill between two renames did this before)
+    // is refused by the next command that reads it.
+    let other = dir.path("other")
+    XCTAssertEqual(try run(["data", "split", ratings, "--min-rating", "4", "--binary", "--seed", "99", "--output", other]).status, 0)
+    try FileManager.default.removeItem(atPath: out + "/test.tsv")
+    try FileManager.default.copyItem(atPath: other + "/test.tsv", toPath: out + "/test.tsv")
+    let r = try run(["fit", "ials", "--train", out + "/train.tsv", "--test", out + "/test.tsv", "--dim", "4", "--epochs", "1"])
+    XCTAssertEqual(r.status, 1, r.stderr)
+    XCTAssertTrue(r.stderr.contains("test.tsv") && r.stderr.contains("does not match the manifest of its folder"), r.stderr)
+  }
+
+  /// Was: a folder mixing two models' exported factors was accepted by
+  /// `evaluate --user-factors`.
+  func testMixedExportFolderIsRefused() throws {
+    let dir = TemporaryFolder(self)
+    let (a, b) = (dir.path("a.gramian"), dir.path("b.gramian"))
+    for (path, seed) in [(a, "1"), (b, "2")] {
+      XCTAssertEqual(try run(["fit", "ials", "--train", ratings, "--dim", "4", "--epochs", "1", "--seed", seed, "--output", path]).status, 0)
+    }
+    XCTAssertEqual(try run(["export", "--model", a, "--npy", dir.path("ea")]).status, 0)
+    XCTAssertEqual(try run(["export", "--model", b, "--npy", dir.path("eb")]).status, 0)
+    let manifest = try XCTUnwrap(FolderManifest.read(folder: dir.path("ea")))
+    XCTAssertEqual(manifest.files.map(\.name), ["item_factors.npy", "item_ids.txt", "user_factors.npy", "user_ids.txt"])
+    XCTAssertTrue(manifest.command.hasPrefix("gramian export --model"), manifest.command)
+    func evaluate() throws -> CommandResult {
+      let e = dir.path("ea")
+      return try run(["evaluate", "--user-factors", e + "/user_factors.npy", "--item-factors", e + "/item_factors.npy",
+                      "--user-ids", e + "/user_ids.txt", "--item-ids", e + "/item_ids.txt", "--train", ratings,
+                      "--split", "random", "--allow-train-overlap"])
+    }
+    XCTAssertEqual(try evaluate().status, 0)
+    try FileManager.default.removeItem(atPath: dir.path("ea/item_factors.npy"))
+    try FileManager.default.copyItem(atPath: dir.path("eb/item_factors.npy"), toPath: dir.path("ea/item_factors.npy"))
+    let r = try evaluate()
+    XCTAssertEqual(r.status, 1, r.stderr)
+    XCTAssertTrue(r.stderr.contains("item_factors.npy") && r.stderr.contains("does not match the manifest"), r.stderr)
+  }
+
+  // MARK: 6. Temporary files
+
+  /// Was: a kill at a save's rename left a complete hidden temporary file.
+  /// Temporaries now carry a recognisable name, and the next write to the
+  /// same place removes those of processes that are gone (not those of a
+  /// writer still running).
+  func testStaleTemporariesAreRemovedByTheNextWrite() throws {
+    let dir = TemporaryFolder(self)
+    let model = dir.path("m.gramian")
+    // pid 2^22 + 1 is above Linux's pid_max default range: no such process.
+    let dead = dir.file("m.gramian.gramian-partial-4194305-1f", "half a model")
+    let live = dir.file("m.gramian.gramian-partial-\(getpid())-2e", "a concurrent writer's file")
+    let deadFolder = dir.path("out.gramian-partial-4194305-3d")
+    try FileManager.default.createDirectory(atPath: deadFolder, withIntermediateDirectories: false)
+    XCTAssertEqual(try run(["fit", "ials", "--train", ratings, "--dim", "4", "--epochs", "1", "--output", model]).status, 0)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: dead))
+    XCTAssertTrue(FileManager.default.fileExists(atPath: live))
+    XCTAssertEqual(try run(["export", "--model", model, "--npy", dir.path("out")]).status, 0)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: deadFolder))
+    let names = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).sorted()
+    XCTAssertEqual(names, ["m.gramian", "m.gramian.gramian-partial-\(getpid())-2e", "out"])
+  }
 }

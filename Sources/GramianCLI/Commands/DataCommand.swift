@@ -87,7 +87,7 @@ struct DataSplit: ParsableCommand {
   @Argument(help: "The interaction file.") var file: String
   @OptionGroup var reader: ReaderOptions
   @OptionGroup var split: SplitOptions
-  @Option(help: "Output folder for train.tsv, test.tsv (and foldin.tsv).") var output: String
+  @Option(help: "Output folder for train.tsv, test.tsv (and foldin.tsv), published in one step with a manifest.") var output: String
   @OptionGroup var common: CommonOptions
 
   struct Result: Codable { var summary: DatasetSummary; var files: [String] }
@@ -95,15 +95,18 @@ struct DataSplit: ParsableCommand {
   func run() throws {
     var split = self.split
     if !split.holdsOut { split.split = .random }  // splitting is this command's job: random unless told
+    // One folder, published in one step with a manifest: concurrent splits
+    // into the same folder, or a kill halfway, cannot mix two runs' files.
+    // Made first, so that an unwritable output fails before the work.
+    try Paths.createParent(of: output)
+    let folder = try OutputFolder(path: output)
     let loaded = try DatasetLoading.load(train: file, reader: reader, split: split, seed: common.seed)
-    try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-    var files = [output + "/train.tsv", output + "/test.tsv"]
-    try InteractionWriter.writeDelimited(loaded.split.train, to: files[0])
-    try InteractionWriter.writeDelimited(loaded.split.test, to: files[1])
+    try InteractionWriter.writeDelimited(loaded.split.train, to: folder.stagedPath("train.tsv"))
+    try InteractionWriter.writeDelimited(loaded.split.test, to: folder.stagedPath("test.tsv"))
     if let foldIn = loaded.split.foldIn {
-      files.append(output + "/foldin.tsv")
-      try InteractionWriter.writeDelimited(foldIn, to: files[2])
+      try InteractionWriter.writeDelimited(foldIn, to: folder.stagedPath("foldin.tsv"))
     }
+    let files = try folder.commit(command: Paths.commandLine)
     Console.info("wrote \(files.joined(separator: ", "))")
     if common.json { try Console.json(Result(summary: loaded.summary, files: files)) }
   }

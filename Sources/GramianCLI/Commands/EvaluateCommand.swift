@@ -105,6 +105,9 @@ struct EvaluateCommand: ParsableCommand {
   /// name, and the share of test pairs it was trained on (when known).
   func makeScorer(_ loaded: InteractionDataset) throws -> (any Scorer, String, Double?) {
     if let u = userFactors, let v = itemFactors, let uid = userIds, let iid = itemIds {
+      // Each file must still be what its export folder's manifest lists: a
+      // folder mixing two exports' files is refused.
+      for f in [u, v, uid, iid] { try FolderManifest.verify(file: f) }
       let U = try NPY.read(u), V = try NPY.read(v)
       guard U.columns == V.columns else {
         throw DataError(.badFormat, file: v, "has \(V.columns) columns but \(u) has \(U.columns)", hint: "user and item factors must share the dimension")

@@ -323,7 +323,7 @@ struct ExportCommand: ParsableCommand {
     abstract: "Export factors as user_factors.npy, item_factors.npy, user_ids.txt, item_ids.txt (and item_bias.npy when the model has one).")
 
   @Option(help: "A saved model.") var model: String
-  @Option(help: "Output folder (files are written under temporary names, then renamed).") var npy: String
+  @Option(help: "Output folder, published in one step with a manifest (gramian-manifest.json) that readers check.") var npy: String
   @OptionGroup var common: CommonOptions
 
   struct Output: Codable { var folder: String; var kind: String; var users: Int; var items: Int; var dimension: Int; var files: [String] }

@@ -31,41 +31,46 @@ enum FactorFiles {
 
   /// Writes `user_factors.npy`, `item_factors.npy`, `user_ids.txt`,
   /// `item_ids.txt` (and `item_bias.npy` when the model has a bias) into
-  /// `dir`: all of them into a temporary sibling folder first, then each
-  /// renamed into place, so a failure leaves no half-written set.
+  /// `dir` as one ``OutputFolder``: staged in a temporary sibling, then
+  /// published with a manifest in one step, so two exports racing into one
+  /// folder, or a kill halfway, never leave a mix of two models' files.
   static func export(_ m: any Recommender, to dir: String) throws -> [String] {
-    let fm = FileManager.default
-    let temp = dir.hasSuffix("/") ? String(dir.dropLast()) + ".partial-\(getpid())" : dir + ".partial-\(getpid())"
-    try? fm.removeItem(atPath: temp)
-    try fm.createDirectory(atPath: temp, withIntermediateDirectories: true)
-    defer { try? fm.removeItem(atPath: temp) }
-    var names = ["user_factors.npy", "item_factors.npy", "user_ids.txt", "item_ids.txt"]
-    try NPY.write(m.userFactors, to: temp + "/user_factors.npy")
-    try NPY.write(m.itemFactors, to: temp + "/item_factors.npy")
-    try Data(m.userIds.names.map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: temp + "/user_ids.txt"))
-    try Data(m.itemIds.names.map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: temp + "/item_ids.txt"))
+    try Paths.createParent(of: dir)
+    let folder = try OutputFolder(path: dir)
+    try NPY.write(m.userFactors, to: folder.stagedPath("user_factors.npy"))
+    try NPY.write(m.itemFactors, to: folder.stagedPath("item_factors.npy"))
+    try folder.write(Data(m.userIds.names.map { $0 + "\n" }.joined().utf8), as: "user_ids.txt")
+    try folder.write(Data(m.itemIds.names.map { $0 + "\n" }.joined().utf8), as: "item_ids.txt")
     if let bias = m.itemBias {
-      try NPY.write(Matrix(rows: bias.count, columns: 1, storage: bias), to: temp + "/item_bias.npy")
-      names.append("item_bias.npy")
+      try NPY.write(Matrix(rows: bias.count, columns: 1, storage: bias), to: folder.stagedPath("item_bias.npy"))
     }
-    try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    for name in names {
-      let target = (dir as NSString).appendingPathComponent(name)
-      if rename(temp + "/" + name, target) != 0 {
-        throw DataError(.unwritable, file: target, "cannot move the exported file into place (errno \(errno))")
-      }
+    return try folder.commit(command: Paths.commandLine)
+  }
+}
+
+/// Paths and the command line, as outputs record them.
+enum Paths {
+  /// This process's command line, shell-quoted where needed ("gramian data
+  /// split ratings.csv --output out"), for manifests.
+  static var commandLine: String {
+    (["gramian"] + CommandLine.arguments.dropFirst()).map { a in
+      a.isEmpty || a.contains(where: { " \"'$\\".contains($0) }) ? "'" + a.replacingOccurrences(of: "'", with: "'\\''") + "'" : a
+    }.joined(separator: " ")
+  }
+
+  /// Creates the folder `path` will go in (as `mkdir -p` would).
+  static func createParent(of path: String) throws {
+    let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    do { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) } catch {
+      throw DataError(.unwritable, file: path, "cannot create the folder \(parent) (\(error.localizedDescription))",
+                      hint: "choose a path in a writable folder")
     }
-    return names.map { (dir as NSString).appendingPathComponent($0) }
   }
 }
 
 /// Text outputs written atomically (temporary file in the same folder, then rename).
 enum AtomicText {
   static func write(_ text: String, to path: String) throws {
-    do {
-      try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-    } catch {
-      throw DataError(.unwritable, file: path, "cannot write the output (\(error.localizedDescription))", hint: "choose a writable path")
-    }
+    try AtomicFile.write(text, to: path)
   }
 }

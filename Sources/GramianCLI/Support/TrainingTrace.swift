@@ -64,26 +64,19 @@ final class TrainingTrace {
     manifest.stepLosses.append(step.loss)
   }
 
-  /// Writes everything to a sibling temporary directory, then renames it to `path`.
+  /// Writes everything as one ``OutputFolder`` at `path` (staged in a
+  /// temporary sibling, then published with a manifest in one step).
   func finish() throws {
-    let fm = FileManager.default
-    let temp = path + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
-    try? fm.removeItem(atPath: temp)
-    do {
-      try fm.createDirectory(atPath: temp, withIntermediateDirectories: true)
-      for p in parameters {
-        try NPY.write(Matrix(rows: p.rows, columns: p.columns, storage: p.values), to: "\(temp)/\(p.name).npy")
-      }
-      try NPY.encode(int32: users, rows: users.count, columns: 1).write(to: URL(fileURLWithPath: temp + "/users.npy"))
-      try NPY.encode(int32: items, rows: items.count, columns: 1).write(to: URL(fileURLWithPath: temp + "/items.npy"))
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.sortedKeys]
-      try encoder.encode(manifest).write(to: URL(fileURLWithPath: temp + "/trace.json"))
-      if fm.fileExists(atPath: path) { try fm.removeItem(atPath: path) }
-      try fm.moveItem(atPath: temp, toPath: path)
-    } catch {
-      try? fm.removeItem(atPath: temp)
-      throw DataError(.unwritable, file: path, "cannot write the trace (\(error.localizedDescription))")
+    try Paths.createParent(of: path)
+    let folder = try OutputFolder(path: path)
+    for p in parameters {
+      try NPY.write(Matrix(rows: p.rows, columns: p.columns, storage: p.values), to: folder.stagedPath("\(p.name).npy"))
     }
+    try folder.write(NPY.encode(int32: users, rows: users.count, columns: 1), as: "users.npy")
+    try folder.write(NPY.encode(int32: items, rows: items.count, columns: 1), as: "items.npy")
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    try folder.write(try encoder.encode(manifest), as: "trace.json")
+    try folder.commit(command: Paths.commandLine)
   }
 }

@@ -29,6 +29,9 @@ public enum InteractionReader {
   private static func read(
     _ path: String, options: ReadOptions, userIds: IdMap, itemIds: IdMap, addNewIds: Bool, freshMaps: Bool
   ) throws(DataError) -> (Interactions, ReadReport) {
+    // A file from an output folder (e.g. `data split`) must still be the
+    // file its folder's manifest lists.
+    try FolderManifest.verify(file: path)
     if InteractionCache.isCache(path) {
       return try readCache(path, options: options, userIds: userIds, itemIds: itemIds, addNewIds: addNewIds, freshMaps: freshMaps)
     }

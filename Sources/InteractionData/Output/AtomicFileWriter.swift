@@ -16,9 +16,12 @@ struct AtomicFileWriter: ~Copyable {
   private static let chunk = 1 << 20
 
   init(path: String) throws(DataError) {
+    AtomicFile.removeStaleTemporaries(of: path)
+    let problem = AtomicFile.folderProblem(of: path)
     self.path = path
-    temporaryPath = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+    temporaryPath = AtomicFile.temporaryPath(for: path)
+    fd = problem == nil ? open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) : -1
+    if let problem { throw problem }
     guard fd >= 0 else {
       throw DataError(
         .unwritable, file: path, "cannot create the file (\(String(cString: strerror(errno))))",
@@ -92,8 +95,9 @@ struct AtomicFileWriter: ~Copyable {
   consuming func commit() throws(DataError) {
     try flush()
     committed = true
+    let synced = fsync(fd)
     let closed = close(fd)
-    guard closed == 0, rename(temporaryPath, path) == 0 else {
+    guard synced == 0, closed == 0, rename(temporaryPath, path) == 0 else {
       let reason = String(cString: strerror(errno))
       unlink(temporaryPath)
       throw DataError(.unwritable, file: path, "cannot finish writing the file (\(reason))", hint: "check the folder's permissions and free space")
