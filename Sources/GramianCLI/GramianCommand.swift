@@ -37,7 +37,7 @@ struct GramianCommand: ParsableCommand {
   /// One line on stderr (and one JSON object on stdout with `--json`), then exit.
   static func fail(_ message: String, usage: Bool = false) -> Never {
     let line = message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-      .filter { !$0.isEmpty }.joined(separator: " ")
+      .filter { !$0.isEmpty }.joined(separator: " ").escapingControlCharacters
     let code = usage ? usageCode : failureCode
     Console.info("gramian: \(line)")
     if wantsJSON {
@@ -56,7 +56,7 @@ struct GramianCommand: ParsableCommand {
     } catch {
       let code = exitCode(for: error)
       if code == .success { exit(withError: error) }  // --help, --version: printed, exit 0
-      fail("error: \(message(for: error))" + helpHint(), usage: true)
+      fail("error: \(negativeValueMessage(for: error) ?? message(for: error))" + helpHint(), usage: true)
     }
     do {
       try command.run()
@@ -82,6 +82,18 @@ struct GramianCommand: ParsableCommand {
       if exitCode(for: error) == .success { exit(withError: error) }  // help printed by ArgumentParser's help command
       fail("error: \(message(for: error))")
     }
+  }
+
+  /// ArgumentParser reads `--dim -1` as the option `--dim` followed by a
+  /// flag `-1`, and says "Missing value". When the word after the option
+  /// is a negative number, say that instead.
+  static func negativeValueMessage(for error: Error) -> String? {
+    let text = message(for: error)
+    guard text.hasPrefix("Missing value for '"), let option = text.dropFirst(19).split(separator: " ").first else { return nil }
+    let args = Array(CommandLine.arguments.dropFirst())
+    guard let i = args.firstIndex(of: String(option)), i + 1 < args.count,
+          let value = Double(args[i + 1]), value < 0 else { return nil }
+    return "\(option) does not take negative values, got \(args[i + 1])"
   }
 
   /// "(see 'gramian fit ials --help')" for the subcommand on the command line.

@@ -40,6 +40,27 @@ public struct DataError: AdvisingError, Equatable, Sendable {
     if let column { place += ":\(column)" }
     var text = "\(place): error: \(message)"
     if let hint { text += "; \(hint.rendered(naming: naming))" }
-    return text
+    return text.escapingControlCharacters
+  }
+}
+
+extension String {
+  /// The text with control characters (C0, DEL, C1) written as `\xNN` (and
+  /// tab, LF, CR as `\t`, `\n`, `\r`): error messages quote bytes of the
+  /// input, which must not reach a terminal raw (a stray escape sequence
+  /// can rewrite what the user sees). O(count).
+  public var escapingControlCharacters: String {
+    guard unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else { return self }
+    var out = ""
+    for u in unicodeScalars {
+      switch u.value {
+      case 0x09: out += "\\t"
+      case 0x0A: out += "\\n"
+      case 0x0D: out += "\\r"
+      case 0..<0x20, 0x7F...0x9F: out += "\\x" + (u.value < 16 ? "0" : "") + String(u.value, radix: 16, uppercase: true)
+      default: out.unicodeScalars.append(u)
+      }
+    }
+    return out
   }
 }

@@ -67,12 +67,19 @@ extension HNSWIndex {
   /// of another format version, truncated (with expected and found sizes),
   /// corrupt (checksum), or structurally invalid (links out of bounds).
   public init(contentsOf path: String, checkInvariants: Bool? = nil) throws(DataError) {
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+      throw DataError(.missingFile, file: path, "the index file does not exist", hint: "build one with \(OptionKey.buildIndex)")
+    }
+    guard !isDir.boolValue else {
+      throw DataError(.notAFile, file: path, "is a folder, expected an index file", hint: "give the file written by \(OptionKey.buildIndex)")
+    }
     let data: Data
     do {
       data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
     } catch {
-      throw DataError(.missingFile, file: path, "cannot read the index (\(error.localizedDescription))",
-                      hint: "build one with \(OptionKey.buildIndex)")
+      throw DataError(.unreadable, file: path, "cannot read the index (\(String(describing: error)))",
+                      hint: "check the file's permissions")
     }
     let decoded: Result<HNSWIndex, DataError> = data.withUnsafeBytes { raw in
       do throws(DataError) {

@@ -265,4 +265,52 @@ final class HardeningTests: XCTestCase {
     let names = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).sorted()
     XCTAssertEqual(names, ["m.gramian", "m.gramian.gramian-partial-\(getpid())-2e", "out"])
   }
+
+  // MARK: 7. Errors that name the path and say something useful
+
+  /// Was: "NSCocoaErrorDomain error 512", found only after training.
+  func testOutputErrorsNameThePathAndComeBeforeTheWork() throws {
+    let dir = TemporaryFolder(self)
+    let file = dir.file("plain.txt", "not a folder")
+    let model = dir.path("m.gramian")
+    XCTAssertEqual(try run(["fit", "ials", "--train", ratings, "--dim", "4", "--epochs", "1", "--output", model]).status, 0)
+    let cases: [[String]] = [
+      ["fit", "ials", "--train", ratings, "--dim", "4", "--output", file + "/m.gramian"],
+      ["fit", "two-tower", "--train", ratings, "--dim", "4", "--output", file + "/m.gramian"],
+      ["recommend", "--model", model, "--all", "--output", file + "/recs.tsv"],
+      ["score", "--model", model, "--pairs", ratings, "--output", file + "/scores.tsv"],
+      ["data", "split", ratings, "--output", file + "/split"],
+      ["index", "build", "--model", model, "--output", file + "/x.hnsw"],
+    ]
+    for args in cases {
+      let r = try run(args + ["--json"])
+      XCTAssertEqual(r.status, 1, "\(args): \(r.stderr)")
+      XCTAssertTrue(r.stderr.contains(file) && r.stderr.contains("is a file, not a folder"), "\(args): \(r.stderr)")
+      XCTAssertFalse(r.stderr.contains("NSCocoaErrorDomain") || r.stderr.contains("fitting"), "\(args): \(r.stderr)")
+    }
+    let folder = try run(["recommend", "--model", model, "--all", "--output", dir.url.path])
+    XCTAssertEqual(folder.status, 1)
+    XCTAssertTrue(folder.stderr.contains("is a folder, expected a file path"), folder.stderr)
+    let index = try run(["recommend", "--model", model, "--user", "1", "--index", dir.url.path])
+    XCTAssertEqual(index.status, 1)
+    XCTAssertTrue(index.stderr.contains("is a folder, expected an index file"), index.stderr)
+  }
+
+  func testNegativeValuesCRLineEndingsAndControlBytesAreReportedPlainly() throws {
+    let dir = TemporaryFolder(self)
+    let negative = try run(["fit", "ials", "--train", ratings, "--dim", "-1"])
+    XCTAssertEqual(negative.status, 2)
+    XCTAssertTrue(negative.stderr.contains("--dim does not take negative values, got -1"), negative.stderr)
+
+    let mac = dir.file("mac.csv", "user,item,rating\r1,10,5\r2,20,4\r3,10,3\r")
+    let cr = try run(["data", "stats", mac])
+    XCTAssertEqual(cr.status, 1)
+    XCTAssertTrue(cr.stderr.contains("bare carriage return"), cr.stderr)
+
+    let evil = dir.file("evil.tsv", "u1\ti1\t1\nu2\ti2\t\u{1B}[2J\u{07}oops\n")
+    let bad = try run(["data", "stats", evil, "--json"])
+    XCTAssertEqual(bad.status, 1)
+    XCTAssertFalse(bad.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 }, bad.stderr)
+    XCTAssertTrue(bad.stderr.contains("\\x1B[2J\\x07oops"), bad.stderr)
+  }
 }

@@ -104,6 +104,9 @@ struct CompareCommand: ParsableCommand {
   @OptionGroup var common: CommonOptions
 
   func run() throws {
+    // An unwritable report folder fails now, not after the comparison.
+    try Paths.createParent(of: output)
+    _ = try OutputFolder(path: output)
     var config = try options.config(common: common)
     config.methods = try ComparisonMethod.parseList(methods)
     var split = self.split
@@ -138,6 +141,8 @@ struct TuneCommand: ParsableCommand {
   @OptionGroup var common: CommonOptions
 
   func run() throws {
+    // An unwritable output fails now, not after the work.
+    try Paths.checkOutputFile(output)
     var config = try options.config(common: common)
     config.methods = [method]
     var split = self.split

@@ -128,6 +128,8 @@ struct DataConvert: ParsableCommand {
   struct Result: Codable { var input: String; var output: String; var format: String; var interactions: Int; var seconds: Double }
 
   func run() throws {
+    // An unwritable output fails now, not after the work.
+    try Paths.checkOutputFile(output)
     let t0 = Date()
     let x = try DatasetLoading.read(file, reader: reader).0  // text or a binary cache
     switch to {
@@ -166,6 +168,8 @@ struct DataFeatures: ParsableCommand {
   struct Result: Codable { var input: String; var output: String; var records: Int; var fields: [String: Int] }
 
   func run() throws {
+    // An unwritable output fails now, not after the work.
+    try Paths.checkOutputFile(output)
     let records: [FeatureRecord]
     switch from {
     case .ml100kItems: records = try MovieLensFeatures.ml100kItems(file)

@@ -93,6 +93,8 @@ struct FitIALS: ParsableCommand {
   }
 
   func run() throws {
+    // An unwritable output fails now, not after the work.
+    try Paths.checkOutputFile(output)
     let loaded = try DatasetLoading.load(train: train, reader: reader, split: split, seed: common.seed)
     let config = ials.config(common: common)
     var evalOptions = EvaluationOptions()

@@ -168,6 +168,8 @@ struct FitTwoTower: ParsableCommand {
   }
 
   func run() throws {
+    // An unwritable output fails now, not after the work.
+    try Paths.checkOutputFile(output)
     let loaded = try DatasetLoading.load(train: train, reader: reader, split: split, seed: common.seed)
     let config = try towers.config(common: common)
     let userIds = loaded.userIds, itemIds = loaded.itemIds

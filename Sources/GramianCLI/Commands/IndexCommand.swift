@@ -39,6 +39,8 @@ struct IndexBuildCommand: ParsableCommand {
   }
 
   func run() throws {
+    // An unwritable output fails now, not after the work.
+    try Paths.checkOutputFile(output)
     var model = try ModelFile.load(self.model)
     if let priorExponent { model = try model.withPrior(exponent: priorExponent) }
     var config = HNSWIndex.Configuration(M: m, efConstruction: efConstruction, metric: metric, seed: common.seed)

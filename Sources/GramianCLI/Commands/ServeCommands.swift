@@ -74,6 +74,8 @@ struct RecommendCommand: ParsableCommand {
   }
 
   func run() throws {
+    // An unwritable output fails now, not after the work.
+    try Paths.checkOutputFile(output)
     BLAS.setThreads(1)
     let t0 = Date()
     var m = try ModelFile.load(model)
@@ -227,6 +229,8 @@ struct ScoreCommand: ParsableCommand {
   }
 
   func run() throws {
+    // An unwritable output fails now, not after the work.
+    try Paths.checkOutputFile(output)
     let t0 = Date()
     var m = try ModelFile.load(model)
     if let priorExponent { m = try m.withPrior(exponent: priorExponent) }

@@ -41,6 +41,12 @@ public enum InteractionReader {
     if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF {
       bytes = UnsafeBufferPointer(rebasing: bytes[3...])
     }
+    // Lines ended by a bare CR (classic Mac OS) would read as one long line.
+    let head = bytes.prefix(1 << 16)
+    if head.contains(13), !head.contains(10), head.firstIndex(of: 13).map({ $0 < head.endIndex - 1 }) ?? false {
+      throw DataError(.badFormat, file: path, line: 1, "lines end in a bare carriage return (CR, classic Mac OS line endings), not LF or CRLF",
+                      hint: "convert the line endings, e.g. tr '\\r' '\\n' < FILE > FIXED")
+    }
     if file.count == 0 {
       throw DataError(
         .emptyFile, file: path, "the file is empty (0 bytes)",
