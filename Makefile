@@ -4,7 +4,7 @@
 SWIFT ?= swift
 CONFIG ?= release
 
-.PHONY: setup build demo test bench clean fuzz fuzz-smoke
+.PHONY: setup build demo test bench clean fuzz fuzz-smoke sanitize
 
 setup:
 	@scripts/setup.sh
@@ -28,6 +28,11 @@ fuzz: setup
 
 fuzz-smoke: setup
 	SECONDS_PER_TARGET=5 RESULTS=/tmp/gramian-fuzz-smoke Benchmarks/fuzz/run.sh
+
+# The test suite under AddressSanitizer, then the concurrent code (parallel
+# loops, HNSW build, the trainer, the server) under ThreadSanitizer.
+sanitize: setup
+	scripts/sanitize.sh
 
 clean:
 	rm -rf .build
