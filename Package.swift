@@ -251,7 +251,7 @@ let package = Package(
     ),
     .testTarget(
       name: "GramianFuzzingTests",
-      dependencies: ["GramianFuzzing", "GramianTestSupport"]
+      dependencies: ["GramianFuzzing", "GramianTestSupport", "LinearAlgebra"]
     ),
     .testTarget(
       name: "ChartsTests",

@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 
 /// One loader under fuzzing: a name (`gramian-fuzz NAME`), the file
 /// extension the input is written with (readers sniff formats by name), and
@@ -41,6 +42,13 @@ public enum FuzzTargets {
   public static let all: [FuzzTarget] = dataTargets + modelTargets + serverTargets
 
   public static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }
+
+  /// Sets what every run shares: a memory budget of 1 GiB (libFuzzer
+  /// stops at 2 GB of resident memory; a loader must refuse, before
+  /// allocating, an input that would need more).
+  public static func configure() {
+    MemoryBudget.limit = 1 << 30
+  }
 }
 
 /// A scratch folder private to this process, for inputs written as files.

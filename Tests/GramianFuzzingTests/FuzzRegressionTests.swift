@@ -1,6 +1,7 @@
 import Foundation
 import GramianFuzzing
 import GramianTestSupport
+import LinearAlgebra
 import XCTest
 
 /// Replays every committed fuzz input (the seed corpora in
@@ -24,6 +25,9 @@ final class FuzzRegressionTests: XCTestCase {
   }
 
   func testCorporaAndRegressionsRunWithoutACrash() throws {
+    let saved = MemoryBudget.limit
+    FuzzTargets.configure()
+    defer { MemoryBudget.limit = saved }
     var ran = 0
     for target in FuzzTargets.all {
       for url in inputs("corpus", target.name) + inputs("regressions", target.name) {

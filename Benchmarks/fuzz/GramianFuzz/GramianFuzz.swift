@@ -27,6 +27,7 @@ struct GramianFuzz {
       for t in FuzzTargets.all { print("  \(t.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(t.summary)", to: &err) }
       exit(2)
     }
+    FuzzTargets.configure()
     #if FUZZING
       Driver.target = target
       // libFuzzer sees the program name and the arguments after TARGET.

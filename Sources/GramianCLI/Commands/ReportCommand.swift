@@ -18,6 +18,7 @@ struct ReportCommand: ParsableCommand {
   struct Output: Codable { var results: String; var folder: String; var files: [String] }
 
   func run() throws {
+    try FolderManifest.verify(file: results)  // the report folder's manifest, when it has one
     let data: Data
     do { data = try Data(contentsOf: URL(fileURLWithPath: results)) } catch {
       throw DataError(.unreadable, file: results, "cannot read the results file (\(error.localizedDescription))", hint: "pass the results.json that 'gramian compare' wrote")

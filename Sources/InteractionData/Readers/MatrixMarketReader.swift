@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// Reads MatrixMarket coordinate files (`%%MatrixMarket matrix coordinate
 /// real|integer|pattern general`): rows are users, columns items, indices
 /// 1-based; ids are the index strings ("1", "2", ...). `pattern` entries
@@ -46,6 +48,19 @@ struct MatrixMarketReader {
         throw DataError(
           .badFormat, file: path, line: line, "size line \"\(text)\" is not \"rows columns entries\" (three integers >= 0)",
           hint: "fix the size line after the banner and comments")
+      }
+      // Every row and column gets an id ("1", "2", ...) up front, so the
+      // declared shape is allocated before any entry is read: bound it by
+      // the dense index type and by the memory budget (about 48 bytes an id).
+      guard r <= Int(Int32.max), c <= Int(Int32.max) else {
+        throw DataError(.badFormat, file: path, line: line, "size line \"\(text)\" declares more than \(Int32.max) rows or columns",
+                        hint: "fix the size line after the banner and comments")
+      }
+      do {
+        try MemoryBudget.check(MemoryBudget.product(MemoryBudget.sum(r, c), 48),
+                               for: "a MatrixMarket file of \(r) rows x \(c) columns (line \(line))")
+      } catch {
+        throw DataError(.badFormat, file: path, line: line, error.description, hint: "fix the size line after the banner and comments")
       }
       return Header(pattern: banner![3] == "pattern", rows: r, columns: c, entries: e, dataStart: pos, dataLine: line + 1)
     }
