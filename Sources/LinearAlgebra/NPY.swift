@@ -94,7 +94,8 @@ public enum NPY {
     let start = headerStart + headerLen
     let (cells, overflow) = rows.multipliedReportingOverflow(by: cols)
     guard !overflow, cells <= (bytes.count - start) / 4, bytes.count - start == cells * 4 else {
-      throw FormatError(path: path, message: "shape (\(rows), \(cols)) needs \(overflow ? "more" : "\(cells * 4)") data bytes, the file has \(bytes.count - start)")
+      let needed = overflow ? "more than \(Int.max)" : "\(cells) x 4"
+      throw FormatError(path: path, message: "shape (\(rows), \(cols)) needs \(needed) data bytes, the file has \(bytes.count - start)")
     }
     var storage = [Float](repeating: 0, count: rows * cols)
     storage.withUnsafeMutableBytes { dst in
