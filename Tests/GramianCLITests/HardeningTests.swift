@@ -125,7 +125,10 @@ final class HardeningTests: XCTestCase {
     let (status, bytes) = try GramianExecutable.peakMemory(["evaluate", "--model", model, "--train", ratings, "--min-rating", "4",
                                                             "--split", "random", "--k", "10,100000000", "--json"])
     XCTAssertEqual(status, 0)
-    XCTAssertLessThan(bytes, 600 << 20, "peak resident memory \(bytes >> 20) MB")
+    // 600 MB (it needed 1.86 GB before); AddressSanitizer's shadow memory
+    // and quarantine add a few hundred MB under `make sanitize`.
+    let bound = ProcessInfo.processInfo.environment["ASAN_OPTIONS"] == nil ? 600 << 20 : 1_200 << 20
+    XCTAssertLessThan(bytes, bound, "peak resident memory \(bytes >> 20) MB")
   }
 
   // MARK: 3. An index from another model
