@@ -34,6 +34,7 @@ status=0
 for t in "${TARGETS[@]}"; do
   mkdir -p "$WORK/$t" "$WORK/crashes/$t"
   start=$(date +%s)
+  marker=$(mktemp)  # crashes counted are those written by this run
   "$BIN" "$t" "$WORK/$t" "$HERE/corpus/$t" "${LIMIT[@]}" -rss_limit_mb=2048 -timeout=10 -max_len=65536 \
     -artifact_prefix="$WORK/crashes/$t/" -print_final_stats=1 > "$RESULTS/$t.log" 2>&1
   rc=$?
@@ -41,7 +42,8 @@ for t in "${TARGETS[@]}"; do
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$RESULTS/$t.log" | grep -o '[0-9]*$' | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$RESULTS/$t.log" | tail -1 | grep -o '[0-9]*')
   corp=$(ls "$WORK/$t" | wc -l)
-  crashes=$(ls "$WORK/crashes/$t" | wc -l)
+  crashes=$(find "$WORK/crashes/$t" -type f -newer "$marker" | wc -l)
+  rm -f "$marker"
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "${execs:-0}" "${cov:-0}" "$corp" "$crashes" "$secs" "$rc" | tee -a "$RESULTS/summary.tsv"
   [ "$rc" -eq 0 ] || status=1
 done
