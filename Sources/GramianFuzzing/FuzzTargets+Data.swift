@@ -19,22 +19,8 @@ extension FuzzTargets {
       try exercise(x)
       _ = report
     },
-    FuzzTarget("lists", "one user a line: `user item item ...`") { input in
-      var options = ReadOptions()
-      options.format = .lists
-      let o = OptionByte(input)
-      options.skipBadLines = o.bits(0, 1) == 1
-      let (x, _) = try InteractionReader.read(try Scratch.file("input.lists", o.rest), options: options)
-      try exercise(x)
-    },
-    FuzzTarget("mtx", "MatrixMarket coordinate files") { input in
-      var options = ReadOptions()
-      options.format = .mtx
-      let o = OptionByte(input)
-      options.skipBadLines = o.bits(0, 1) == 1
-      let (x, _) = try InteractionReader.read(try Scratch.file("input.mtx", o.rest), options: options)
-      try exercise(x)
-    },
+    singleFormatTarget("lists", "one user a line: `user item item ...`", format: .lists, file: "input.lists"),
+    singleFormatTarget("mtx", "MatrixMarket coordinate files", format: .mtx, file: "input.mtx"),
     FuzzTarget("cache", "the binary interaction cache (checksum recomputed, so the structural checks are reached)") { input in
       let bytes = InteractionCache.resealed(Array(input))
       let path = try bytes.withUnsafeBytes { try Scratch.file("input.cache", $0) }
@@ -50,6 +36,18 @@ extension FuzzTargets {
       _ = bags
     },
   ]
+
+  /// A reader of one fixed format; the first byte's low bit sets `skipBadLines`.
+  static func singleFormatTarget(_ name: String, _ summary: String, format: InputFormat, file: String) -> FuzzTarget {
+    FuzzTarget(name, summary) { input in
+      var options = ReadOptions()
+      options.format = format
+      let o = OptionByte(input)
+      options.skipBadLines = o.bits(0, 1) == 1
+      let (x, _) = try InteractionReader.read(try Scratch.file(file, o.rest), options: options)
+      try exercise(x)
+    }
+  }
 
   /// What a command does next with data that loaded: check it, build the
   /// user x item matrix, split it.

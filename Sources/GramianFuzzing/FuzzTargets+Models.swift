@@ -17,11 +17,7 @@ extension FuzzTargets {
     modelTarget("model-two-tower", "two-tower model files"),
     modelTarget("model-popularity", "popularity model files"),
     FuzzTarget("hnsw", "HNSW index files (checksum recomputed; searched after loading)") { input in
-      var bytes = Array(input)
-      if bytes.count >= 16 {
-        let sum = bytes.withUnsafeBytes { HNSWChecksum.of(UnsafeRawBufferPointer(rebasing: $0[0..<(bytes.count - 8)])) }
-        withUnsafeBytes(of: sum.littleEndian) { bytes.replaceSubrange((bytes.count - 8)..., with: $0) }
-      }
+      let bytes = resealed(input, minimumCount: 16, checksum: HNSWChecksum.of)
       let path = try bytes.withUnsafeBytes { try Scratch.file("input.hnsw", $0) }
       let index = try HNSWIndex(contentsOf: path, checkInvariants: true)
       let query = (0..<index.dimension).map { Float($0 % 3) - 1 }
@@ -29,16 +25,24 @@ extension FuzzTargets {
     },
   ]
 
+  /// `input` with its last 8 bytes replaced by `checksum` of the bytes
+  /// before them (little-endian), as the model and index files end; inputs
+  /// shorter than `minimumCount` are returned unchanged.
+  static func resealed(_ input: UnsafeRawBufferPointer, minimumCount: Int,
+                       checksum: (UnsafeRawBufferPointer) -> UInt64) -> [UInt8] {
+    var bytes = Array(input)
+    guard bytes.count >= minimumCount else { return bytes }
+    let sum = bytes.withUnsafeBytes { checksum(UnsafeRawBufferPointer(rebasing: $0[0..<(bytes.count - 8)])) }
+    withUnsafeBytes(of: sum.littleEndian) { bytes.replaceSubrange((bytes.count - 8)..., with: $0) }
+    return bytes
+  }
+
   /// A target that loads through ``ModelFile/load(_:)`` (whatever the kind:
   /// the corpus of each target holds its kind's files) and then uses the
   /// model as the command line and the server do.
   static func modelTarget(_ name: String, _ summary: String) -> FuzzTarget {
     FuzzTarget(name, summary + " (checksum recomputed; the loaded model is used)") { input in
-      var bytes = Array(input)
-      if bytes.count >= 20 {
-        let sum = bytes.withUnsafeBytes { ModelContainer.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<(bytes.count - 8)])) }
-        withUnsafeBytes(of: sum.littleEndian) { bytes.replaceSubrange((bytes.count - 8)..., with: $0) }
-      }
+      let bytes = resealed(input, minimumCount: 20, checksum: ModelContainer.checksum)
       let path = try bytes.withUnsafeBytes { try Scratch.file("input.gramian", $0) }
       try exercise(try ModelFile.load(path))
     }

@@ -42,31 +42,15 @@ public enum AtomicFile {
   /// - Throws: ``DataError`` (`.unwritable`) naming `path` and the system's
   ///   reason, with a hint; nothing is left behind on failure.
   public static func write(_ data: Data, to path: String) throws(DataError) {
-    removeStaleTemporaries(of: path)
-    try checkFolder(of: path)
-    let temp = temporaryPath(for: path)
-    let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw unwritable(path, errno) }
-    var failure: Int32 = 0
-    data.withUnsafeBytes { raw in
-      var done = 0
-      while done < raw.count {
-        let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
-        if n < 0 {
-          if errno == EINTR { continue }
-          failure = errno
-          return
-        }
-        done += n
+    var writer = try AtomicFileWriter(path: path)  // stale temporaries, folder check, O_EXCL temporary
+    let failure: DataError? = data.withUnsafeBytes { raw in
+      do { try writer.write(raw) } catch let error as DataError { return error } catch {
+        return DataError(.unwritable, file: path, "cannot write (\(error))")
       }
+      return nil
     }
-    if failure == 0 && fsync(fd) != 0 { failure = errno }
-    close(fd)
-    if failure == 0 && rename(temp, path) != 0 { failure = errno }
-    if failure != 0 {
-      unlink(temp)
-      throw unwritable(path, failure)
-    }
+    if let failure { throw failure }
+    try writer.commit()  // flush, fsync, rename; the temporary is removed on failure
   }
 
   /// Writes the UTF-8 of `text` atomically (``write(_:to:)``).
