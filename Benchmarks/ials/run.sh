@@ -10,7 +10,14 @@
 # --formulation hu --confidence linear --alpha A --reg R (unobserved weight 1,
 # reg exponent 0); see ALSFormulation's documentation.
 #
-# Usage: Benchmarks/ials/run.sh  (env: EPOCHS=10 ALPHA=10 REG=0.05 BLOCK=0)
+# With SYNTH=1 (default) also cg and exact at k = 64 and 128 on the synthetic
+# ML-20M shape (../shared/bench/synthetic.py, 138,000 x 27,000, 20,000,000
+# pairs; generated once into SYNTH_DIR and parsed once into a binary cache),
+# SYNTH_EPOCHS epochs each side, seconds only (the factors are bit-identical
+# to those of the amazon-book-validated kernels, so recall is not re-measured).
+#
+# Usage: Benchmarks/ials/run.sh  (env: EPOCHS=10 ALPHA=10 REG=0.05 BLOCK=0
+#        SYNTH=1 SYNTH_EPOCHS=3 SYNTH_DIR=/tmp/gramian-ml20m)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 EPOCHS=${EPOCHS:-10}
@@ -27,6 +34,7 @@ mkdir -p "$OUT"
 swift build -c release --product IALSBenchmark >&2
 B=.build/release/IALSBenchmark
 
+lscpu > "$OUT/lscpu.txt"
 $B --peak --threads $THREADS > "$OUT/peak.json"
 for K in 64 128; do
   $B --micro --factors $K > "$OUT/micro-$K.json"
@@ -47,6 +55,27 @@ for K in 64 128; do
   done
 done
 
+if [ "${SYNTH:-1}" = 1 ]; then
+  SDIR=${SYNTH_DIR:-/tmp/gramian-ml20m}
+  SE=${SYNTH_EPOCHS:-3}
+  mkdir -p "$SDIR"
+  if [ ! -f "$SDIR/full.tsv" ]; then
+    echo "== generating the synthetic ML-20M shape into $SDIR (about 2 min)" >&2
+    $PY "$(dirname "$PEERS")/synthetic.py" --output "$SDIR/full.tsv" > "$SDIR/full.json"
+  fi
+  for K in 64 128; do
+    for S in cg exact; do
+      echo "== synthetic k=$K $S: gramian" >&2
+      $B --train "$SDIR/full.tsv" --cache "$SDIR/full.gcache" --factors $K --epochs $SE --threads $THREADS --solver $S \
+         --formulation hu --confidence linear --alpha $ALPHA --reg $REG > "$OUT/synth-gramian-$S-$K.json"
+      echo "== synthetic k=$K $S: implicit" >&2
+      FLAG=""; [ $S = exact ] && FLAG=--cholesky
+      $PY "$PEERS" implicit-als --train "$SDIR/full.tsv" --factors $K $FLAG \
+         --epochs $SE --threads $THREADS --alpha $ALPHA --reg $REG > "$OUT/synth-implicit-$S-$K.json"
+    done
+  done
+fi
+
 echo "== fold-in latency, k=128, 100 items" >&2
 $B --train "$DATA/train.txt" --lists --factors 128 --foldin --formulation hu --confidence linear --alpha $ALPHA --reg $REG \
    > "$OUT/foldin-128.json"
@@ -64,6 +93,9 @@ python3 - "$OUT" <<'PY'
 import json, sys, statistics, glob, os
 out = sys.argv[1]
 peak = json.load(open(f"{out}/peak.json"))["gflops"]
+cpu = {l.split(":", 1)[0].strip(): l.split(":", 1)[1].strip() for l in open(f"{out}/lscpu.txt") if ":" in l}
+simd = sorted({f for f in cpu.get("Flags", "").split() if f.startswith(("avx", "fma"))})
+print(f"CPU: {cpu.get('Model name', '?')}, {cpu.get('CPU(s)', '?')} CPUs, L2 {cpu.get('L2 cache', '?')}, L3 {cpu.get('L3 cache', '?')}; SIMD flags: {' '.join(simd)}")
 print(f"sgemm 1024^3 peak, 2 threads: {peak:.1f} GFLOP/s")
 print("| k | solver | Gramian s/epoch | implicit s/epoch | ratio | Gramian GFLOP/s (% peak) | implicit GFLOP/s | recall@20 Gramian | recall@20 implicit | rel. diff |")
 print("|---|---|---|---|---|---|---|---|---|---|")
@@ -79,6 +111,18 @@ for k in (64, 128):
 f = json.load(open(f"{out}/foldin-128.json"))
 print(f"fold-in k=128, 100 items: foldIn median {f['foldin_us']['median']:.0f} us (p90 {f['foldin_us']['p90']:.0f}), "
       f"recommend(forItems:) median {f['recommend_for_items_us']['median']:.0f} us over {f['items']} items")
+if os.path.exists(f"{out}/synth-gramian-cg-64.json"):
+    print()
+    print("synthetic ML-20M shape (20M pairs), median s/epoch:")
+    print("| k | solver | Gramian s/epoch (user + item half-steps) | implicit s/epoch | ratio | Gramian peak RSS MB |")
+    print("|---|---|---|---|---|---|")
+    for k in (64, 128):
+        for s in ("cg", "exact"):
+            g = json.load(open(f"{out}/synth-gramian-{s}-{k}.json"))
+            i = json.load(open(f"{out}/synth-implicit-{s}-{k}.json"))
+            gm, im = g["median_epoch_seconds"], statistics.median(i["epoch_seconds"])
+            us, its = statistics.median(g["user_half_step_seconds"]), statistics.median(g["item_half_step_seconds"])
+            print(f"| {k} | {s} | {gm:.2f} ({us:.2f} + {its:.2f}) | {im:.2f} | {gm/im:.2f} | {g['peak_rss_mb']:.0f} |")
 b = f"{out}/gramian-block-1024.json"
 if os.path.exists(b):
     g = json.load(open(b))

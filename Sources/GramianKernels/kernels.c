@@ -56,8 +56,9 @@ void gk_gemm_rows(long m, long n, long kk, const float *x, long ldx, const float
 }
 void gk_cg_rows(long k, long nr, const int32_t *rows, long first, const long *offsets, const int32_t *indices,
                 const float *a, const float *b, const float *lambda, const float *gram, const float *fixed,
-                float *target, long steps, float *scratch) {
-  DISPATCH(cg_rows)(k, nr, rows, first, offsets, indices, a, b, lambda, gram, fixed, target, steps, scratch);
+                float *target, long steps, float *scratch, long gather_cap) {
+  DISPATCH(cg_rows)(k, nr, rows, first, offsets, indices, a, b, lambda, gram, fixed, target, steps, scratch,
+                    gather_cap < 0 ? 0 : gather_cap);
 }
 void gk_gathered_syrk_upper(long n, long m, const int32_t *idx, const float *base, long ld, const float *w, float *a) {
   DISPATCH(gathered_syrk_upper)(n, m, idx, base, ld, w, a);

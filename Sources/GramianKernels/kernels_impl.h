@@ -254,14 +254,30 @@ static void GK(syrk_upper)(long n, long m, const float *g, float *a, float s) {
 // Lockstep conjugate gradient for nr <= 8 rows (see gk_cg_rows): the Gram
 // products of all rows are one register-tiled X·G (G symmetric, so row t of
 // X·G is G x_t), the per-row sparse terms gathered dot/axpy.
+//
+// Memory: the rows h_q of the fixed side are scattered over a matrix that is
+// often larger than the last-level cache (138K users x 128 floats = 71 MB), so
+// reading them in place at every step is bound by cache misses. The first pass
+// (the residual) copies each row's h_q into `gather` (up to `cap` floats for
+// the group, rows taken in order while they fit), prefetching a few rows
+// ahead; the CG steps then read that contiguous, cache-resident copy. Rows that
+// do not fit are read in place with the same software prefetch. The copy holds
+// the same floats, so the result does not depend on `cap`.
+#define GK_CG_PREFETCH 4
+static inline __attribute__((always_inline)) void GK(prefetch_row)(const float *h, long k) {
+  for (long j = 0; j < k; j += 16) __builtin_prefetch(h + j, 0, 3);
+}
+
 static void GK(cg_rows)(long k, long nr, const int32_t *rows, long first, const long *offsets,
                         const int32_t *indices, const float *a, const float *b, const float *lambda,
                         const float *gram, const float *fixed, float *target, long steps,
-                        float *scratch) {
-  float *X = scratch, *R = X + nr * k, *P = R + nr * k, *AP = P + nr * k;
+                        float *scratch, long cap) {
+  float *X = scratch, *R = X + nr * k, *P = R + nr * k, *AP = P + nr * k, *gather = AP + nr * k;
   float rs[8];
   int active[8];
   long row[8];
+  float *copy[8];
+  long used = 0;
   for (long t = 0; t < nr; t++) {
     row[t] = rows ? (long)rows[first + t] : first + t;
     memcpy(X + t * k, target + row[t] * k, (size_t)k * sizeof(float));
@@ -273,10 +289,26 @@ static void GK(cg_rows)(long k, long nr, const int32_t *rows, long first, const 
   for (long t = 0; t < nr; t++) {
     float *x = X + t * k, *r = R + t * k, *p = P + t * k;
     const float *ax = AP + t * k, lam = lambda[row[t]];
+    const long q0 = offsets[row[t]], q1 = offsets[row[t] + 1], m = q1 - q0;
     for (long j = 0; j < k; j++) r[j] = -ax[j] - lam * x[j];
-    for (long q = offsets[row[t]]; q < offsets[row[t] + 1]; q++) {
-      const float *h = fixed + (long)indices[q] * k;
-      GK(axpy)(k, b[q] - a[q] * GK(dot)(k, h, x), h, r);
+    for (long q = q0; q < q0 + GK_CG_PREFETCH && q < q1; q++) GK(prefetch_row)(fixed + (long)indices[q] * k, k);
+    if (m * k <= cap - used) {
+      float *c = gather + used;
+      copy[t] = c;
+      used += m * k;
+      for (long q = q0; q < q1; q++, c += k) {
+        if (q + GK_CG_PREFETCH < q1) GK(prefetch_row)(fixed + (long)indices[q + GK_CG_PREFETCH] * k, k);
+        const float *h = fixed + (long)indices[q] * k;
+        memcpy(c, h, (size_t)k * sizeof(float));
+        GK(axpy)(k, b[q] - a[q] * GK(dot)(k, h, x), h, r);
+      }
+    } else {
+      copy[t] = NULL;
+      for (long q = q0; q < q1; q++) {
+        if (q + GK_CG_PREFETCH < q1) GK(prefetch_row)(fixed + (long)indices[q + GK_CG_PREFETCH] * k, k);
+        const float *h = fixed + (long)indices[q] * k;
+        GK(axpy)(k, b[q] - a[q] * GK(dot)(k, h, x), h, r);
+      }
     }
     memcpy(p, r, (size_t)k * sizeof(float));
     rs[t] = GK(dot)(k, r, r);
@@ -291,11 +323,22 @@ static void GK(cg_rows)(long k, long nr, const int32_t *rows, long first, const 
     for (long t = 0; t < nr; t++) {
       if (!active[t]) continue;
       float *x = X + t * k, *r = R + t * k, *p = P + t * k, *ap = AP + t * k;
+      const long q0 = offsets[row[t]], q1 = offsets[row[t] + 1];
       GK(axpy)(k, lambda[row[t]], p, ap);
-      for (long q = offsets[row[t]]; q < offsets[row[t] + 1]; q++) {
-        if (a[q] == 0) continue;
-        const float *h = fixed + (long)indices[q] * k;
-        GK(axpy)(k, a[q] * GK(dot)(k, h, p), h, ap);
+      if (copy[t]) {
+        const float *h = copy[t];
+        for (long q = q0; q < q1; q++, h += k) {
+          if (a[q] == 0) continue;
+          GK(axpy)(k, a[q] * GK(dot)(k, h, p), h, ap);
+        }
+      } else {
+        for (long q = q0; q < q0 + GK_CG_PREFETCH && q < q1; q++) GK(prefetch_row)(fixed + (long)indices[q] * k, k);
+        for (long q = q0; q < q1; q++) {
+          if (q + GK_CG_PREFETCH < q1) GK(prefetch_row)(fixed + (long)indices[q + GK_CG_PREFETCH] * k, k);
+          if (a[q] == 0) continue;
+          const float *h = fixed + (long)indices[q] * k;
+          GK(axpy)(k, a[q] * GK(dot)(k, h, p), h, ap);
+        }
       }
       float alpha = rs[t] / GK(dot)(k, p, ap);
       GK(axpy)(k, alpha, p, x);

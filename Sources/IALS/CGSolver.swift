@@ -1,3 +1,4 @@
+import Foundation
 import LinearAlgebra
 
 /// Conjugate-gradient row solve (Takács, Pilászy, Tikk, "Applications of the
@@ -16,11 +17,21 @@ enum CGSolver {
   /// per 4 rows instead of once per row (the k² term that dominates short rows).
   static let group = 8
 
-  static func scratchFloats(k: Int) -> Int { 4 * group * k }
+  /// Floats of the per-worker copy of the group's gathered rows (see
+  /// ``Kernels/conjugateGradientRows(k:count:rows:first:offsets:indices:a:b:lambda:gram:fixed:target:steps:scratch:gatherCapacity:)``):
+  /// sized to stay in a core's L2 cache (about 768 KB) with the CG vectors.
+  /// The environment variable `GRAMIAN_CG_GATHER_FLOATS` overrides it (for
+  /// benchmarks; results do not depend on it).
+  static let gatherCapacity: Int = {
+    if let s = ProcessInfo.processInfo.environment["GRAMIAN_CG_GATHER_FLOATS"], let v = Int(s), v >= 0 { return v }
+    return 196_608
+  }()
+
+  static func scratchFloats(k: Int) -> Int { 4 * group * k + gatherCapacity }
 
   /// Runs the CG steps for the `count <= group` rows `first..<first + count`
   /// of `rows` (or of the side when nil) in place (C kernel
-  /// ``Kernels/conjugateGradientRows(k:count:rows:first:offsets:indices:a:b:lambda:gram:fixed:target:steps:scratch:)``:
+  /// ``Kernels/conjugateGradientRows(k:count:rows:first:offsets:indices:a:b:lambda:gram:fixed:target:steps:scratch:gatherCapacity:)``:
   /// r = b - A x; then p, Ap = gram p + lambda p + sum a (h·p) h, the
   /// standard CG updates, as implicit's `least_squares_cg`). Each row's
   /// result is the same whatever group it is in.
@@ -32,6 +43,6 @@ enum CGSolver {
       k: step.k, count: count, rows: rows, first: first, offsets: step.offsets.base,
       indices: step.indices.base, a: step.a.base, b: step.b.base, lambda: step.lambda.base,
       gram: step.gram.base, fixed: step.fixed.base, target: step.target.base, steps: steps,
-      scratch: scratch)
+      scratch: scratch, gatherCapacity: gatherCapacity)
   }
 }

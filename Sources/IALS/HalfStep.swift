@@ -82,8 +82,14 @@ func withHalfStep<R>(
       try side.a.withUnsafeBufferPointer { a in
         try side.b.withUnsafeBufferPointer { b in
           try side.lambda.withUnsafeBufferPointer { lam in
-            try fixed.storage.withUnsafeBufferPointer { f in
-              try gram.storage.withUnsafeBufferPointer { g in
+            try fixed.storage.withUnsafeBufferPointer { f0 in
+              // A large fixed side is read at random by every row solver:
+              // a huge-page copy spares most TLB misses (same floats).
+              let huge = f0.count * 4 >= HugePageBuffer.minimumBytes && HugePageBuffer.enabled
+                ? HugePageBuffer(copying: f0.baseAddress!, count: f0.count) : nil
+              defer { huge?.free() }
+              let f = huge.map { UnsafeBufferPointer(start: UnsafePointer($0.base), count: $0.count) } ?? f0
+              return try gram.storage.withUnsafeBufferPointer { g in
                 try target.storage.withUnsafeMutableBufferPointer { t in
                   // Empty arrays may have nil base addresses; a dummy keeps
                   // the views non-optional (they are never dereferenced then).

@@ -155,12 +155,17 @@ public struct IALSConfig: Sendable, Codable, Equatable {
 
 /// One epoch's record: wall seconds of its two half-steps and the exact loss
 /// after it (computed with the Gram trick, not counted in `seconds`).
+/// `userSeconds` and `itemSeconds` split `seconds` by half-step (each
+/// includes its Gram matrix), so a profile can say which side is slow.
 public struct EpochReport: Sendable, Codable, Equatable {
   public var epoch: Int
   public var seconds: Double
   public var loss: Double
-  public init(epoch: Int, seconds: Double, loss: Double) {
+  public var userSeconds: Double?
+  public var itemSeconds: Double?
+  public init(epoch: Int, seconds: Double, loss: Double, userSeconds: Double? = nil, itemSeconds: Double? = nil) {
     self.epoch = epoch; self.seconds = seconds; self.loss = loss
+    self.userSeconds = userSeconds; self.itemSeconds = itemSeconds
   }
 }
 

@@ -51,11 +51,14 @@ extension IALSModel {
     for epoch in stride(from: 1, through: config.epochs, by: 1) {
       let t0 = DispatchTime.now().uptimeNanoseconds
       try halfStep(userSide, fixed: items, target: &users, solver: solver, config: config, epoch: epoch, side: "user")
+      let t1 = DispatchTime.now().uptimeNanoseconds
       try halfStep(itemSide, fixed: users, target: &items, solver: solver, config: config, epoch: epoch, side: "item")
-      let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+      let t2 = DispatchTime.now().uptimeNanoseconds
+      let seconds = Double(t2 - t0) / 1e9
       if onEpoch != nil || onEpochModel != nil {
         let loss = Self.loss(users: users, items: items, userSide: userSide, itemSide: itemSide, config: config)
-        let report = EpochReport(epoch: epoch, seconds: seconds, loss: loss)
+        let report = EpochReport(
+          epoch: epoch, seconds: seconds, loss: loss, userSeconds: Double(t1 - t0) / 1e9, itemSeconds: Double(t2 - t1) / 1e9)
         onEpoch?(report)
         onEpochModel?(report, IALSModel(config: config, userFactors: users, itemFactors: items, userIds: userIds, itemIds: itemIds))
       }

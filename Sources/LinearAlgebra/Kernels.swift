@@ -65,16 +65,24 @@ package enum Kernels {
   /// `fixed`, warm-started from its row of `target`, `steps` steps. The
   /// group's Gram products are one register-tiled product per step; a row's
   /// arithmetic does not depend on the rest of its group.
-  /// `scratch` holds `4·count·k` floats.
+  ///
+  /// The first pass copies each row's `h_q` into the scratch after the CG
+  /// vectors (up to `gatherCapacity` floats for the group, rows in order while
+  /// they fit), so the steps read a contiguous, cache-resident copy instead of
+  /// rows scattered over a matrix larger than the cache; the rest are read in
+  /// place with software prefetch. The copy changes no arithmetic, so results
+  /// do not depend on `gatherCapacity`.
+  /// `scratch` holds `4·count·k + gatherCapacity` floats.
   @inlinable
   public static func conjugateGradientRows(
     k: Int, count: Int, rows: UnsafePointer<Int32>?, first: Int, offsets: UnsafePointer<Int>,
     indices: UnsafePointer<Int32>, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
     lambda: UnsafePointer<Float>, gram: UnsafePointer<Float>, fixed: UnsafePointer<Float>,
-    target: UnsafeMutablePointer<Float>, steps: Int, scratch: UnsafeMutablePointer<Float>
+    target: UnsafeMutablePointer<Float>, steps: Int, scratch: UnsafeMutablePointer<Float>,
+    gatherCapacity: Int = 0
   ) {
-    precondition(count >= 0 && count <= 8)
-    gk_cg_rows(k, count, rows, first, offsets, indices, a, b, lambda, gram, fixed, target, steps, scratch)
+    precondition(count >= 0 && count <= 8 && gatherCapacity >= 0)
+    gk_cg_rows(k, count, rows, first, offsets, indices, a, b, lambda, gram, fixed, target, steps, scratch, gatherCapacity)
   }
 
   /// `A += Σ_q w_q h_q h_qᵀ` on the upper triangle of the row-major `n x n`

@@ -12,7 +12,7 @@ import InteractionData
 import LinearAlgebra
 
 struct Options {
-  var train = "", test = "", export = ""
+  var train = "", test = "", export = "", cache = ""
   var lists = false, peak = false, foldIn = false
   /// Generate the synthetic ML-20M shape in process (users and interactions
   /// scaled by `syntheticScale`) instead of reading `train`.
@@ -29,6 +29,7 @@ struct Options {
       case "--train": train = value(a)
       case "--test": test = value(a)
       case "--export": export = value(a)
+      case "--cache": cache = value(a)
       case "--lists": lists = true
       case "--peak": peak = true
       case "--foldin": foldIn = true
@@ -68,22 +69,20 @@ func cpuSeconds() -> Double {
 }
 
 /// Reads a lists or pairs file into COO arrays, growing the id maps.
-func read(_ path: String, lists: Bool, users: inout IdMap, items: inout IdMap) -> (u: [Int32], i: [Int32], w: [Float]) {
-  guard let data = FileManager.default.contents(atPath: path) else { fatalError("cannot read \(path)") }
-  var us: [Int32] = [], its: [Int32] = [], ws: [Float] = []
-  let text = String(decoding: data, as: UTF8.self)
-  for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-    let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-    guard parts.count >= 2 else { continue }
-    let u = users.insert(String(parts[0]))
-    if lists {
-      for p in parts.dropFirst() { us.append(u); its.append(items.insert(String(p))); ws.append(1) }
-    } else {
-      us.append(u); its.append(items.insert(String(parts[1])))
-      ws.append(parts.count > 2 ? Float(parts[2])! : 1)
-    }
+/// Reads `path` with the library's reader (text, or a binary cache written
+/// by `--cache`). With `cache`, the parsed events are written there on the
+/// first run and read from there on the next (no text parsing).
+func read(_ path: String, lists: Bool, cache: String) -> Interactions {
+  var options = ReadOptions()
+  if lists { options.format = .lists }
+  let source = !cache.isEmpty && FileManager.default.fileExists(atPath: cache) ? cache : path
+  do {
+    let (x, _) = try InteractionReader.read(source, options: options)
+    if !cache.isEmpty && source != cache { try InteractionCache.write(x, to: cache) }
+    return x
+  } catch {
+    fatalError("cannot read \(source): \(error)")
   }
-  return (us, its, ws)
 }
 
 func median(_ xs: [Double]) -> Double {
@@ -212,8 +211,10 @@ if opts.synthetic {
   train = InteractionMatrix(data)
   log("generated synthetic ML-20M shape x \(opts.syntheticScale): \(train.userCount) users, \(train.itemCount) items, \(train.nnz) nnz in \(String(format: "%.1f", now() - t0)) s")
 } else {
-  let coo = read(opts.train, lists: opts.lists, users: &userIds, items: &itemIds)
-  train = InteractionMatrix(userCount: userIds.count, itemCount: itemIds.count, users: coo.u, items: coo.i, weights: coo.w)
+  let x = read(opts.train, lists: opts.lists, cache: opts.cache)
+  userIds = x.userIds
+  itemIds = x.itemIds
+  train = InteractionMatrix(x)
   log("read \(opts.train): \(train.userCount) users, \(train.itemCount) items, \(train.nnz) nnz in \(String(format: "%.1f", now() - t0)) s")
 }
 if opts.foldIn { foldInLatency(train, config: opts.config); exit(0) }
@@ -227,7 +228,7 @@ let model = try IALSModel.fit(train, userIds: userIds, itemIds: itemIds, config:
   let c = cpuSeconds() - cpuMark
   epochs.append(r)
   cpu.append(c)
-  log("epoch \(r.epoch): \(String(format: "%.3f", r.seconds)) s wall, \(String(format: "%.3f", c)) s cpu (with loss), loss \(r.loss)")
+  log("epoch \(r.epoch): \(String(format: "%.3f", r.seconds)) s wall (users \(String(format: "%.3f", r.userSeconds ?? 0)), items \(String(format: "%.3f", r.itemSeconds ?? 0))), \(String(format: "%.3f", c)) s cpu (with loss), loss \(r.loss)")
   cpuMark = cpuSeconds()
 }
 let fitSeconds = now() - fitStart
@@ -238,7 +239,7 @@ let configJSON = String(decoding: try JSONEncoder().encode(opts.config), as: UTF
 print("""
 {"peer": "gramian", "solver": "\(opts.config.solver.rawValue)", "factors": \(opts.config.factors), \
 "threads": \(opts.config.threads), "users": \(train.userCount), "items": \(train.itemCount), "nnz": \(train.nnz), \
-"epoch_seconds": \(epochs.map(\.seconds)), "median_epoch_seconds": \(med), "epoch_cpu_seconds_with_loss": \(cpu), "fit_seconds": \(fitSeconds), \
+"epoch_seconds": \(epochs.map(\.seconds)), "user_half_step_seconds": \(epochs.map { $0.userSeconds ?? 0 }), "item_half_step_seconds": \(epochs.map { $0.itemSeconds ?? 0 }), "median_epoch_seconds": \(med), "epoch_cpu_seconds_with_loss": \(cpu), "fit_seconds": \(fitSeconds), \
 "losses": \(epochs.map(\.loss)), "epoch_gflop": \(flops / 1e9), "gflops": \(flops / med / 1e9), \
 "peak_rss_mb": \(peakRSSMegabytes()), "config": \(configJSON)}
 """)

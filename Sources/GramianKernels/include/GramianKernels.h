@@ -36,11 +36,15 @@ void gk_gemm_rows(long m, long n, long kk, const float *x, long ldx, const float
 /// h_q = fixed + indices[q] * k, warm-started from its row of target, with
 /// `steps` steps (a row stops when its squared residual is below 1e-20).
 /// The Gram products of the group are one register-tiled product per step.
-/// Each row's arithmetic does not depend on the other rows of the group.
-/// scratch holds 4 nr k floats.
+/// The first pass copies each row's h_q into scratch (up to gather_cap floats
+/// for the group, rows in order while they fit) so that the steps read a
+/// contiguous copy; the others are read in place, prefetched ahead.
+/// Each row's arithmetic does not depend on the other rows of the group or on
+/// gather_cap. scratch holds 4 nr k + gather_cap floats.
 void gk_cg_rows(long k, long nr, const int32_t *rows, long first, const long *offsets,
                 const int32_t *indices, const float *a, const float *b, const float *lambda,
-                const float *gram, const float *fixed, float *target, long steps, float *scratch);
+                const float *gram, const float *fixed, float *target, long steps, float *scratch,
+                long gather_cap);
 /// Rows read in place: h_q = base + idx[q] * ld (n floats each), q < m.
 /// a += Σ_q w_q h_q h_qᵀ on the upper triangle of the row-major n x n a (any
 /// sign of w; entries just left of the diagonal within its 8-aligned block are

@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A read-mostly float buffer backed, where the kernel allows it, by 2 MiB
+/// transparent huge pages (Linux `madvise(MADV_HUGEPAGE)` before the first
+/// touch).
+///
+/// Why: the iALS row solvers read the fixed side's factor rows at random. At
+/// 138K users x 128 floats (71 MB) that is 17K 4 KiB pages, far more than the
+/// TLB covers, so most gathered rows also miss the TLB; with 2 MiB pages the
+/// same matrix is 34 pages. Where huge pages are unavailable the buffer is an
+/// ordinary anonymous mapping (same contents, same results).
+///
+/// - Complexity: O(count) to fill; the mapping is released by ``free()``.
+public struct HugePageBuffer: @unchecked Sendable {
+  /// The first float.
+  public let base: UnsafeMutablePointer<Float>
+  /// Floats in the buffer.
+  public let count: Int
+  private let mapped: UnsafeMutableRawPointer?
+  private let mappedBytes: Int
+
+  /// Buffers smaller than this are plain heap memory (no benefit below a
+  /// few huge pages).
+  public static let minimumBytes = 8 << 20
+  /// False when the environment sets `GRAMIAN_HUGE_PAGES=0` (for A/B
+  /// benchmarks; results are the same either way).
+  public static let enabled: Bool = {
+    guard let v = getenv("GRAMIAN_HUGE_PAGES") else { return true }
+    return String(cString: v) != "0"
+  }()
+  private static let hugePage = 2 << 20
+
+  /// A copy of `source` (`count` floats).
+  public init(copying source: UnsafePointer<Float>, count: Int) {
+    self.count = count
+    let bytes = max(1, count) * MemoryLayout<Float>.stride
+    #if os(Linux)
+      if bytes >= Self.minimumBytes {
+        // Over-allocate by one huge page so the start can be 2 MiB aligned.
+        let total = bytes + Self.hugePage
+        let p = mmap(nil, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        if let p, p != MAP_FAILED {
+          let address = UInt(bitPattern: p)
+          let aligned = (address + UInt(Self.hugePage - 1)) & ~UInt(Self.hugePage - 1)
+          let start = UnsafeMutableRawPointer(bitPattern: aligned)!
+          _ = madvise(start, bytes, 14)  // MADV_HUGEPAGE; ignored where unsupported
+          mapped = p
+          mappedBytes = total
+          base = start.bindMemory(to: Float.self, capacity: count)
+          base.update(from: source, count: count)
+          return
+        }
+      }
+    #endif
+    mapped = nil
+    mappedBytes = 0
+    base = .allocate(capacity: max(1, count))
+    base.update(from: source, count: count)
+  }
+
+  /// Releases the memory; the buffer must not be used afterwards.
+  public func free() {
+    if let mapped {
+      munmap(mapped, mappedBytes)
+    } else {
+      base.deallocate()
+    }
+  }
+}
