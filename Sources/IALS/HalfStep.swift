@@ -72,23 +72,23 @@ struct HalfStep: Sendable {
 }
 
 /// Runs `body` with a ``HalfStep`` over `side`, the fixed factors, their
-/// scaled Gram matrix and the target factors.
+/// scaled Gram matrix and the target factors. `fixedCopy`, when given, holds
+/// the same floats as `fixed` and is what the solvers read.
 func withHalfStep<R>(
-  _ side: SideData, fixed: Matrix, gram: Matrix, target: inout Matrix, _ body: (HalfStep) throws -> R
+  _ side: SideData, fixed: Matrix, gram: Matrix, target: inout Matrix, fixedCopy: HugePageBuffer? = nil,
+  _ body: (HalfStep) throws -> R
 ) rethrows -> R {
   precondition(fixed.columns == target.columns && target.rows == side.rows)
+  precondition(fixedCopy == nil || fixedCopy!.count == fixed.storage.count)
   return try side.offsets.withUnsafeBufferPointer { off in
     try side.indices.withUnsafeBufferPointer { idx in
       try side.a.withUnsafeBufferPointer { a in
         try side.b.withUnsafeBufferPointer { b in
           try side.lambda.withUnsafeBufferPointer { lam in
             try fixed.storage.withUnsafeBufferPointer { f0 in
-              // A large fixed side is read at random by every row solver:
-              // a huge-page copy spares most TLB misses (same floats).
-              let huge = f0.count * 4 >= HugePageBuffer.minimumBytes && HugePageBuffer.enabled
-                ? HugePageBuffer(copying: f0.baseAddress!, count: f0.count) : nil
-              defer { huge?.free() }
-              let f = huge.map { UnsafeBufferPointer(start: UnsafePointer($0.base), count: $0.count) } ?? f0
+              // The fit's huge-page copy of the fixed side when it has one
+              // (same floats; fewer TLB misses in the row solvers' gathers).
+              let f = fixedCopy.map { UnsafeBufferPointer(start: UnsafePointer($0.base), count: $0.count) } ?? f0
               return try gram.storage.withUnsafeBufferPointer { g in
                 try target.storage.withUnsafeMutableBufferPointer { t in
                   // Empty arrays may have nil base addresses; a dummy keeps

@@ -92,8 +92,10 @@ public struct IALSConfig: Sendable, Codable, Equatable {
   public func estimatedBytes(users: Int, items: Int, pairs: Int) -> Int {
     let M = MemoryBudget.self
     let k = factors, b = min(blockSize, k)
-    let factorBytes = M.product(2, M.sum(users, items), k, 4)
-    let systems = M.product(M.sum(threads, 2), k, k, 4)
+    // The factors, a copy for the model, and the fixed side's huge-page copy.
+    let factorBytes = M.product(3, M.sum(users, items), k, 4)
+    // k x k systems, and the CG solver's gathered rows (768 KB a worker).
+    let systems = M.sum(M.product(M.sum(threads, 2), k, k, 4), M.product(threads, 786_432))
     let blocks = solver == .block ? M.product(threads, b, M.sum(b, k), 4) : 0
     return M.sum(factorBytes, systems, blocks, M.product(pairs, 16))
   }

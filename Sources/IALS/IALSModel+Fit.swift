@@ -46,13 +46,18 @@ extension IALSModel {
     let userSide = SideData(train, config: config)
     let itemSide = SideData(train.transposed, config: config)
     let solver = config.rowSolver
+    // One huge-page copy per side, allocated once and refilled each half-step.
+    let userCopy = FixedSideCopy(), itemCopy = FixedSideCopy()
+    defer { userCopy.free(); itemCopy.free() }
     let oldThreads = BLAS.threads
     defer { BLAS.setThreads(oldThreads) }
     for epoch in stride(from: 1, through: config.epochs, by: 1) {
       let t0 = DispatchTime.now().uptimeNanoseconds
-      try halfStep(userSide, fixed: items, target: &users, solver: solver, config: config, epoch: epoch, side: "user")
+      try halfStep(userSide, fixed: items, target: &users, solver: solver, config: config, epoch: epoch, side: "user",
+                   copy: itemCopy)
       let t1 = DispatchTime.now().uptimeNanoseconds
-      try halfStep(itemSide, fixed: users, target: &items, solver: solver, config: config, epoch: epoch, side: "item")
+      try halfStep(itemSide, fixed: users, target: &items, solver: solver, config: config, epoch: epoch, side: "item",
+                   copy: userCopy)
       let t2 = DispatchTime.now().uptimeNanoseconds
       let seconds = Double(t2 - t0) / 1e9
       if onEpoch != nil || onEpochModel != nil {
@@ -71,11 +76,11 @@ extension IALSModel {
   /// `target` solved in parallel.
   static func halfStep(
     _ side: SideData, fixed: Matrix, target: inout Matrix, solver: RowSolver, config: IALSConfig,
-    rows: [Int32]? = nil, epoch: Int, side sideName: String
+    rows: [Int32]? = nil, epoch: Int, side sideName: String, copy: FixedSideCopy? = nil
   ) throws(IALSError) {
     let g = scaledGram(gram(fixed, threads: config.threads), config: config)
     BLAS.setThreads(1)
-    let bad = withHalfStep(side, fixed: fixed, gram: g, target: &target) { step in
+    let bad = withHalfStep(side, fixed: fixed, gram: g, target: &target, fixedCopy: copy?.refill(fixed)) { step in
       step.solve(solver, rows: rows, threads: config.threads)
     }
     if let bad { throw .nonFinite(epoch: epoch, side: sideName, row: bad) }
@@ -106,5 +111,33 @@ extension IALSConfig {
     case .cg: return .cg(steps: cgSteps)
     case .block: return .block(size: effectiveBlockSize)
     }
+  }
+}
+
+/// The fit's copy of one side's factors on huge pages (see
+/// ``HugePageBuffer``), for the half-steps that read that side as the fixed
+/// one: allocated at the first half-step and refilled at each, so its pages
+/// fault in once per fit. Only sides of at least
+/// ``HugePageBuffer/minimumBytes`` get one; `GRAMIAN_HUGE_PAGES=0` turns it off.
+final class FixedSideCopy {
+  private var buffer: HugePageBuffer?
+
+  /// The buffer holding `m`'s current floats, or nil when `m` is small.
+  func refill(_ m: Matrix) -> HugePageBuffer? {
+    guard HugePageBuffer.enabled, m.storage.count * 4 >= HugePageBuffer.minimumBytes else { return nil }
+    return m.storage.withUnsafeBufferPointer { p in
+      if let b = buffer, b.count == p.count {
+        b.update(from: p.baseAddress!)
+      } else {
+        buffer?.free()
+        buffer = HugePageBuffer(copying: p.baseAddress!, count: p.count)
+      }
+      return buffer
+    }
+  }
+
+  func free() {
+    buffer?.free()
+    buffer = nil
   }
 }

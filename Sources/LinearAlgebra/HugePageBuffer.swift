@@ -14,6 +14,10 @@
 /// same matrix is 34 pages. Where huge pages are unavailable the buffer is an
 /// ordinary anonymous mapping (same contents, same results).
 ///
+/// Faulting huge pages in is not free (on VMs that report free pages to the
+/// host, a fresh 2 MiB page costs a host fault), so a buffer is meant to be
+/// allocated once and refilled with ``update(from:)``, not made per call.
+///
 /// - Complexity: O(count) to fill; the mapping is released by ``free()``.
 public struct HugePageBuffer: @unchecked Sendable {
   /// The first float.
@@ -59,6 +63,12 @@ public struct HugePageBuffer: @unchecked Sendable {
     mapped = nil
     mappedBytes = 0
     base = .allocate(capacity: max(1, count))
+    base.update(from: source, count: count)
+  }
+
+  /// Overwrites the contents with `count` floats from `source` (a buffer is
+  /// filled once per half-step and reused, so its pages fault in only once).
+  public func update(from source: UnsafePointer<Float>) {
     base.update(from: source, count: count)
   }
 
