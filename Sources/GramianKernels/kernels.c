@@ -91,6 +91,10 @@ void gk_block_rhs(long n, long m, const int32_t *idx, const float *base, long ld
 void gk_block_dots_add(long n, long m, const int32_t *idx, const float *base, long ld, const float *d, float *s) {
   DISPATCH(block_dots_add)(n, m, idx, base, ld, d, s);
 }
+int gk_short_row_solve(long k, long n, const int32_t *idx, const float *fixed, const float *a, const float *b,
+                       const float *uinv, float *scratch, float *x) {
+  return DISPATCH(short_row_solve)(k, n, idx, fixed, a, b, uinv, scratch, x);
+}
 float gk_softmax_xent_row(long n, float *row, long diag, float scale) {
   return DISPATCH(softmax_xent_row)(n, row, diag, scale);
 }

@@ -488,3 +488,40 @@ static void GK(panel_dots)(long n, long d, const float *panels, long nq, const f
     }
   }
 }
+
+// ---- exact ALS rows with few observations, by the Woodbury identity ----
+// Row system A x = r, A = UᵀU + Σ_q a_q h_q h_qᵀ (UᵀU = alpha0 G + lambda I,
+// a_q > 0), r = Σ_q b_q h_q. With Z = Ĥ U⁻¹ (rows z_q = sqrt(a_q) h_qᵀ U⁻¹)
+// and y = U⁻ᵀ r: A = Uᵀ (I + ZᵀZ) U, and (I + ZᵀZ)⁻¹ = I - Zᵀ (I + ZZᵀ)⁻¹ Z,
+// so x = U⁻¹ (y - Zᵀ v) with (I + ZZᵀ) v = Z y, an n x n system whose
+// eigenvalues are >= 1. Cost n k² + n² k / 2 + n³ / 3 + 2 k² instead of the
+// k³ / 3 of a k x k Cholesky. uinv is U⁻¹ (upper triangular, row-major, zero
+// below the diagonal). scratch holds 2 n k + n n + 3 k + n floats.
+// Returns 0, or 1 when I + ZZᵀ is not SPD (non-finite input).
+static int GK(short_row_solve)(long k, long n, const int32_t *idx, const float *fixed, const float *a,
+                               const float *b, const float *uinv, float *scratch, float *x) {
+  float *H = scratch, *Z = H + n * k, *S = Z + n * k, *r = S + n * n, *y = r + k, *w = y + k, *v = w + k;
+  memset(r, 0, (size_t)k * sizeof(float));
+  for (long q = 0; q < n; q++) {
+    const float *h = fixed + (long)idx[q] * k;
+    float sa = __builtin_sqrtf(a[q]);
+    for (long j = 0; j < k; j++) H[q * k + j] = sa * h[j];
+    GK(axpy)(k, b[q], h, r);
+  }
+  memset(Z, 0, (size_t)(n * k) * sizeof(float));
+  for (long t = 0; t < n; t += 4)
+    GK(tile)(n - t < 4 ? n - t : 4, k, k, H + t * k, k, 1, uinv, k, Z + t * k, k, 1.0f);
+  memset(y, 0, (size_t)k * sizeof(float));
+  GK(tile)(1, k, k, r, 0, 1, uinv, k, y, k, 1.0f);
+  for (long p = 0; p < n; p++) {
+    const float *zp = Z + p * k;
+    for (long q = p; q < n; q++) S[p * n + q] = GK(dot)(k, zp, Z + q * k);
+    S[p * n + p] += 1.0f;
+    v[p] = GK(dot)(k, zp, y);
+  }
+  if (GK(spd_solve_upper)(n, S, v) != 0) return 1;
+  memcpy(w, y, (size_t)k * sizeof(float));
+  for (long p = 0; p < n; p++) GK(axpy)(k, -v[p], Z + p * k, w);
+  for (long i = 0; i < k; i++) x[i] = GK(dot)(k - i, uinv + i * k + i, w + i);
+  return 0;
+}

@@ -215,9 +215,11 @@ extension HalfStep {
       return recorder.first
     }
     let rowsList = subset
+    let short = count >= ShortRows.minimumRowsToSolve ? ShortRows(self) : nil
+    defer { short?.free() }
     Parallel.forEach(count, threads: workers, grain: 32) { index, w in
       let row = rowsList.map { Int($0[index]) } ?? index
-      ExactSolver.solveRow(self, row, scratch: scratch.slab(w), chunk: chunk)
+      ExactSolver.solveRow(self, row, scratch: scratch.slab(w), chunk: chunk, short: short)
       if !allFinite(k, targetRow(row)) { recorder.record(row: row, worker: w) }
     }
     return recorder.first

@@ -85,6 +85,22 @@ package enum Kernels {
     gk_cg_rows(k, count, rows, first, offsets, indices, a, b, lambda, gram, fixed, target, steps, scratch, gatherCapacity)
   }
 
+  /// The exact ALS solve of one row with `n` observations by the Woodbury
+  /// identity (`x = A⁻¹ Σ b_q h_q`, `A = UᵀU + Σ a_q h_q h_qᵀ`, every
+  /// `a_q > 0`, `h_q` = row `indices[q]` of `fixed`, k floats), given
+  /// `uinv = U⁻¹` (`k x k` upper triangular, row-major, zeros below). About
+  /// `n k² + n² k/2 + n³/3 + 2k²` flops. `scratch` holds
+  /// `2nk + n² + 3k + n` floats. Returns false when the `n x n` system is not
+  /// positive definite (non-finite input).
+  @inlinable
+  public static func shortRowSolve(
+    k: Int, n: Int, indices: UnsafePointer<Int32>, fixed: UnsafePointer<Float>, a: UnsafePointer<Float>,
+    b: UnsafePointer<Float>, uinv: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+    into x: UnsafeMutablePointer<Float>
+  ) -> Bool {
+    gk_short_row_solve(k, n, indices, fixed, a, b, uinv, scratch, x) == 0
+  }
+
   /// `A += Σ_q w_q h_q h_qᵀ` on the upper triangle of the row-major `n x n`
   /// matrix `a`, with the rows `h_q = base + indices[q] * ld` (`n` floats)
   /// read in place, any sign of `w_q`: the weighted rank-m update of ALS

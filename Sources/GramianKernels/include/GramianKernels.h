@@ -45,6 +45,15 @@ void gk_cg_rows(long k, long nr, const int32_t *rows, long first, const long *of
                 const int32_t *indices, const float *a, const float *b, const float *lambda,
                 const float *gram, const float *fixed, float *target, long steps, float *scratch,
                 long gather_cap);
+/// Exact ALS solve of one row with n observations (h_q = fixed + idx[q] * k,
+/// a_q > 0) by the Woodbury identity: x = A⁻¹ Σ b_q h_q for
+/// A = UᵀU + Σ a_q h_q h_qᵀ, given uinv = U⁻¹ (k x k upper triangular,
+/// row-major, zeros below). Cost n k² + n² k/2 + n³/3 + 2k², cheaper than a
+/// k x k Cholesky while n is below about k/2. scratch holds
+/// 2 n k + n n + 3 k + n floats. Returns 0, or 1 when the n x n system is
+/// not SPD (non-finite input).
+int gk_short_row_solve(long k, long n, const int32_t *idx, const float *fixed, const float *a, const float *b,
+                       const float *uinv, float *scratch, float *x);
 /// Rows read in place: h_q = base + idx[q] * ld (n floats each), q < m.
 /// a += Σ_q w_q h_q h_qᵀ on the upper triangle of the row-major n x n a (any
 /// sign of w; entries just left of the diagonal within its 8-aligned block are
