@@ -239,52 +239,72 @@ struct ScoreCommand: ParsableCommand {
     let (x, report) = try InteractionReader.read(pairs, options: options, userIds: m.userIds, itemIds: m.itemIds, addNewIds: true)
     report.describe(pairs).forEach(Console.info)
     let knownUsers = m.userCount, knownItems = m.itemCount
-    var mean: [Float]? = nil
-    var out: [Pair] = []
-    out.reserveCapacity(x.count)
+    // Pass 1: which events are written (in order) and which are scored by
+    // the model; unknown ids follow --unknown.
+    var kept: [Int32] = []
+    kept.reserveCapacity(x.count)
     var skipped = 0, unknownCount = 0
+    var scoredUsers: [Int32] = [], scoredItems: [Int32] = [], scoredAt: [Int32] = []
+    scoredUsers.reserveCapacity(x.count)
+    scoredItems.reserveCapacity(x.count)
+    scoredAt.reserveCapacity(x.count)
+    var popularAt: [Int32] = []
     for e in 0..<x.count {
-      let u = Int(x.users[e]), i = Int(x.items[e])
-      let us = x.userIds.name(of: Int32(u)), its = x.itemIds.name(of: Int32(i))
-      if u < knownUsers && i < knownItems {
-        out.append(Pair(user: us, item: its, score: m.score(user: u, item: i)))
+      let u = x.users[e], i = x.items[e]
+      if Int(u) < knownUsers && Int(i) < knownItems {
+        scoredAt.append(Int32(kept.count))
+        scoredUsers.append(u)
+        scoredItems.append(i)
+        kept.append(Int32(e))
         continue
       }
       unknownCount += 1
       switch unknown {
       case .error:
-        let which = u >= knownUsers ? "user '\(us)'" : "item '\(its)'"
+        let us = x.userIds.name(of: u), its = x.itemIds.name(of: i)
+        let which = Int(u) >= knownUsers ? "user '\(us)'" : "item '\(its)'"
         throw CommandFailure("\(pairs): pair \(e + 1) (user '\(us)', item '\(its)'): \(which) is not in the model; pass --unknown skip, nan or popular")
       case .skip:
         skipped += 1
       case .nan:
-        out.append(Pair(user: us, item: its, score: nil))
+        kept.append(Int32(e))
       case .popular:
-        if i < knownItems {
-          if mean == nil { mean = m.meanUserVector }
-          out.append(Pair(user: us, item: its, score: m.score(vector: mean!, item: i)))
-        } else {
-          out.append(Pair(user: us, item: its, score: nil))
-        }
+        if Int(i) < knownItems { popularAt.append(Int32(kept.count)) }
+        kept.append(Int32(e))
       }
     }
+    // Pass 2: scores on all threads (NaN where there is none).
+    var scores = [Float](repeating: .nan, count: kept.count)
+    let modelScores = PairScores.scores(m, users: scoredUsers, items: scoredItems, threads: common.threadCount)
+    for (j, at) in scoredAt.enumerated() { scores[Int(at)] = modelScores[j] }
+    if !popularAt.isEmpty {
+      let mean = m.meanUserVector
+      for at in popularAt { scores[Int(at)] = m.score(vector: mean, item: Int(x.items[Int(kept[Int(at)])])) }
+    }
     if skipped > 0 { Console.info("skipped \(skipped) pairs with unknown ids (--unknown skip)") }
-    let seconds = Date().timeIntervalSince(t0)
-    let rate = Double(x.count) / max(seconds, 1e-9)
-    Console.info(String(format: "scored %d pairs in %.3f s (%.0f pairs/s)", out.count, seconds, rate))
+    let keptUsers = kept.map { x.users[Int($0)] }, keptItems = kept.map { x.items[Int($0)] }
     if common.json {
+      let seconds = Date().timeIntervalSince(t0)
+      let rate = Double(x.count) / max(seconds, 1e-9)
+      Console.info(String(format: "scored %d pairs in %.3f s (%.0f pairs/s)", kept.count, seconds, rate))
+      let out = (0..<kept.count).map { j in
+        Pair(user: x.userIds.name(of: keptUsers[j]), item: x.itemIds.name(of: keptItems[j]),
+             score: scores[j].isNaN ? nil : scores[j])
+      }
       try Console.json(Output(model: model, kind: m.kind, pairs: out.count, skipped: skipped, unknown: unknownCount,
                               seconds: seconds, pairsPerSecond: rate, scores: out))
       return
     }
-    var text = ""
-    text.reserveCapacity(out.count * 24)
-    for p in out { text += "\(p.user)\t\(p.item)\t\(p.score.map { "\($0)" } ?? "nan")\n" }
+    let text = PairScores.tsv(users: keptUsers, items: keptItems, scores: scores, userIds: x.userIds,
+                              itemIds: x.itemIds, threads: common.threadCount)
     if let output {
-      try AtomicText.write(text, to: output)
+      try AtomicFile.write(Data(text), to: output)
     } else {
-      FileHandle.standardOutput.write(Data(text.utf8))
+      FileHandle.standardOutput.write(Data(text))
     }
+    let seconds = Date().timeIntervalSince(t0)
+    Console.info(String(format: "scored %d pairs in %.3f s (%.0f pairs/s, read to written)", kept.count, seconds,
+                        Double(x.count) / max(seconds, 1e-9)))
   }
 }
 
