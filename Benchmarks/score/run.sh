@@ -36,7 +36,7 @@ for r in $(seq "$RUNS"); do
   $G score --model "$WORK/model.gramian" --pairs "$WORK/pairs-$PAIRS.tsv" --output "$WORK/gramian.tsv" \
      --threads "$THREADS" 2>/dev/null
   e=$(date +%s.%N)
-  echo "{\"run\": $r, \"seconds\": $(echo "$e - $s" | bc)}" >> "$OUT/gramian.jsonl"
+  printf "{\"run\": %d, \"seconds\": %.6f}\n" "$r" "$(echo "$e - $s" | bc)" >> "$OUT/gramian.jsonl"
   OPENBLAS_NUM_THREADS=$THREADS $PY Benchmarks/score/numpy_score.py "$WORK/npy" "$WORK/pairs-$PAIRS.tsv" \
      "$WORK/numpy.tsv" >> "$OUT/numpy.jsonl"
 done
