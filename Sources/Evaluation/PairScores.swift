@@ -14,27 +14,34 @@ public enum PairScores {
   /// model), on `threads` workers. O(pairs·d).
   public static func scores(_ model: any Recommender, users: [Int32], items: [Int32], threads: Int) -> [Float] {
     precondition(users.count == items.count, "\(users.count) users for \(items.count) items")
-    var out = [Float](repeating: 0, count: users.count)
+    let n = users.count
+    var out = [Float](repeating: 0, count: n)
+    guard n > 0 else { return out }
     let d = model.dimension
     let userCount = model.userCount, itemCount = model.itemCount
+    // Range checks up front (vectorised), so the kernel can trust the ids.
+    let (uLo, uHi) = (users.min()!, users.max()!), (iLo, iHi) = (items.min()!, items.max()!)
+    precondition(uLo >= 0 && Int(uHi) < userCount && iLo >= 0 && Int(iHi) < itemCount,
+                 "pairs outside \(userCount) x \(itemCount): users \(uLo)...\(uHi), items \(iLo)...\(iHi)")
     let bias = model.itemBias
+    let dummy: [Float] = [0]
     out.withUnsafeMutableBufferPointer { o in
-      let op = SendablePointer(o.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
       model.userFactors.storage.withUnsafeBufferPointer { u in
         model.itemFactors.storage.withUnsafeBufferPointer { v in
           users.withUnsafeBufferPointer { us in
             items.withUnsafeBufferPointer { its in
-              let up = SendableConstPointer(u.baseAddress ?? UnsafePointer(bitPattern: 8)!)
-              let vp = SendableConstPointer(v.baseAddress ?? UnsafePointer(bitPattern: 8)!)
-              let usp = SendableConstPointer(us.baseAddress ?? UnsafePointer(bitPattern: 8)!)
-              let itp = SendableConstPointer(its.baseAddress ?? UnsafePointer(bitPattern: 8)!)
-              Parallel.forChunks(users.count, threads: threads) { range in
-                for j in range {
-                  let user = Int(usp.base[j]), item = Int(itp.base[j])
-                  precondition(user >= 0 && user < userCount && item >= 0 && item < itemCount,
-                               "pair (\(user), \(item)) outside \(userCount) x \(itemCount)")
-                  let s = d > 0 ? Kernels.dot(d, up.base + user * d, vp.base + item * d) : 0
-                  op.base[j] = s + (bias?[item] ?? 0)
+              (bias ?? dummy).withUnsafeBufferPointer { b in
+                dummy.withUnsafeBufferPointer { z in
+                  let op = SendablePointer(o.baseAddress!)
+                  let up = SendableConstPointer(u.baseAddress ?? z.baseAddress!)
+                  let vp = SendableConstPointer(v.baseAddress ?? z.baseAddress!)
+                  let usp = SendableConstPointer(us.baseAddress!), itp = SendableConstPointer(its.baseAddress!)
+                  let bp = bias == nil ? nil : SendableConstPointer(b.baseAddress!)
+                  Parallel.forChunks(n, threads: min(threads, n / 4096 + 1)) { range in
+                    Kernels.pairDots(n: range.count, d: d, users: usp.base + range.lowerBound,
+                                     items: itp.base + range.lowerBound, u: up.base, v: vp.base, bias: bp?.base,
+                                     into: op.base + range.lowerBound)
+                  }
                 }
               }
             }
@@ -56,31 +63,56 @@ public enum PairScores {
     let userNames = NameBytes(userIds), itemNames = NameBytes(itemIds)
     let n = users.count
     let parts = max(1, min(threads, n / 10_000 + 1))
-    var chunks = [[UInt8]](repeating: [], count: parts)
-    chunks.withUnsafeMutableBufferPointer { c in
-      let cp = SendablePointer(c.baseAddress!)
-      Parallel.forChunks(parts, threads: parts) { range in
-        for part in range {
-          let lo = n * part / parts, hi = n * (part + 1) / parts
-          var bytes: [UInt8] = []
-          bytes.reserveCapacity((hi - lo) * 32)
-          for j in lo..<hi {
-            userNames.append(Int(users[j]), to: &bytes)
-            bytes.append(9)
-            itemNames.append(Int(items[j]), to: &bytes)
-            bytes.append(9)
-            var text = scores[j].isNaN ? "nan" : scores[j].description
-            text.withUTF8 { bytes.append(contentsOf: $0) }
-            bytes.append(10)
+    // Each part's exact upper bound: names, two tabs, a newline and at most
+    // 15 bytes of score ("-1.1754944e-38" is 14); then one buffer, parts
+    // written in place and compacted.
+    var bounds = [Int](repeating: 0, count: parts + 1)
+    for part in 0..<parts {
+      let lo = n * part / parts, hi = n * (part + 1) / parts
+      var size = 0
+      for j in lo..<hi { size += userNames.length(Int(users[j])) + itemNames.length(Int(items[j])) + 18 }
+      bounds[part + 1] = bounds[part] + size
+    }
+    let starts = bounds
+    var out = [UInt8](repeating: 0, count: bounds[parts])
+    var written = [Int](repeating: 0, count: parts)
+    out.withUnsafeMutableBufferPointer { o in
+      written.withUnsafeMutableBufferPointer { w in
+        let op = SendablePointer(o.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
+        let wp = SendablePointer(w.baseAddress!)
+        Parallel.forChunks(parts, threads: parts) { range in
+          for part in range {
+            let lo = n * part / parts, hi = n * (part + 1) / parts
+            var p = op.base + starts[part]
+            for j in lo..<hi {
+              p = userNames.write(Int(users[j]), to: p)
+              p.pointee = 9
+              p = itemNames.write(Int(items[j]), to: p + 1)
+              p.pointee = 9
+              p += 1
+              var text = scores[j].isNaN ? "nan" : scores[j].description
+              p = text.withUTF8 { t in
+                p.update(from: t.baseAddress!, count: t.count)
+                return p + t.count
+              }
+              p.pointee = 10
+              p += 1
+            }
+            wp.base[part] = p - (op.base + starts[part])
           }
-          cp.base[part] = bytes
         }
       }
     }
-    if parts == 1 { return chunks[0] }
-    var out: [UInt8] = []
-    out.reserveCapacity(chunks.reduce(0) { $0 + $1.count })
-    for c in chunks { out.append(contentsOf: c) }
+    // Close the gaps between parts (in order, left to right).
+    var end = written[0]
+    for part in 1..<max(1, parts) {
+      let from = bounds[part], count = written[part]
+      out.withUnsafeMutableBufferPointer { o in
+        (o.baseAddress! + end).update(from: o.baseAddress! + from, count: count)
+      }
+      end += count
+    }
+    out.removeLast(out.count - end)
     return out
   }
 }
@@ -102,8 +134,13 @@ struct NameBytes: Sendable {
   }
 
   @inline(__always)
-  func append(_ i: Int, to out: inout [UInt8]) {
-    let lo = i == 0 ? 0 : ends[i - 1]
-    out.append(contentsOf: bytes[lo..<ends[i]])
+  func length(_ i: Int) -> Int { ends[i] - (i == 0 ? 0 : ends[i - 1]) }
+
+  /// Copies name `i` to `p`; returns the byte after it.
+  @inline(__always)
+  func write(_ i: Int, to p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+    let lo = i == 0 ? 0 : ends[i - 1], count = ends[i] - lo
+    if count > 0 { bytes.withUnsafeBufferPointer { p.update(from: $0.baseAddress! + lo, count: count) } }
+    return p + count
   }
 }

@@ -95,6 +95,10 @@ int gk_short_row_solve(long k, long n, const int32_t *idx, const float *fixed, c
                        const float *uinv, float *scratch, float *x) {
   return DISPATCH(short_row_solve)(k, n, idx, fixed, a, b, uinv, scratch, x);
 }
+void gk_pair_dots(long n, long d, const int32_t *users, const int32_t *items, const float *U, const float *V,
+                  const float *bias, float *out) {
+  DISPATCH(pair_dots)(n, d, users, items, U, V, bias, out);
+}
 float gk_softmax_xent_row(long n, float *row, long diag, float scale) {
   return DISPATCH(softmax_xent_row)(n, row, diag, scale);
 }

@@ -525,3 +525,17 @@ static int GK(short_row_solve)(long k, long n, const int32_t *idx, const float *
   for (long i = 0; i < k; i++) x[i] = GK(dot)(k - i, uinv + i * k + i, w + i);
   return 0;
 }
+
+// out[j] = U[users[j]] · V[items[j]] (+ bias[items[j]]) for j < n, rows of d
+// floats; the rows of the pair 8 ahead are prefetched (pairs in input order
+// hit random rows). Each dot is the same arithmetic as gk_dot.
+static void GK(pair_dots)(long n, long d, const int32_t *users, const int32_t *items, const float *U,
+                          const float *V, const float *bias, float *out) {
+  for (long j = 0; j < n; j++) {
+    if (j + 8 < n) {
+      GK(prefetch_row)(U + (long)users[j + 8] * d, d);
+      GK(prefetch_row)(V + (long)items[j + 8] * d, d);
+    }
+    out[j] = GK(dot)(d, U + (long)users[j] * d, V + (long)items[j] * d) + (bias ? bias[items[j]] : 0.0f);
+  }
+}

@@ -101,6 +101,17 @@ package enum Kernels {
     gk_short_row_solve(k, n, indices, fixed, a, b, uinv, scratch, x) == 0
   }
 
+  /// `out[j] = U[users[j]] · V[items[j]] + bias[items[j]]` (no bias when nil)
+  /// for `j < n`, rows of `d` floats, each dot the arithmetic of ``dot(_:_:_:)``;
+  /// rows of later pairs are prefetched. The ids must be valid rows.
+  @inlinable
+  public static func pairDots(
+    n: Int, d: Int, users: UnsafePointer<Int32>, items: UnsafePointer<Int32>, u: UnsafePointer<Float>,
+    v: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>
+  ) {
+    gk_pair_dots(n, d, users, items, u, v, bias, out)
+  }
+
   /// `A += Σ_q w_q h_q h_qᵀ` on the upper triangle of the row-major `n x n`
   /// matrix `a`, with the rows `h_q = base + indices[q] * ld` (`n` floats)
   /// read in place, any sign of `w_q`: the weighted rank-m update of ALS

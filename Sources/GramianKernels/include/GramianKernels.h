@@ -54,6 +54,11 @@ void gk_cg_rows(long k, long nr, const int32_t *rows, long first, const long *of
 /// not SPD (non-finite input).
 int gk_short_row_solve(long k, long n, const int32_t *idx, const float *fixed, const float *a, const float *b,
                        const float *uinv, float *scratch, float *x);
+/// out[j] = U[users[j]] · V[items[j]] + (bias ? bias[items[j]] : 0), j < n,
+/// rows of d floats (ids must be in range); each dot is gk_dot's arithmetic,
+/// rows of later pairs are prefetched.
+void gk_pair_dots(long n, long d, const int32_t *users, const int32_t *items, const float *U, const float *V,
+                  const float *bias, float *out);
 /// Rows read in place: h_q = base + idx[q] * ld (n floats each), q < m.
 /// a += Σ_q w_q h_q h_qᵀ on the upper triangle of the row-major n x n a (any
 /// sign of w; entries just left of the diagonal within its 8-aligned block are
