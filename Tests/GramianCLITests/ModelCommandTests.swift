@@ -53,6 +53,14 @@ final class ModelCommandTests: XCTestCase {
     let epochs = try XCTUnwrap(out["epochs"] as? [[String: Any]])
     XCTAssertEqual(epochs.count, 3)
     XCTAssertNotNil(epochs[1]["metrics"], "--eval-every 2 evaluates after epoch 2")
+    for e in epochs {
+      // The half-steps split the epoch's seconds.
+      let total = try XCTUnwrap(e["seconds"] as? Double)
+      let users = try XCTUnwrap(e["user_seconds"] as? Double), items = try XCTUnwrap(e["item_seconds"] as? Double)
+      XCTAssertGreaterThan(users, 0)
+      XCTAssertGreaterThan(items, 0)
+      XCTAssertEqual(users + items, total, accuracy: 1e-6)
+    }
     let losses = epochs.compactMap { $0["loss"] as? Double }
     XCTAssertEqual(losses.count, 3)
     let metrics = try XCTUnwrap(out["metrics"] as? [String: Double])

@@ -76,7 +76,15 @@ struct FitIALS: ParsableCommand {
   @Option(help: "Evaluate on the test set every N epochs (0: only at the end; needs --test or --split).") var evalEvery = 0
   @OptionGroup var common: CommonOptions
 
-  struct EpochLine: Codable { var epoch: Int; var seconds: Double; var loss: Double; var metrics: [String: Double]? }
+  struct EpochLine: Codable {
+    var epoch: Int
+    var seconds: Double
+    /// Wall seconds of the user and item half-steps (they add up to `seconds`).
+    var userSeconds: Double?
+    var itemSeconds: Double?
+    var loss: Double
+    var metrics: [String: Double]?
+  }
   struct Output: Codable {
     var model = "ials"
     var config: IALSConfig
@@ -106,7 +114,8 @@ struct FitIALS: ParsableCommand {
     Console.info("fitting iALS: k=\(config.factors), solver \(config.solver.rawValue), \(config.epochs) epochs, \(config.threads) threads")
     let model = try IALSModel.fit(loaded.train, userIds: loaded.userIds, itemIds: loaded.itemIds,
                                   config: config, onEpochModel: { report, current in
-      var line = EpochLine(epoch: report.epoch, seconds: report.seconds, loss: report.loss, metrics: nil)
+      var line = EpochLine(epoch: report.epoch, seconds: report.seconds, userSeconds: report.userSeconds,
+                           itemSeconds: report.itemSeconds, loss: report.loss, metrics: nil)
       var text = String(format: "  epoch %3d  %7.3f s  loss %.6g", report.epoch, report.seconds, report.loss)
       if evalEvery > 0, report.epoch % evalEvery == 0, report.epoch < config.epochs, loaded.hasTest {
         let r = Evaluator.evaluate(current, train: loaded.train, test: loaded.test, options: evalOptions)
