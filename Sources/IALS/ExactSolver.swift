@@ -82,7 +82,10 @@ enum ExactSolver {
 /// its own. Used when every row has the same lambda (regularisation
 /// exponent 0, or equal counts), for rows with `n <= k/2` and every a_i > 0.
 /// Results equal the direct solve up to float32 rounding (tested against a
-/// float64 reference).
+/// float64 reference). Solves of fewer than ``minimumRowsToSolve`` rows
+/// (fold-in) take the direct path, so a row folded in alone may differ from
+/// the same row of a full half-step in the last bits; each path on its own is
+/// deterministic.
 struct ShortRows: @unchecked Sendable {
   /// `U⁻¹`, `k x k` row-major, zero below the diagonal.
   let uinv: UnsafeMutablePointer<Float>
