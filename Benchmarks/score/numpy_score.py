@@ -11,6 +11,7 @@ Usage: numpy_score.py FACTORS_DIR PAIRS OUTPUT
 """
 import json
 import os
+import resource
 import sys
 import time
 
@@ -47,7 +48,8 @@ def main():
     t4 = time.perf_counter()
     print(json.dumps({"peer": "numpy", "numpy": np.__version__, "pairs": len(users), "load_factors_seconds": load,
                       "read_seconds": t2 - t1, "score_seconds": t3 - t2, "write_seconds": t4 - t3,
-                      "seconds": t4 - t1, "pairs_per_second": len(users) / (t4 - t1)}))
+                      "seconds": t4 - t1, "pairs_per_second": len(users) / (t4 - t1),
+                      "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 
 
 if __name__ == "__main__":

@@ -33,10 +33,11 @@ cat "$WORK/pairs-$PAIRS.tsv" > /dev/null
 
 for r in $(seq "$RUNS"); do
   s=$(date +%s.%N)
-  $G score --model "$WORK/model.gramian" --pairs "$WORK/pairs-$PAIRS.tsv" --output "$WORK/gramian.tsv" \
-     --threads "$THREADS" 2>/dev/null
+  /usr/bin/time -f "%M" -o "$WORK/rss.txt" $G score --model "$WORK/model.gramian" --pairs "$WORK/pairs-$PAIRS.tsv" \
+     --output "$WORK/gramian.tsv" --threads "$THREADS" 2>/dev/null
   e=$(date +%s.%N)
-  printf "{\"run\": %d, \"seconds\": %.6f}\n" "$r" "$(echo "$e - $s" | bc)" >> "$OUT/gramian.jsonl"
+  printf "{\"run\": %d, \"seconds\": %.6f, \"peak_rss_kb\": %d}\n" "$r" "$(echo "$e - $s" | bc)" \
+     "$(tail -1 "$WORK/rss.txt")" >> "$OUT/gramian.jsonl"
   OPENBLAS_NUM_THREADS=$THREADS $PY Benchmarks/score/numpy_score.py "$WORK/npy" "$WORK/pairs-$PAIRS.tsv" \
      "$WORK/numpy.tsv" >> "$OUT/numpy.jsonl"
 done
@@ -57,11 +58,13 @@ cpu = {l.split(":", 1)[0].strip(): l.split(":", 1)[1].strip() for l in open(f"{o
 gm, nm = statistics.median(g), statistics.median(x["seconds"] for x in n)
 print(f"CPU: {cpu.get('Model name')}, flags: {' '.join(sorted(f for f in cpu.get('Flags','').split() if f.startswith(('avx','fma'))))}")
 print(f"{pairs} pairs, medians of {len(g)} runs; largest score difference {worst:.2e} (relative)")
-print("| | seconds | pairs/s |")
-print("|---|---|---|")
-print(f"| gramian score (process wall: start, load model, read, score, write) | {gm:.3f} | {pairs/gm/1e6:.2f}M |")
-print(f"| numpy script (read, score, write; factors loaded before) | {nm:.3f} | {pairs/nm/1e6:.2f}M |")
-print(f"| ratio numpy / gramian | {nm/gm:.1f}x | |")
+print("| | seconds | pairs/s | peak RSS |")
+print("|---|---|---|---|")
+grss = statistics.median(json.loads(l)["peak_rss_kb"] for l in open(f"{out}/gramian.jsonl")) / 1024
+nrss = statistics.median(x["peak_rss_kb"] for x in n) / 1024
+print(f"| gramian score (process wall: start, load model, read, score, write) | {gm:.3f} | {pairs/gm/1e6:.2f}M | {grss:.0f} MB |")
+print(f"| numpy script (read, score, write; factors loaded before) | {nm:.3f} | {pairs/nm/1e6:.2f}M | {nrss:.0f} MB |")
+print(f"| ratio numpy / gramian | {nm/gm:.1f}x | | |")
 parts = {k: statistics.median(x[k] for x in n) for k in ("read_seconds", "score_seconds", "write_seconds", "load_factors_seconds")}
 print("numpy parts (median s): " + ", ".join(f"{k} {v:.3f}" for k, v in parts.items()))
 PY
