@@ -1,8 +1,9 @@
 import InteractionData
 import LinearAlgebra
 
-/// Scores of many user-item pairs and their `user<TAB>item<TAB>score` text,
-/// computed and formatted on several threads (what `gramian score` writes).
+/// The `user<TAB>item<TAB>score` text of many scored pairs (what `gramian
+/// score` writes), formatted on several threads; the scores themselves come
+/// from ``Recommender/score(users:items:threads:)``.
 ///
 /// The text is built as bytes: each id's UTF-8 name is copied from a flat
 /// table made once per id map, and each score is Swift's shortest
@@ -10,48 +11,6 @@ import LinearAlgebra
 /// missing score), so a line never goes through string interpolation.
 /// Lines come out in input order whatever the thread count.
 public enum PairScores {
-  /// `score(user:item:)` of each pair `(users[j], items[j])` (rows of the
-  /// model), on `threads` workers. O(pairs·d).
-  public static func scores(_ model: any Recommender, users: [Int32], items: [Int32], threads: Int) -> [Float] {
-    precondition(users.count == items.count, "\(users.count) users for \(items.count) items")
-    let n = users.count
-    var out = [Float](repeating: 0, count: n)
-    guard n > 0 else { return out }
-    let d = model.dimension
-    let userCount = model.userCount, itemCount = model.itemCount
-    // Range checks up front (vectorised), so the kernel can trust the ids.
-    let (uLo, uHi) = (users.min()!, users.max()!), (iLo, iHi) = (items.min()!, items.max()!)
-    precondition(uLo >= 0 && Int(uHi) < userCount && iLo >= 0 && Int(iHi) < itemCount,
-                 "pairs outside \(userCount) x \(itemCount): users \(uLo)...\(uHi), items \(iLo)...\(iHi)")
-    let bias = model.itemBias
-    let dummy: [Float] = [0]
-    out.withUnsafeMutableBufferPointer { o in
-      model.userFactors.storage.withUnsafeBufferPointer { u in
-        model.itemFactors.storage.withUnsafeBufferPointer { v in
-          users.withUnsafeBufferPointer { us in
-            items.withUnsafeBufferPointer { its in
-              (bias ?? dummy).withUnsafeBufferPointer { b in
-                dummy.withUnsafeBufferPointer { z in
-                  let op = SendablePointer(o.baseAddress!)
-                  let up = SendableConstPointer(u.baseAddress ?? z.baseAddress!)
-                  let vp = SendableConstPointer(v.baseAddress ?? z.baseAddress!)
-                  let usp = SendableConstPointer(us.baseAddress!), itp = SendableConstPointer(its.baseAddress!)
-                  let bp = bias == nil ? nil : SendableConstPointer(b.baseAddress!)
-                  Parallel.forChunks(n, threads: min(threads, n / 4096 + 1)) { range in
-                    Kernels.pairDots(n: range.count, d: d, users: usp.base + range.lowerBound,
-                                     items: itp.base + range.lowerBound, u: up.base, v: vp.base, bias: bp?.base,
-                                     into: op.base + range.lowerBound)
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    return out
-  }
-
   /// The lines `user<TAB>item<TAB>score\n` of the pairs, in order: pair `j`
   /// is `userIds` name `users[j]`, `itemIds` name `items[j]` and `scores[j]`
   /// (NaN is written "nan"). Formatted in `threads` contiguous parts.

@@ -116,11 +116,46 @@ extension Recommender {
     return s + (itemBias?[item] ?? 0)
   }
 
-  /// Scores of the pairs `(users[j], items[j])`, equal to
-  /// ``score(user:item:)`` of each. O(pairs·d).
-  public func score(users: [Int32], items: [Int32]) -> [Float] {
+  /// Scores of the pairs `(users[j], items[j])`, equal bit for bit to
+  /// ``score(user:item:)`` of each, on `threads` workers (one C kernel per
+  /// contiguous part; rows of later pairs are prefetched, since pairs in
+  /// input order hit random rows). O(pairs·d).
+  public func score(users: [Int32], items: [Int32], threads: Int = 1) -> [Float] {
     precondition(users.count == items.count, "\(users.count) users for \(items.count) items")
-    return zip(users, items).map { score(user: Int($0), item: Int($1)) }
+    let n = users.count
+    var out = [Float](repeating: 0, count: n)
+    guard n > 0 else { return out }
+    // Range checks once, so the kernel can trust the ids.
+    let (uLo, uHi) = (users.min()!, users.max()!), (iLo, iHi) = (items.min()!, items.max()!)
+    precondition(uLo >= 0 && Int(uHi) < userCount && iLo >= 0 && Int(iHi) < itemCount,
+                 "pairs outside \(userCount) x \(itemCount): users \(uLo)...\(uHi), items \(iLo)...\(iHi)")
+    out.withUnsafeMutableBufferPointer { o in
+      let target = SendablePointer(o.baseAddress!)
+      Parallel.forChunks(n, threads: min(threads, n / 4096 + 1)) { range in
+        pairScores(users[range], items[range], into: target.base + range.lowerBound)
+      }
+    }
+    return out
+  }
+
+  /// One kernel call over a slice of pairs (ids already checked).
+  private func pairScores(_ users: ArraySlice<Int32>, _ items: ArraySlice<Int32>, into out: UnsafeMutablePointer<Float>) {
+    let dummy: [Float] = [0]
+    users.withUnsafeBufferPointer { us in
+      items.withUnsafeBufferPointer { its in
+        userFactors.storage.withUnsafeBufferPointer { u in
+          itemFactors.storage.withUnsafeBufferPointer { v in
+            (itemBias ?? dummy).withUnsafeBufferPointer { b in
+              // Zero-width factors (popularity) have no storage: any valid
+              // pointer will do, the kernel reads d = 0 floats from it.
+              Kernels.pairDots(n: us.count, d: dimension, users: us.baseAddress!, items: its.baseAddress!,
+                               u: u.baseAddress ?? b.baseAddress!, v: v.baseAddress ?? b.baseAddress!,
+                               bias: itemBias == nil ? nil : b.baseAddress!, into: out)
+            }
+          }
+        }
+      }
+    }
   }
 
   /// `<vector, itemFactors[item]> + itemBias[item]` for a folded-in query vector. O(d).

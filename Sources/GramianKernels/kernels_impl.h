@@ -292,23 +292,14 @@ static void GK(cg_rows)(long k, long nr, const int32_t *rows, long first, const 
     const long q0 = offsets[row[t]], q1 = offsets[row[t] + 1], m = q1 - q0;
     for (long j = 0; j < k; j++) r[j] = -ax[j] - lam * x[j];
     for (long q = q0; q < q0 + GK_CG_PREFETCH && q < q1; q++) GK(prefetch_row)(fixed + (long)indices[q] * k, k);
-    if (m * k <= cap - used) {
-      float *c = gather + used;
-      copy[t] = c;
-      used += m * k;
-      for (long q = q0; q < q1; q++, c += k) {
-        if (q + GK_CG_PREFETCH < q1) GK(prefetch_row)(fixed + (long)indices[q + GK_CG_PREFETCH] * k, k);
-        const float *h = fixed + (long)indices[q] * k;
-        memcpy(c, h, (size_t)k * sizeof(float));
-        GK(axpy)(k, b[q] - a[q] * GK(dot)(k, h, x), h, r);
-      }
-    } else {
-      copy[t] = NULL;
-      for (long q = q0; q < q1; q++) {
-        if (q + GK_CG_PREFETCH < q1) GK(prefetch_row)(fixed + (long)indices[q + GK_CG_PREFETCH] * k, k);
-        const float *h = fixed + (long)indices[q] * k;
-        GK(axpy)(k, b[q] - a[q] * GK(dot)(k, h, x), h, r);
-      }
+    float *c = m * k <= cap - used ? gather + used : NULL;
+    copy[t] = c;
+    if (c) used += m * k;
+    for (long q = q0; q < q1; q++) {
+      if (q + GK_CG_PREFETCH < q1) GK(prefetch_row)(fixed + (long)indices[q + GK_CG_PREFETCH] * k, k);
+      const float *h = fixed + (long)indices[q] * k;
+      if (c) memcpy(c + (q - q0) * k, h, (size_t)k * sizeof(float));
+      GK(axpy)(k, b[q] - a[q] * GK(dot)(k, h, x), h, r);
     }
     memcpy(p, r, (size_t)k * sizeof(float));
     rs[t] = GK(dot)(k, r, r);
@@ -325,20 +316,15 @@ static void GK(cg_rows)(long k, long nr, const int32_t *rows, long first, const 
       float *x = X + t * k, *r = R + t * k, *p = P + t * k, *ap = AP + t * k;
       const long q0 = offsets[row[t]], q1 = offsets[row[t] + 1];
       GK(axpy)(k, lambda[row[t]], p, ap);
-      if (copy[t]) {
-        const float *h = copy[t];
-        for (long q = q0; q < q1; q++, h += k) {
-          if (a[q] == 0) continue;
-          GK(axpy)(k, a[q] * GK(dot)(k, h, p), h, ap);
-        }
-      } else {
+      // The contiguous copy when the row has one; otherwise in place, prefetched.
+      const float *c = copy[t];
+      if (!c)
         for (long q = q0; q < q0 + GK_CG_PREFETCH && q < q1; q++) GK(prefetch_row)(fixed + (long)indices[q] * k, k);
-        for (long q = q0; q < q1; q++) {
-          if (q + GK_CG_PREFETCH < q1) GK(prefetch_row)(fixed + (long)indices[q + GK_CG_PREFETCH] * k, k);
-          if (a[q] == 0) continue;
-          const float *h = fixed + (long)indices[q] * k;
-          GK(axpy)(k, a[q] * GK(dot)(k, h, p), h, ap);
-        }
+      for (long q = q0; q < q1; q++) {
+        if (!c && q + GK_CG_PREFETCH < q1) GK(prefetch_row)(fixed + (long)indices[q + GK_CG_PREFETCH] * k, k);
+        if (a[q] == 0) continue;
+        const float *h = c ? c + (q - q0) * k : fixed + (long)indices[q] * k;
+        GK(axpy)(k, a[q] * GK(dot)(k, h, p), h, ap);
       }
       float alpha = rs[t] / GK(dot)(k, p, ap);
       GK(axpy)(k, alpha, p, x);

@@ -4,8 +4,8 @@ import InteractionData
 import LinearAlgebra
 import XCTest
 
-/// `PairScores`: parallel scores equal the model's own `score(user:item:)`
-/// and a float64 dot; the TSV bytes equal lines built by string
+/// Batch scores (`score(users:items:threads:)`) equal the model's own
+/// `score(user:item:)` and a float64 dot; the TSV bytes equal lines built by string
 /// interpolation, in order, for any thread count.
 final class PairScoresTests: XCTestCase {
   func model(users: Int, items: Int, d: Int) -> FactorModel {
@@ -25,7 +25,7 @@ final class PairScoresTests: XCTestCase {
     let n = 25_013
     let users = (0..<n).map { _ in Int32(rng.next() % 37) }, items = (0..<n).map { _ in Int32(rng.next() % 53) }
     for threads in [1, 2, 3] {
-      let s = PairScores.scores(m, users: users, items: items, threads: threads)
+      let s = m.score(users: users, items: items, threads: threads)
       XCTAssertEqual(s.count, n)
       for j in stride(from: 0, to: n, by: 97) {
         XCTAssertEqual(s[j], m.score(user: Int(users[j]), item: Int(items[j])), "pair \(j) threads \(threads)")
@@ -41,7 +41,7 @@ final class PairScoresTests: XCTestCase {
     var rng = SeededGenerator(seed: 5)
     for n in [0, 1, 9_999, 30_001] {
       let users = (0..<n).map { _ in Int32(rng.next() % 37) }, items = (0..<n).map { _ in Int32(rng.next() % 53) }
-      var scores = PairScores.scores(m, users: users, items: items, threads: 2)
+      var scores = m.score(users: users, items: items, threads: 2)
       if n > 0 { scores[n / 2] = .nan }
       if n > 1 { scores[0] = -0.0; scores[1] = 1e-30 }
       var expected = ""

@@ -239,55 +239,53 @@ struct ScoreCommand: ParsableCommand {
     let (x, report) = try InteractionReader.read(pairs, options: options, userIds: m.userIds, itemIds: m.itemIds, addNewIds: true)
     report.describe(pairs).forEach(Console.info)
     let knownUsers = m.userCount, knownItems = m.itemCount
-    // Pass 1: which events are written (in order) and which are scored by
-    // the model; unknown ids follow --unknown.
-    var kept: [Int32] = []
-    kept.reserveCapacity(x.count)
-    var skipped = 0, unknownCount = 0
-    var scoredUsers: [Int32] = [], scoredItems: [Int32] = [], scoredAt: [Int32] = []
-    scoredUsers.reserveCapacity(x.count)
-    scoredItems.reserveCapacity(x.count)
+    // Pass 1: the pairs written (in order); unknown ids follow --unknown.
+    // `scoredAt` lists the written pairs the model scores (both ids known),
+    // `popularAt` those of unknown users scored as the average user.
+    var keptUsers: [Int32] = [], keptItems: [Int32] = []
+    keptUsers.reserveCapacity(x.count)
+    keptItems.reserveCapacity(x.count)
+    var scoredAt: [Int] = [], popularAt: [Int] = []
     scoredAt.reserveCapacity(x.count)
-    var popularAt: [Int32] = []
+    var skipped = 0, unknownCount = 0
     for e in 0..<x.count {
       let u = x.users[e], i = x.items[e]
       if Int(u) < knownUsers && Int(i) < knownItems {
-        scoredAt.append(Int32(kept.count))
-        scoredUsers.append(u)
-        scoredItems.append(i)
-        kept.append(Int32(e))
-        continue
+        scoredAt.append(keptUsers.count)
+      } else {
+        unknownCount += 1
+        switch unknown {
+        case .error:
+          let us = x.userIds.name(of: u), its = x.itemIds.name(of: i)
+          let which = Int(u) >= knownUsers ? "user '\(us)'" : "item '\(its)'"
+          throw CommandFailure("\(pairs): pair \(e + 1) (user '\(us)', item '\(its)'): \(which) is not in the model; pass --unknown skip, nan or popular")
+        case .skip:
+          skipped += 1
+          continue
+        case .nan:
+          break
+        case .popular:
+          if Int(i) < knownItems { popularAt.append(keptUsers.count) }
+        }
       }
-      unknownCount += 1
-      switch unknown {
-      case .error:
-        let us = x.userIds.name(of: u), its = x.itemIds.name(of: i)
-        let which = Int(u) >= knownUsers ? "user '\(us)'" : "item '\(its)'"
-        throw CommandFailure("\(pairs): pair \(e + 1) (user '\(us)', item '\(its)'): \(which) is not in the model; pass --unknown skip, nan or popular")
-      case .skip:
-        skipped += 1
-      case .nan:
-        kept.append(Int32(e))
-      case .popular:
-        if Int(i) < knownItems { popularAt.append(Int32(kept.count)) }
-        kept.append(Int32(e))
-      }
+      keptUsers.append(u)
+      keptItems.append(i)
     }
     // Pass 2: scores on all threads (NaN where there is none).
-    var scores = [Float](repeating: .nan, count: kept.count)
-    let modelScores = PairScores.scores(m, users: scoredUsers, items: scoredItems, threads: common.threadCount)
-    for (j, at) in scoredAt.enumerated() { scores[Int(at)] = modelScores[j] }
+    var scores = [Float](repeating: .nan, count: keptUsers.count)
+    let modelScores = m.score(users: scoredAt.map { keptUsers[$0] }, items: scoredAt.map { keptItems[$0] },
+                              threads: common.threadCount)
+    for (j, at) in scoredAt.enumerated() { scores[at] = modelScores[j] }
     if !popularAt.isEmpty {
       let mean = m.meanUserVector
-      for at in popularAt { scores[Int(at)] = m.score(vector: mean, item: Int(x.items[Int(kept[Int(at)])])) }
+      for at in popularAt { scores[at] = m.score(vector: mean, item: Int(keptItems[at])) }
     }
     if skipped > 0 { Console.info("skipped \(skipped) pairs with unknown ids (--unknown skip)") }
-    let keptUsers = kept.map { x.users[Int($0)] }, keptItems = kept.map { x.items[Int($0)] }
     if common.json {
       let seconds = Date().timeIntervalSince(t0)
       let rate = Double(x.count) / max(seconds, 1e-9)
-      Console.info(String(format: "scored %d pairs in %.3f s (%.0f pairs/s)", kept.count, seconds, rate))
-      let out = (0..<kept.count).map { j in
+      Console.info(String(format: "scored %d pairs in %.3f s (%.0f pairs/s)", keptUsers.count, seconds, rate))
+      let out = (0..<keptUsers.count).map { j in
         Pair(user: x.userIds.name(of: keptUsers[j]), item: x.itemIds.name(of: keptItems[j]),
              score: scores[j].isNaN ? nil : scores[j])
       }
@@ -309,7 +307,7 @@ struct ScoreCommand: ParsableCommand {
     }
     if let failure { throw failure }
     let seconds = Date().timeIntervalSince(t0)
-    Console.info(String(format: "scored %d pairs in %.3f s (%.0f pairs/s, read to written)", kept.count, seconds,
+    Console.info(String(format: "scored %d pairs in %.3f s (%.0f pairs/s, read to written)", keptUsers.count, seconds,
                         Double(x.count) / max(seconds, 1e-9)))
   }
 }
