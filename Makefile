@@ -3,20 +3,28 @@
 
 SWIFT ?= swift
 CONFIG ?= release
+# With Open MPI installed (scripts/setup.sh installs it), builds and tests
+# include distributed iALS (the package trait MPI); without it, everything else.
+MPI_TRAIT = $$(pkg-config --exists ompi 2>/dev/null && echo --traits MPI)
 
-.PHONY: setup build demo test bench clean fuzz fuzz-smoke sanitize
+.PHONY: setup build demo test bench clean fuzz fuzz-smoke sanitize mpi
 
 setup:
 	@scripts/setup.sh
 
 build: setup
-	$(SWIFT) build -c $(CONFIG) --product gramian
+	$(SWIFT) build -c $(CONFIG) --product gramian $(MPI_TRAIT)
 
 demo: build
-	$(SWIFT) run -c $(CONFIG) gramian demo
+	$(SWIFT) run -c $(CONFIG) $(MPI_TRAIT) gramian demo
 
 test: setup
-	$(SWIFT) test --disable-swift-testing
+	$(SWIFT) test --disable-swift-testing $(MPI_TRAIT)
+
+# `gramian` with distributed iALS (fails without Open MPI's headers):
+# mpirun -np N .build/release/gramian fit ials --distributed ...
+mpi: setup
+	$(SWIFT) build -c $(CONFIG) --product gramian --traits MPI
 
 bench: build
 	Benchmarks/run-all.sh

@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 //
 // Gramian: implicit-feedback recommendation in Swift.
 // Module graph (each depends only on those above it):
@@ -15,6 +15,10 @@
 //   Charts (Foundation only)  SVG line and grouped-bar charts for reports
 //     -> Comparison         the iALS vs two-tower comparison and its report
 //     -> GramianReports     second library product (Charts + Comparison)
+//   Collectives             the collective operations a distributed fit needs (protocol + an
+//                           in-process group of threads for tests); Foundation only
+//     -> DistributedIALS    iALS with rows partitioned across ranks (Spark-style in/out blocks)
+//     -> GramianMPI         the Open MPI communicator (trait MPI: `make mpi`, `make test` when present)
 //   GramianServer           `gramian serve`: the HTTP service (Hummingbird 2, GRDB event
 //                           store, Prometheus metrics); the core library needs none of it
 //   GramianFuzzing          libFuzzer targets for every loader (Benchmarks/fuzz)
@@ -31,6 +35,15 @@ let package = Package(
     .library(name: "Gramian", targets: ["Gramian"]),
     .library(name: "GramianReports", targets: ["GramianReports"]),
     .executable(name: "gramian", targets: ["GramianCLI"]),
+  ],
+  // Open MPI is optional: a user without it builds and tests everything else
+  // unchanged. With the trait, `gramian fit ials --distributed` exists (see
+  // GramianMPI). A trait rather than a separate product because the flag
+  // belongs to the one `gramian` command, and `swift build` of every target
+  // (which a separate product's system library would break without mpi.h)
+  // must keep working on machines without MPI.
+  traits: [
+    .trait(name: "MPI", description: "Distributed iALS on Open MPI (needs libopenmpi-dev): `make mpi`."),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -151,6 +164,29 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
 
+    // MARK: - Distributed iALS
+
+    .target(
+      name: "Collectives",
+      swiftSettings: swiftSettings
+    ),
+    .target(
+      name: "DistributedIALS",
+      dependencies: ["Collectives", "IALS", "InteractionData", "LinearAlgebra"],
+      swiftSettings: swiftSettings
+    ),
+    // Open MPI through pkg-config "ompi"; imported only under the MPI trait.
+    .systemLibrary(
+      name: "CMPI",
+      pkgConfig: "ompi",
+      providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]
+    ),
+    .target(
+      name: "GramianMPI",
+      dependencies: ["Collectives", .target(name: "CMPI", condition: .when(traits: ["MPI"]))],
+      swiftSettings: swiftSettings
+    ),
+
     // MARK: - Command line
 
     .executableTarget(
@@ -159,6 +195,8 @@ let package = Package(
         "Gramian",
         "GramianReports",
         "GramianServer",
+        "DistributedIALS",
+        "GramianMPI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ],
@@ -252,6 +290,10 @@ let package = Package(
     .testTarget(
       name: "GramianFuzzingTests",
       dependencies: ["GramianFuzzing", "GramianTestSupport", "LinearAlgebra"]
+    ),
+    .testTarget(
+      name: "DistributedIALSTests",
+      dependencies: ["DistributedIALS", "Collectives", "IALS", "InteractionData", "LinearAlgebra", "GramianTestSupport"]
     ),
     .testTarget(
       name: "ChartsTests",

@@ -1,17 +1,29 @@
 #!/usr/bin/env bash
 # Installs the system packages Gramian needs (OpenBLAS with CBLAS, LAPACKE,
-# pkg-config; SQLite for the service's event store) when they are missing. Debian/Ubuntu; uses sudo when not root.
+# pkg-config; SQLite for the service's event store; Open MPI for distributed
+# iALS, optional) when they are missing. Debian/Ubuntu; uses sudo when not root.
 set -euo pipefail
 need=()
 pkg-config --exists openblas 2>/dev/null || need+=(libopenblas-dev)
 [ -f /usr/include/lapacke.h ] || need+=(liblapacke-dev)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 [ -f /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
-if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+# Open MPI is optional (distributed iALS, `make mpi`); GRAMIAN_NO_MPI=1 skips it.
+optional=()
+if [ "${GRAMIAN_NO_MPI:-0}" != 1 ]; then
+  pkg-config --exists ompi 2>/dev/null || optional+=(libopenmpi-dev)
+  command -v mpirun >/dev/null || optional+=(openmpi-bin)
+fi
+if [ ${#need[@]} -eq 0 ] && [ ${#optional[@]} -eq 0 ]; then exit 0; fi
 if ! command -v apt-get >/dev/null; then
+  if [ ${#need[@]} -eq 0 ]; then
+    echo "setup: Open MPI not found; distributed iALS (fit ials --distributed) will not be built" >&2
+    exit 0
+  fi
   echo "setup: missing ${need[*]}; install OpenBLAS, LAPACKE, pkg-config and SQLite's headers with your package manager" >&2
   exit 1
 fi
+need+=("${optional[@]}")
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 echo "setup: installing ${need[*]}" >&2

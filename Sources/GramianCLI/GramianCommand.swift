@@ -60,27 +60,29 @@ struct GramianCommand: ParsableCommand {
     }
     do {
       try command.run()
-    } catch let error as any AdvisingError {
-      fail(error.description(naming: \.flag))  // DataError, IALSError, TwoTowerError: settings named as flags
-    } catch let error as HNSWError {
-      fail("\(error)")
-    } catch let error as RecommenderError {
-      fail("error: \(error)")
-    } catch let error as PopularityFileError {
-      fail("\(error)")
-    } catch let error as ComparisonError {
-      fail("error: \(error)")
-    } catch let error as NPY.FormatError {
-      fail("\(error)")
-    } catch let error as CommandFailure {
-      fail("error: \(error.message)")
     } catch let error as ValidationError {
       fail("error: \(error.message)" + helpHint(), usage: true)
-    } catch let error as CocoaError {
-      fail("error: \(error.localizedDescription)")
+    } catch let error as ExitCode {
+      Foundation.exit(error.rawValue)  // the message was printed where the failure was found
     } catch {
       if exitCode(for: error) == .success { exit(withError: error) }  // help printed by ArgumentParser's help command
-      fail("error: \(message(for: error))")
+      fail(describe(error))
+    }
+  }
+
+  /// The one-line message of a run-time error, as `main` prints it.
+  static func describe(_ error: any Error) -> String {
+    switch error {
+    case let error as any AdvisingError: error.description(naming: \.flag)  // DataError, IALSError, TwoTowerError: settings named as flags
+    case let error as HNSWError: "\(error)"
+    case let error as RecommenderError: "error: \(error)"
+    case let error as PopularityFileError: "\(error)"
+    case let error as ComparisonError: "error: \(error)"
+    case let error as NPY.FormatError: "\(error)"
+    case let error as CommandFailure: "error: \(error.message)"
+    case let error as ValidationError: "error: \(error.message)"
+    case let error as CocoaError: "error: \(error.localizedDescription)"
+    default: "error: \(message(for: error))"
     }
   }
 

@@ -7,16 +7,16 @@ import LinearAlgebra
 ///
 /// Row `u` solves `(gram + sum_i a_ui h_i h_iᵀ + lambda_u I) w_u = sum_i b_ui h_i`
 /// where `gram = alpha0 HᵀH` of the fixed side (see ``ALSFormulation``).
-struct SideData: Sendable {
-  let rows: Int
-  let offsets: [Int]
-  let indices: [Int32]
-  let a: [Float]
-  let b: [Float]
-  let lambda: [Float]
-  let maxDegree: Int
+package struct SideData: Sendable {
+  package let rows: Int
+  package let offsets: [Int]
+  package let indices: [Int32]
+  package let a: [Float]
+  package let b: [Float]
+  package let lambda: [Float]
+  package let maxDegree: Int
 
-  init(rows: Int, offsets: [Int], indices: [Int32], a: [Float], b: [Float], lambda: [Float]) {
+  package init(rows: Int, offsets: [Int], indices: [Int32], a: [Float], b: [Float], lambda: [Float]) {
     self.rows = rows
     self.offsets = offsets
     self.indices = indices
@@ -49,7 +49,7 @@ struct SideData: Sendable {
 /// Raw views of one half-step, valid inside ``withHalfStep(_:fixed:gram:target:_:)``:
 /// the pointers are what the row kernels read, wrapped so that the parallel
 /// loop may capture them (rows write disjoint rows of `target`).
-struct HalfStep: Sendable {
+package struct HalfStep: Sendable {
   let rows: Int
   let k: Int
   let offsets: SendableConstPointer<Int>
@@ -74,7 +74,7 @@ struct HalfStep: Sendable {
 /// Runs `body` with a ``HalfStep`` over `side`, the fixed factors, their
 /// scaled Gram matrix and the target factors. `fixedCopy`, when given, holds
 /// the same floats as `fixed` and is what the solvers read.
-func withHalfStep<R>(
+package func withHalfStep<R>(
   _ side: SideData, fixed: Matrix, gram: Matrix, target: inout Matrix, fixedCopy: HugePageBuffer? = nil,
   _ body: (HalfStep) throws -> R
 ) rethrows -> R {
@@ -152,7 +152,7 @@ func allFinite(_ n: Int, _ x: UnsafePointer<Float>) -> Bool {
 }
 
 /// Which solver a half-step uses, with its parameters.
-enum RowSolver: Sendable {
+package enum RowSolver: Sendable {
   case exact
   case cg(steps: Int)
   case block(size: Int)
@@ -172,7 +172,7 @@ extension HalfStep {
   /// Solves `rows` (all rows when nil) with `solver` on `threads` workers
   /// (BLAS must be at one thread). Returns the smallest row whose result is
   /// not finite, if any. Deterministic: each row's arithmetic is fixed.
-  func solve(_ solver: RowSolver, rows subset: [Int32]? = nil, threads: Int) -> Int? {
+  package func solve(_ solver: RowSolver, rows subset: [Int32]? = nil, threads: Int) -> Int? {
     if case .block(let size) = solver {
       // Blocks in the outer loop over all rows (iALS++); see BlockSolver.
       return BlockSolver.solve(self, block: size, rows: subset, threads: threads)

@@ -87,7 +87,7 @@ extension IALSModel {
   }
 
   /// `alpha0 * g`.
-  static func scaledGram(_ g: Matrix, config: IALSConfig) -> Matrix {
+  package static func scaledGram(_ g: Matrix, config: IALSConfig) -> Matrix {
     var g = g
     let alpha0 = config.unobservedWeight
     if alpha0 != 1 { for j in 0..<g.storage.count { g.storage[j] *= alpha0 } }
@@ -105,7 +105,7 @@ extension IALSModel {
 }
 
 extension IALSConfig {
-  var rowSolver: RowSolver {
+  package var rowSolver: RowSolver {
     switch solver {
     case .exact: return .exact
     case .cg: return .cg(steps: cgSteps)
@@ -119,11 +119,13 @@ extension IALSConfig {
 /// one: allocated at the first half-step and refilled at each, so its pages
 /// fault in once per fit. Only sides of at least
 /// ``HugePageBuffer/minimumBytes`` get one; `GRAMIAN_HUGE_PAGES=0` turns it off.
-final class FixedSideCopy {
+package final class FixedSideCopy {
   private var buffer: HugePageBuffer?
 
   /// The buffer holding `m`'s current floats, or nil when `m` is small.
-  func refill(_ m: Matrix) -> HugePageBuffer? {
+  package init() {}
+
+  package func refill(_ m: Matrix) -> HugePageBuffer? {
     guard HugePageBuffer.enabled, m.storage.count * 4 >= HugePageBuffer.minimumBytes else { return nil }
     return m.storage.withUnsafeBufferPointer { p in
       if let b = buffer, b.count == p.count {
@@ -136,7 +138,7 @@ final class FixedSideCopy {
     }
   }
 
-  func free() {
+  package func free() {
     buffer?.free()
     buffer = nil
   }

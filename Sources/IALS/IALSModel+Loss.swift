@@ -67,7 +67,7 @@ extension IALSModel {
   }
 
   /// `sum_r lambda_r ||row_r||²` in Double. O(rows·k).
-  static func regularizationTerm(_ m: Matrix, lambda: [Float]) -> Double {
+  package static func regularizationTerm(_ m: Matrix, lambda: [Float]) -> Double {
     var total = 0.0
     let k = m.columns
     m.storage.withUnsafeBufferPointer { p in

@@ -47,7 +47,7 @@ public struct IALSModel: Sendable {
   public var itemGram: Matrix { itemGramCache ?? Self.gram(itemFactors, threads: config.threads) }
 
   /// `MᵀM` with both triangles, with OpenBLAS at `threads` threads.
-  static func gram(_ m: Matrix, threads: Int) -> Matrix {
+  package static func gram(_ m: Matrix, threads: Int) -> Matrix {
     BLAS.withThreads(threads) { m.gram() }
   }
 }

@@ -6,6 +6,12 @@ public struct CommandResult {
   public var status: Int32
   public var stdout: String
   public var stderr: String
+
+  public init(status: Int32, stdout: String, stderr: String) {
+    self.status = status
+    self.stdout = stdout
+    self.stderr = stderr
+  }
 }
 
 /// Runs the built `gramian` executable (next to the test bundle in the build

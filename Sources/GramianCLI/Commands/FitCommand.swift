@@ -74,6 +74,8 @@ struct FitIALS: ParsableCommand {
   @OptionGroup var ials: IALSOptions
   @Option(help: "Where to save the fitted model (written atomically).") var output: String?
   @Option(help: "Evaluate on the test set every N epochs (0: only at the end; needs --test or --split).") var evalEvery = 0
+  @Flag(help: "Fit across the ranks of an Open MPI job (mpirun -np N gramian fit ials --distributed ...): --train is one delimited file each rank reads a part of, or a folder of shards; --threads is per rank.")
+  var distributed = false
   @OptionGroup var common: CommonOptions
 
   struct EpochLine: Codable {
@@ -97,10 +99,14 @@ struct FitIALS: ParsableCommand {
 
   func validate() throws {
     guard evalEvery >= 0 else { throw ValidationError("--eval-every must be >= 0") }
+    if distributed && (split.holdsOut || evalEvery > 0) {
+      throw ValidationError("--distributed trains on every pair of --train: drop --test/--split/--eval-every and evaluate the saved model with 'gramian evaluate --model M --test FILE'")
+    }
     if evalEvery > 0 && !split.holdsOut { throw ValidationError("--eval-every needs a test set: give --test FILE or --split METHOD") }
   }
 
   func run() throws {
+    if distributed { return try runDistributed() }
     // An unwritable output fails now, not after the work.
     try Paths.checkOutputFile(output)
     let loaded = try DatasetLoading.load(train: train, reader: reader, split: split, seed: common.seed)

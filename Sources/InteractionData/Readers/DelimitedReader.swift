@@ -16,9 +16,14 @@ struct DelimitedReader {
     var needed: Int { Swift.max(Swift.max(user, item), Swift.max(weight ?? -1, timestamp ?? -1)) + 1 }
   }
 
-  /// Reads all events of `bytes` into `sink`.
-  /// - Complexity: O(bytes), one pass after looking at the first two lines.
-  func read(_ bytes: UnsafeBufferPointer<UInt8>, into sink: inout EventSink) throws(DataError) {
+  /// Reads all events of `bytes` into `sink`, or with `part` only the data
+  /// lines of that part: the bytes after the header cut into `of` ranges of
+  /// about equal size at line starts (a distributed fit's ranks each read one).
+  /// The header and the columns are decided from the file's first lines in
+  /// every part alike; line numbers in errors are the file's.
+  /// - Complexity: O(bytes), one pass after looking at the first two lines
+  ///   (a part: O(its bytes), plus a newline count of the bytes before it).
+  func read(_ bytes: UnsafeBufferPointer<UInt8>, part: (index: Int, of: Int)? = nil, into sink: inout EventSink) throws(DataError) {
     guard let base = bytes.baseAddress else { throw emptyFile() }
     let first = FormatSniffer.firstLines(bytes, limit: 2)
     guard let line1 = first.first else { throw emptyFile() }
@@ -37,7 +42,22 @@ struct DelimitedReader {
 
     if columns.timestamp != nil { sink.timestamps = [] }
     let start = header == nil ? line1.lowerBound : FieldSplitter.lineEnd(base, line1.lowerBound, bytes.count) + 1
-    try scan(base, from: start, to: bytes.count, firstLine: lineNumber(bytes, start), columns, &sink)
+    guard let part else {
+      try scan(base, from: start, to: bytes.count, firstLine: lineNumber(bytes, start), columns, &sink)
+      return
+    }
+    // Part p of n: the data lines from the first line start at or after
+    // start + (size * p / n); every reader of the file computes the same cuts.
+    func cut(_ p: Int) -> Int {
+      if p <= 0 { return start }
+      if p >= part.of { return bytes.count }
+      let guess = start + (bytes.count - start) * p / part.of
+      return guess == start ? start : min(FieldSplitter.lineEnd(base, guess - 1, bytes.count) + 1, bytes.count)
+    }
+    let from = cut(part.index), to = cut(part.index + 1)
+    guard from < to else { return }
+    let firstLine = FieldSplitter.newlineCount(base, 0, from) + 1
+    try scan(base, from: from, to: to, firstLine: firstLine, columns, &sink)
   }
 
   /// Phase 1 on `Parallel.availableThreads` chunks (one when the file is

@@ -26,13 +26,32 @@ public enum InteractionReader {
     try read(path, options: options, userIds: userIds, itemIds: itemIds, addNewIds: addNewIds, freshMaps: false)
   }
 
+  /// Reads part `part` (0-based) of `parts` of a delimited text file into
+  /// events with fresh id maps (ids in the order this part first sees them):
+  /// the data lines are cut into `parts` byte ranges of about equal size at
+  /// line starts, the same cuts in every process, so that `parts` processes
+  /// together read every line once (the input of a distributed fit). The
+  /// header and columns are decided from the file's first lines; errors
+  /// carry the file's line numbers.
+  /// - Throws: as ``read(_:options:)``; ``DataError`` `.badFormat` for a
+  ///   lists, MatrixMarket or cache file (convert to delimited text, or give
+  ///   a folder of shards).
+  /// - Complexity: O(part size) plus a newline count of the bytes before the part.
+  public static func readPart(_ path: String, options: ReadOptions = .init(), part: Int, of parts: Int) throws(DataError) -> (Interactions, ReadReport) {
+    precondition(parts >= 1 && part >= 0 && part < parts)
+    return try read(path, options: options, userIds: IdMap(), itemIds: IdMap(), addNewIds: true, freshMaps: true,
+                    part: (part, parts))
+  }
+
   private static func read(
-    _ path: String, options: ReadOptions, userIds: IdMap, itemIds: IdMap, addNewIds: Bool, freshMaps: Bool
+    _ path: String, options: ReadOptions, userIds: IdMap, itemIds: IdMap, addNewIds: Bool, freshMaps: Bool,
+    part: (index: Int, of: Int)? = nil
   ) throws(DataError) -> (Interactions, ReadReport) {
     // A file from an output folder (e.g. `data split`) must still be the
     // file its folder's manifest lists.
     try FolderManifest.verify(file: path)
     if InteractionCache.isCache(path) {
+      if part != nil { throw partsNeedText(path, "a binary cache (.gcache)") }
       return try readCache(path, options: options, userIds: userIds, itemIds: itemIds, addNewIds: addNewIds, freshMaps: freshMaps)
     }
     let file = try MappedFile(path: path)
@@ -54,10 +73,11 @@ public enum InteractionReader {
     }
     let (kind, delimiter) = FormatSniffer.resolve(path: path, bytes: bytes, options: options)
     let result: (Interactions, ReadReport)
+    if part != nil && kind != .delimited { throw partsNeedText(path, kind == .lists ? "a lists file" : "a MatrixMarket file") }
     switch kind {
     case .delimited:
       var sink = EventSink(file: path, options: options, userIds: userIds, itemIds: itemIds, addNewIds: addNewIds)
-      try DelimitedReader(path: path, options: options, delimiter: delimiter).read(bytes, into: &sink)
+      try DelimitedReader(path: path, options: options, delimiter: delimiter).read(bytes, part: part, into: &sink)
       result = sink.finish()
     case .lists:
       var sink = EventSink(file: path, options: options, userIds: userIds, itemIds: itemIds, addNewIds: addNewIds)
@@ -76,6 +96,11 @@ public enum InteractionReader {
     }
     withExtendedLifetime(file) {}
     return result
+  }
+
+  private static func partsNeedText(_ path: String, _ what: String) -> DataError {
+    DataError(.badFormat, file: path, "\(what) cannot be read in parts; a distributed fit splits one file at line boundaries, which needs delimited text (one event a line)",
+              hint: "write it as delimited text (gramian data convert), or give a folder of shard files (each rank reads whole shards)")
   }
 
   /// A binary cache (``InteractionCache``) read like a text file: its events

@@ -31,6 +31,17 @@ public struct ReadReport: Sendable, Equatable {
     self.warnings = warnings
   }
 
+  /// Adds another read's counts (several shards or parts of one input).
+  public mutating func add(_ other: ReadReport) {
+    lines += other.lines
+    events += other.events
+    headerDetected = headerDetected || other.headerDetected
+    skippedBadLines += other.skippedBadLines
+    belowMinRating += other.belowMinRating
+    unknownIdsDropped += other.unknownIdsDropped
+    warnings += other.warnings.prefix(max(0, Self.maxWarnings - warnings.count))
+  }
+
   /// Records a bad line: rethrows `error` unless `skip`, else counts it and
   /// keeps its message among the first ``maxWarnings``.
   mutating func badLine(_ error: DataError, skip: Bool) throws(DataError) {
