@@ -17,8 +17,12 @@ public struct DistributedEpochReport: Sendable, Codable, Equatable {
   /// Per rank: seconds spent in collectives (exchanging factor rows,
   /// all-reducing Gram matrices, agreeing on errors), waiting included.
   public var communicationSeconds: [Double]
-  /// Per rank: factor bytes sent to other ranks in this epoch.
+  /// Per rank: factor bytes sent to other ranks in this epoch (the byte
+  /// counts handed to the all-to-all exchanges, the rank's own segment excluded).
   public var bytesSent: [Int]
+  /// Per rank: factor rows other ranks read from it, both sides (fixed by
+  /// the partition): the formula for ``bytesSent`` is `4 k` times this.
+  public var rowsSent: [Int]
 }
 
 /// iALS with users and items partitioned across ranks (Open MPI, or the
@@ -76,10 +80,13 @@ public enum DistributedIALS {
         let loss = try state.loss()
         let comms = try comm.sum((0..<comm.size).map { $0 == comm.rank ? state.counters.communicationSeconds : 0 })
         let bytes = try comm.sum((0..<comm.size).map { $0 == comm.rank ? Int64(state.counters.bytesSent) : 0 })
+        let rows = state.itemExchange.rowsSentToOthers + state.userExchange.rowsSentToOthers
+        let rowsSent = try comm.sum((0..<comm.size).map { $0 == comm.rank ? Int64(rows) : 0 })
         if comm.isRoot {
           onEpoch?(DistributedEpochReport(
             epoch: epoch, seconds: Double(t2 - t0) / 1e9, loss: loss, userSeconds: Double(t1 - t0) / 1e9,
-            itemSeconds: Double(t2 - t1) / 1e9, communicationSeconds: comms, bytesSent: bytes.map { Int($0) }))
+            itemSeconds: Double(t2 - t1) / 1e9, communicationSeconds: comms, bytesSent: bytes.map { Int($0) },
+            rowsSent: rowsSent.map { Int($0) }))
         }
       }
     }
@@ -216,18 +223,32 @@ struct FitState {
     let gi = try globalGram(items)
     var unobserved = 0.0
     for j in 0..<(k * k) { unobserved += lastUserGram[j] * gi[j] }
-    var observed = 0.0
-    let k = self.k
+    // Fixed chunks of items, each summed in double, added in chunk order:
+    // deterministic for a thread count.
+    let k = self.k, side = itemSide
+    let chunks = max(1, config.threads) * 8
+    var partial = [Double](repeating: 0, count: chunks)
+    BLAS.setThreads(1)
     items.storage.withUnsafeBufferPointer { hp in
       userHalo.storage.withUnsafeBufferPointer { wp in
-        for i in 0..<itemSide.rows {
-          for q in itemSide.offsets[i]..<itemSide.offsets[i + 1] {
-            let s = Double(Kernels.dot(k, wp.baseAddress! + Int(itemSide.indices[q]) * k, hp.baseAddress! + i * k))
-            observed += Double(itemSide.a[q]) * s * s - 2 * Double(itemSide.b[q]) * s + Double(itemSide.b[q])
+        partial.withUnsafeMutableBufferPointer { out in
+          let h = SendableConstPointer(hp.baseAddress ?? UnsafePointer(bitPattern: 16)!)
+          let w = SendableConstPointer(wp.baseAddress ?? UnsafePointer(bitPattern: 16)!)
+          let res = SendablePointer(out.baseAddress!)
+          Parallel.forEach(chunks, threads: config.threads, grain: 1) { c, _ in
+            var sum = 0.0
+            for i in (side.rows * c / chunks)..<(side.rows * (c + 1) / chunks) {
+              for q in side.offsets[i]..<side.offsets[i + 1] {
+                let s = Double(Kernels.dot(k, w.base + Int(side.indices[q]) * k, h.base + i * k))
+                sum += Double(side.a[q]) * s * s - 2 * Double(side.b[q]) * s + Double(side.b[q])
+              }
+            }
+            res.base[c] = sum
           }
         }
       }
     }
+    let observed = partial.reduce(0, +)
     let reg = IALSModel.regularizationTerm(users, lambda: userSide.lambda)
       + IALSModel.regularizationTerm(items, lambda: itemSide.lambda)
     let parts = [observed, reg]

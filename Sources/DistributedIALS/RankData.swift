@@ -1,4 +1,5 @@
 import Collectives
+import IALS
 import InteractionData
 
 /// What one rank holds of the training data after the ranks have agreed on
@@ -38,15 +39,17 @@ public struct RankData: Sendable {
   /// `local` is this rank's part of the input, with ids in its own
   /// first-seen order. Collective: every rank calls it.
   /// - Complexity: O(local events + local ids) per rank, plus the exchanges.
+  /// `rowCost` (see ``RowPartition``): a row's solve in interactions'
+  /// worth of work; ``rowCost(for:)`` gives it for an iALS configuration.
   public static func assemble(
-    _ local: Interactions, duplicates: DuplicatePolicy, comm: any Communicator
+    _ local: Interactions, duplicates: DuplicatePolicy, rowCost: Int = 0, comm: any Communicator
   ) throws -> RankData {
     let userIds = try GlobalIds.assign(local.userIds.names, comm: comm)
     let itemIds = try GlobalIds.assign(local.itemIds.names, comm: comm)
     let gu = local.users.map { userIds.global[Int($0)] }
     let gi = local.items.map { itemIds.global[Int($0)] }
-    let userPartition = try RowPartition.balanced(count: userIds.total, rows: gu, comm: comm)
-    let itemPartition = try RowPartition.balanced(count: itemIds.total, rows: gi, comm: comm)
+    let userPartition = try RowPartition.balanced(count: userIds.total, rows: gu, rowCost: rowCost, comm: comm)
+    let itemPartition = try RowPartition.balanced(count: itemIds.total, rows: gi, rowCost: rowCost, comm: comm)
     func shuffle(by keys: [Int32], _ partition: RowPartition) throws -> ([Int32], [Int32], [Float]) {
       let p = comm.size
       var su = [[Int32]](repeating: [], count: p), si = su
@@ -69,5 +72,18 @@ public struct RankData: Sendable {
       userCount: userIds.total, itemCount: itemIds.total, pairs: Int(totals[0]), duplicatesMerged: Int(totals[1]),
       userPartition: userPartition, itemPartition: itemPartition, users: users, items: items,
       introducedUsers: userIds.introduced, introducedItems: itemIds.introduced)
+  }
+
+  /// A row's solve in units of one interaction's work, for balancing: per
+  /// row the CG solver costs about `steps (2 n k + 2 k²)` (its gathers of n
+  /// rows are memory-bound, its k² products are not, so a row counts as k/4
+  /// pairs: a rough model, not tuned), the exact one
+  /// `n k² + k³/3`, the block one `n k b + k b²`.
+  public static func rowCost(for config: IALSConfig) -> Int {
+    switch config.solver {
+    case .cg: return max(1, config.factors / 4)
+    case .exact: return max(1, config.factors / 3)
+    case .block: return config.effectiveBlockSize
+    }
   }
 }

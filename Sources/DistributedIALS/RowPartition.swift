@@ -1,7 +1,8 @@
 import Collectives
 
 /// Rows `0..<count` of one side cut into one contiguous range per rank,
-/// balanced by interactions: rank q owns `starts[q]..<starts[q + 1]`.
+/// balanced by interactions (plus a per-row cost): rank q owns
+/// `starts[q]..<starts[q + 1]`.
 ///
 /// Rows are counted into at most 65,536 buckets of consecutive rows (one
 /// all-reduce); each cut falls on the bucket boundary where the running
@@ -42,13 +43,23 @@ public struct RowPartition: Sendable, Equatable {
   /// The balanced partition of `count` rows given this rank's interactions
   /// by row (`rows`: the global row of each of its events).
   /// - Complexity: O(events + buckets) plus one all-reduce of `buckets` integers.
-  static func balanced(count: Int, rows: [Int32], comm: any Communicator) throws -> RowPartition {
+  /// `rowCost` adds that many interactions' worth of work per row (a
+  /// solver's per-row cost in units of its per-pair cost: about k for CG,
+  /// k/3 for the exact solver, b for the block solver), so that a rank of
+  /// many light rows is not overloaded.
+  static func balanced(count: Int, rows: [Int32], rowCost: Int = 0, comm: any Communicator) throws -> RowPartition {
     let p = comm.size
     guard count > 0 else { return RowPartition(starts: [Int](repeating: 0, count: p + 1)) }
     let buckets = min(count, maxBuckets)
     var local = [Int64](repeating: 0, count: buckets)
     for r in rows { local[bucket(Int(r), count: count, buckets: buckets)] += 1 }
-    let hist = try comm.sum(local)
+    var hist = try comm.sum(local)
+    if rowCost > 0 {
+      for b in 0..<buckets {
+        let n = bucketStart(b + 1, count: count, buckets: buckets) - bucketStart(b, count: count, buckets: buckets)
+        hist[b] += Int64(n * rowCost)
+      }
+    }
     return cut(hist, count: count, ranks: p)
   }
 

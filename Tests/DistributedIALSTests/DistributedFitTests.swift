@@ -52,7 +52,7 @@ final class DistributedFitTests: XCTestCase {
                           duplicates: DuplicatePolicy = .sum) throws -> (IALSModel, [Double]) {
     let results = ThreadGroup.run(ranks: ranks) { comm -> (IALSModel?, [Double]) in
       let part = events[(events.count * comm.rank / ranks)..<(events.count * (comm.rank + 1) / ranks)]
-      let data = try RankData.assemble(interactions(part), duplicates: duplicates, comm: comm)
+      let data = try RankData.assemble(interactions(part), duplicates: duplicates, rowCost: RankData.rowCost(for: config), comm: comm)
       var losses: [Double] = []
       let model = try DistributedIALS.fit(data, config: config, comm: comm) { losses.append($0.loss) }
       return (model, losses)

@@ -30,6 +30,8 @@ extension FitIALS {
     /// Per rank: seconds in collectives (waiting included) and factor bytes sent to other ranks.
     var communicationSeconds: [Double]
     var bytesSent: [Int]
+    /// Per rank: factor rows other ranks read from it (bytes sent = 4 k x rows).
+    var rowsSent: [Int]
   }
   /// What one rank holds (reported by rank 0 for all).
   struct RankShare: Codable {
@@ -88,7 +90,7 @@ extension FitIALS {
     if counts[1] == 0 {
       throw CollectiveError.rankFailed(rank: 0, message: "\(train): no interactions to train on (\(counts[0]) lines read, \(counts[3]) below the minimum rating, \(counts[2]) bad lines skipped); check --min-rating, the columns and the format")
     }
-    let data = try RankData.assemble(local!, duplicates: reader.duplicates, comm: comm)
+    let data = try RankData.assemble(local!, duplicates: reader.duplicates, rowCost: RankData.rowCost(for: config), comm: comm)
     local = nil
     let mine: [Int] = [comm.rank, data.ownUsers.count, data.ownItems.count, data.localPairs.byUser, data.localPairs.byItem,
                        data.neededItems + data.neededUsers]
@@ -110,7 +112,8 @@ extension FitIALS {
     let t0 = Date()
     let model = try DistributedIALS.fit(data, config: config, comm: comm) { r in
       lines.append(DistributedEpochLine(epoch: r.epoch, seconds: r.seconds, userSeconds: r.userSeconds, itemSeconds: r.itemSeconds,
-                                        loss: r.loss, communicationSeconds: r.communicationSeconds, bytesSent: r.bytesSent))
+                                        loss: r.loss, communicationSeconds: r.communicationSeconds, bytesSent: r.bytesSent,
+                                        rowsSent: r.rowsSent))
       Console.info(String(format: "  epoch %3d  %7.3f s  loss %.6g  communication %.3f s (max over ranks)  sent %.1f MB (max over ranks)",
                           r.epoch, r.seconds, r.loss, r.communicationSeconds.max() ?? 0, Double(r.bytesSent.max() ?? 0) / 1e6))
     }
