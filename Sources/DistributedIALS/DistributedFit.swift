@@ -23,6 +23,11 @@ public struct DistributedEpochReport: Sendable, Codable, Equatable {
   /// Per rank: factor rows other ranks read from it, both sides (fixed by
   /// the partition): the formula for ``bytesSent`` is `4 k` times this.
   public var rowsSent: [Int]
+  /// Per rank: seconds solving its own user rows and its own item rows
+  /// (Gram matrix included, collectives excluded): where the ranks differ,
+  /// the faster ones wait in the next collective.
+  public var userSolveSeconds: [Double]
+  public var itemSolveSeconds: [Double]
 }
 
 /// iALS with users and items partitioned across ranks (Open MPI, or the
@@ -82,11 +87,17 @@ public enum DistributedIALS {
         let bytes = try comm.sum((0..<comm.size).map { $0 == comm.rank ? Int64(state.counters.bytesSent) : 0 })
         let rows = state.itemExchange.rowsSentToOthers + state.userExchange.rowsSentToOthers
         let rowsSent = try comm.sum((0..<comm.size).map { $0 == comm.rank ? Int64(rows) : 0 })
+        var mine = [Double](repeating: 0, count: 2 * comm.size)
+        mine[2 * comm.rank] = state.counters.userSolveSeconds
+        mine[2 * comm.rank + 1] = state.counters.itemSolveSeconds
+        let solve = try comm.sum(mine)
         if comm.isRoot {
           onEpoch?(DistributedEpochReport(
             epoch: epoch, seconds: Double(t2 - t0) / 1e9, loss: loss, userSeconds: Double(t1 - t0) / 1e9,
             itemSeconds: Double(t2 - t1) / 1e9, communicationSeconds: comms, bytesSent: bytes.map { Int($0) },
-            rowsSent: rowsSent.map { Int($0) }))
+            rowsSent: rowsSent.map { Int($0) },
+            userSolveSeconds: stride(from: 0, to: solve.count, by: 2).map { solve[$0] },
+            itemSolveSeconds: stride(from: 1, to: solve.count, by: 2).map { solve[$0] }))
         }
       }
     }
@@ -122,6 +133,8 @@ struct FitState {
   final class Counters {
     var communicationSeconds = 0.0
     var bytesSent = 0
+    var userSolveSeconds = 0.0
+    var itemSolveSeconds = 0.0
   }
 
   init(_ data: RankData, config: IALSConfig, comm: any Communicator) throws {
@@ -167,6 +180,8 @@ struct FitState {
   func resetCounters() {
     counters.communicationSeconds = 0
     counters.bytesSent = 0
+    counters.userSolveSeconds = 0
+    counters.itemSolveSeconds = 0
   }
 
   /// Runs `body`, adding its wall time to the communication seconds.
@@ -193,6 +208,8 @@ struct FitState {
     var halo = solveUsers ? itemHalo : userHalo
     let sent = try communicating { () throws in try exchange.exchange(own: own, into: &halo, comm: comm) }
     counters.bytesSent += sent
+    let solveStart = DispatchTime.now().uptimeNanoseconds
+    var communicated = counters.communicationSeconds
     let gram = try globalGram(own)
     if !solveUsers { lastUserGram = gram }
     let g = IALSModel.scaledGram(Matrix(rows: k, columns: k, storage: gram.map { Float($0) }), config: config)
@@ -210,6 +227,10 @@ struct FitState {
       self.items = target
       userHalo = halo
     }
+    // Solve time: the half-step so far minus its collectives (the Gram all-reduce).
+    communicated = counters.communicationSeconds - communicated
+    let solved = Double(DispatchTime.now().uptimeNanoseconds - solveStart) / 1e9 - communicated
+    if solveUsers { counters.userSolveSeconds += solved } else { counters.itemSolveSeconds += solved }
     let first = solveUsers ? data.ownUsers.lowerBound : data.ownItems.lowerBound
     let error = bad.map { IALSError.nonFinite(epoch: epoch, side: solveUsers ? "user" : "item", row: first + $0) }
     try communicating { () throws in try comm.agree(error) }

@@ -32,6 +32,9 @@ extension FitIALS {
     var bytesSent: [Int]
     /// Per rank: factor rows other ranks read from it (bytes sent = 4 k x rows).
     var rowsSent: [Int]
+    /// Per rank: seconds solving own user rows / own item rows (collectives excluded).
+    var userSolveSeconds: [Double]
+    var itemSolveSeconds: [Double]
   }
   /// What one rank holds (reported by rank 0 for all).
   struct RankShare: Codable {
@@ -113,7 +116,8 @@ extension FitIALS {
     let model = try DistributedIALS.fit(data, config: config, comm: comm) { r in
       lines.append(DistributedEpochLine(epoch: r.epoch, seconds: r.seconds, userSeconds: r.userSeconds, itemSeconds: r.itemSeconds,
                                         loss: r.loss, communicationSeconds: r.communicationSeconds, bytesSent: r.bytesSent,
-                                        rowsSent: r.rowsSent))
+                                        rowsSent: r.rowsSent, userSolveSeconds: r.userSolveSeconds,
+                                        itemSolveSeconds: r.itemSolveSeconds))
       Console.info(String(format: "  epoch %3d  %7.3f s  loss %.6g  communication %.3f s (max over ranks)  sent %.1f MB (max over ranks)",
                           r.epoch, r.seconds, r.loss, r.communicationSeconds.max() ?? 0, Double(r.bytesSent.max() ?? 0) / 1e6))
     }
