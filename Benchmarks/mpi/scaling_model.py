@@ -13,7 +13,7 @@ Benchmarks/mpi/run.sh measured here:
 
 Coverage is computed from a synthetic degree model like synthetic.py's:
 user activity log-normal (sigma 1.2) with mean 100 pairs, item popularity
-Zipf-like with exponent 1.5 over 10M items; rows are split into N ranges
+Zipf-like with exponent --zipf (default 1.0) over 10M items; rows are split into N ranges
 balanced by pairs (as Gramian does), so a user with d pairs touches a given
 node's items with probability 1 - (1 - 1/N)^d (pairs spread evenly), and
 an item with n pairs is read by a given node with probability 1 - (1-1/N)^n.
@@ -28,6 +28,8 @@ p.add_argument("--cores-per-node", type=int, default=32)
 p.add_argument("--efficiency", type=float, default=None,
                help="parallel efficiency of a node's cores (default: the 2-thread efficiency measured here)")
 p.add_argument("--link-gbit", type=float, default=25.0)
+p.add_argument("--zipf", type=float, default=1.0,
+               help="item popularity exponent over the 10M items (synthetic.py uses 1.5 over 27K items; over 10M items that puts 38%% of all pairs on one item, so 1.0 is the default here)")
 a = p.parse_args()
 
 def load(n):
@@ -50,7 +52,7 @@ S = 200_000
 sigma = 1.2
 mu = math.log(P / U) - sigma ** 2 / 2
 user_deg = [rnd.lognormvariate(mu, sigma) for _ in range(S)]
-zipf = [1 / (r + 1) ** 1.5 for r in range(I)]
+zipf = [1 / (r + 1) ** a.zipf for r in range(I)]
 zsum = sum(zipf)
 item_deg = [P * z / zsum for z in zipf]
 
@@ -63,6 +65,7 @@ def coverage_items(n):
 
 print(f"measured here (k = {k}, cg): one core {rate_core / 1e6:.2f}M pairs an epoch per second "
       f"(epoch {t1:.2f} s on 20M pairs, collectives excluded); 2 threads {t2:.2f} s, efficiency {eff:.2f}")
+print(f"degree model: user activity log-normal (sigma {sigma}, mean {P / U:.0f}), item popularity Zipf {a.zipf}")
 print(f"model node: {a.cores_per_node} cores at efficiency {eff:.2f} -> "
       f"{rate_core * a.cores_per_node * eff / 1e6:.0f}M pairs an epoch per second; links {a.link_gbit:g} Gb/s\n")
 print("| nodes | compute s | users read per node | items read per node | exchange GB per node | exchange s | epoch s (no overlap) | halo GB per node | dominated by |")

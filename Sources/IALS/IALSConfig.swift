@@ -46,11 +46,21 @@ public enum ALSSolver: String, Sendable, CaseIterable, Codable {
   case block
 }
 
+/// What a row's regularisation grows with (``IALSConfig/regularizationExponent`` nu).
+public enum RegularizationScaling: String, Sendable, CaseIterable, Codable {
+  /// `lambda (n_u + alpha0 |I|)^nu`: the row's total weight (Rendle et al. 2022).
+  case total
+  /// `lambda n_u^nu`: the observed count only, ALS-WR (Zhou et al. 2008);
+  /// with nu = 1 this is Spark MLlib's implicit ALS (`regParam * n_u`).
+  case observed
+}
+
 /// Hyperparameters of ``IALSModel/fit(_:userIds:itemIds:config:onEpoch:)``.
 ///
 /// Regularisation of a row with `n` observations on the other side's `N`
 /// rows is `lambda_u = regularization * (n + unobservedWeight * N)^regularizationExponent`
-/// (Rendle et al. 2022's frequency-scaled regularisation; `nu = 0` is plain L2).
+/// (Rendle et al. 2022's frequency-scaled regularisation; `nu = 0` is plain L2),
+/// or `regularization * n^regularizationExponent` with ``regularizationScaling`` `.observed`.
 public struct IALSConfig: Sendable, Codable, Equatable {
   /// Embedding dimension k.
   public var factors = 64
@@ -60,6 +70,9 @@ public struct IALSConfig: Sendable, Codable, Equatable {
   public var regularization: Float = 0.01
   /// nu.
   public var regularizationExponent: Float = 0
+  /// The base that nu scales: nil or `.total` is `n + alpha0 N`, `.observed`
+  /// is `n` (optional so that model files written before it still load).
+  public var regularizationScaling: RegularizationScaling? = nil
   /// alpha0, the weight of the unobserved (or all) pairs.
   public var unobservedWeight: Float = 1
   public var confidence: ConfidenceMode = .binary
@@ -150,7 +163,9 @@ public struct IALSConfig: Sendable, Codable, Equatable {
   @inlinable
   public func rowRegularization(observed n: Int, others: Int) -> Float {
     if regularizationExponent == 0 { return regularization }
-    let base = Double(n) + Double(unobservedWeight) * Double(others)
+    // A row with no observations keeps lambda under `.observed` (never 0).
+    let base = regularizationScaling == .observed
+      ? Double(Swift.max(n, 1)) : Double(n) + Double(unobservedWeight) * Double(others)
     return Float(Double(regularization) * _pow(base, Double(regularizationExponent)))
   }
 }

@@ -54,6 +54,9 @@ final class DistributedFitCommandTests: XCTestCase {
     env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
     env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
     env["OMPI_MCA_btl"] = "self,vader,tcp"  // shared memory on one host; no network probing
+    // Containers often forbid the cross-process memory access (ptrace) that
+    // vader's single-copy mode needs; plain copies work everywhere.
+    env["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none"
     env["OMPI_MCA_rmaps_base_oversubscribe"] = "1"
     p.environment = env
     return p

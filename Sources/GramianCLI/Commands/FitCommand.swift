@@ -10,6 +10,7 @@ struct FitCommand: ParsableCommand {
 extension ConfidenceMode: ExpressibleByArgument {}
 extension ALSSolver: ExpressibleByArgument {}
 extension ALSFormulation: ExpressibleByArgument {}
+extension RegularizationScaling: ExpressibleByArgument {}
 
 /// iALS hyperparameters as flags.
 struct IALSOptions: ParsableArguments {
@@ -17,6 +18,8 @@ struct IALSOptions: ParsableArguments {
   @Option(help: "Number of epochs (each is a user half-step and an item half-step).") var epochs = 15
   @Option(help: "Regularisation lambda.") var reg: Float = 0.01
   @Option(help: "Regularisation exponent nu: lambda_u = lambda * (n_u + alpha0 |I|)^nu.") var regExponent: Float = 0
+  @Option(help: "What nu scales: total (n_u + alpha0 |I|) or observed (n_u alone: ALS-WR; Spark MLlib is --formulation hu --confidence linear --alpha 2 on 0/1 data, --reg-exponent 1 --reg-scaling observed).")
+  var regScaling: RegularizationScaling = .total
   @Option(help: "Weight alpha0 of every unobserved pair.") var unobservedWeight: Float = 1
   @Option(help: "Confidence of observed pairs: binary (c = 1), linear (1 + alpha r) or log (1 + alpha log(1 + r/eps)).")
   var confidence: ConfidenceMode = .binary
@@ -43,6 +46,7 @@ struct IALSOptions: ParsableArguments {
     c.epochs = epochs
     c.regularization = reg
     c.regularizationExponent = regExponent
+    c.regularizationScaling = regScaling == .total ? nil : regScaling
     c.unobservedWeight = unobservedWeight
     c.confidence = confidence
     c.alpha = alpha
