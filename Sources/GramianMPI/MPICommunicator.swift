@@ -9,8 +9,8 @@ import Collectives
 /// Only the calling thread talks to MPI (`MPI_THREAD_FUNNELED`); a rank's
 /// worker threads solve rows between collectives. Errors are returned, not
 /// fatal (`MPI_ERRORS_RETURN`), and become ``CollectiveError/communication(_:)``.
-/// Byte counts above 2^31 - 1 in one message (MPI's `int` counts) throw
-/// ``CollectiveError/tooLarge(_:)``: use more ranks.
+/// MPI's counts and displacements are 32-bit `int`s: exchanges and gathers
+/// larger than 2^31 - 1 bytes in all are split into rounds.
 public final class MPICommunicator: Communicator, @unchecked Sendable {
   public let rank: Int
   public let size: Int
@@ -60,7 +60,15 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
                                  gramian_mpi_max(), comm), "MPI_Allreduce")
   }
 
+  /// In rounds of at most 2^31 - 1 bytes in all when it must be (``Communicator/allToAllInRounds(send:sendCounts:receive:receiveCounts:limit:exchange:)``).
   public func allToAll(
+    send: UnsafeRawBufferPointer, sendCounts: [Int], receive: UnsafeMutableRawBufferPointer, receiveCounts: [Int]
+  ) throws {
+    try allToAllInRounds(send: send, sendCounts: sendCounts, receive: receive, receiveCounts: receiveCounts,
+                         limit: Int(Int32.max), exchange: alltoallv)
+  }
+
+  private func alltoallv(
     send: UnsafeRawBufferPointer, sendCounts: [Int], receive: UnsafeMutableRawBufferPointer, receiveCounts: [Int]
   ) throws {
     var sc = [Int32](), sd = [Int32](), rc = [Int32](), rd = [Int32]()
@@ -79,7 +87,14 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     }
   }
 
+  /// In rounds of at most 2^31 - 1 bytes in all when it must be.
   public func gather(_ send: UnsafeRawBufferPointer, counts: [Int], root: Int) throws -> [UInt8]? {
+    try gatherInRounds(send, counts: counts, root: root, limit: Int(Int32.max)) { part, c in
+      try gatherv(part, counts: c, root: root)
+    }
+  }
+
+  private func gatherv(_ send: UnsafeRawBufferPointer, counts: [Int], root: Int) throws -> [UInt8]? {
     var rc = [Int32](), rd = [Int32]()
     var at = 0
     for q in 0..<size { rc.append(try Self.count(counts[q])); rd.append(try Self.count(at)); at += counts[q] }

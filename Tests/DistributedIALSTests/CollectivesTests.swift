@@ -64,3 +64,53 @@ final class CollectivesTests: XCTestCase {
     }
   }
 }
+
+/// The round-splitting of large exchanges (used by the MPI communicator with
+/// a 2^31 - 1 byte limit) against the one-call exchange, with a small limit.
+final class CollectiveRoundsTests: XCTestCase {
+  func testAllToAllInRoundsDeliversWhatOneCallDelivers() throws {
+    let results = ThreadGroup.run(ranks: 3) { comm -> (Bool, Int) in
+      // Rank r sends (7 q + 13 r) * 11 bytes to rank q, byte values from a formula.
+      let sendCounts = (0..<3).map { q in (7 * q + 13 * comm.rank) * 11 }
+      var send = [UInt8]()
+      for q in 0..<3 { for j in 0..<sendCounts[q] { send.append(UInt8(truncatingIfNeeded: j * 31 + q * 7 + comm.rank)) } }
+      let receiveCounts = try comm.exchangeCounts(sendCounts)
+      var direct = [UInt8](repeating: 0, count: receiveCounts.reduce(0, +)), rounds = direct
+      var calls = 0
+      try send.withUnsafeBytes { s in
+        try direct.withUnsafeMutableBytes { r in
+          try comm.allToAll(send: s, sendCounts: sendCounts, receive: r, receiveCounts: receiveCounts)
+        }
+        try rounds.withUnsafeMutableBytes { r in
+          try comm.allToAllInRounds(send: s, sendCounts: sendCounts, receive: r, receiveCounts: receiveCounts, limit: 60) {
+            XCTAssertLessThanOrEqual($1.reduce(0, +), 60)
+            calls += 1
+            try comm.allToAll(send: $0, sendCounts: $1, receive: $2, receiveCounts: $3)
+          }
+        }
+      }
+      return (direct == rounds, calls)
+    }
+    for r in results {
+      let (same, calls) = try r.get()
+      XCTAssertTrue(same)
+      XCTAssertEqual(calls, (40 * 11 + 19) / 20, "the largest segment, 40 x 11 bytes, in chunks of 60 / 3")
+    }
+  }
+
+  func testGatherInRoundsConcatenatesInRankOrder() throws {
+    let results = ThreadGroup.run(ranks: 3) { comm -> [UInt8]? in
+      let mine = (0..<(comm.rank * 37 + 5)).map { UInt8(truncatingIfNeeded: $0 * 3 + comm.rank) }
+      let counts = (0..<3).map { $0 * 37 + 5 }
+      return try mine.withUnsafeBytes { s in
+        try comm.gatherInRounds(s, counts: counts, root: 2, limit: 30) { part, c in
+          XCTAssertLessThanOrEqual(c.reduce(0, +), 30)
+          return try comm.gather(part, counts: c, root: 2)
+        }
+      }
+    }
+    let expected = (0..<3).flatMap { r in (0..<(r * 37 + 5)).map { UInt8(truncatingIfNeeded: $0 * 3 + r) } }
+    XCTAssertNil(try results[0].get())
+    XCTAssertEqual(try results[2].get(), expected)
+  }
+}
