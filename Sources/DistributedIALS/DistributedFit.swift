@@ -83,21 +83,21 @@ public enum DistributedIALS {
       let t2 = DispatchTime.now().uptimeNanoseconds
       if reportLoss {
         let loss = try state.loss()
-        let comms = try comm.sum((0..<comm.size).map { $0 == comm.rank ? state.counters.communicationSeconds : 0 })
-        let bytes = try comm.sum((0..<comm.size).map { $0 == comm.rank ? Int64(state.counters.bytesSent) : 0 })
+        // Every rank's five figures in its own slots of one vector, one sum
+        // (counts stay exact in double below 2^53).
+        let c = state.counters
         let rows = state.itemExchange.rowsSentToOthers + state.userExchange.rowsSentToOthers
-        let rowsSent = try comm.sum((0..<comm.size).map { $0 == comm.rank ? Int64(rows) : 0 })
-        var mine = [Double](repeating: 0, count: 2 * comm.size)
-        mine[2 * comm.rank] = state.counters.userSolveSeconds
-        mine[2 * comm.rank + 1] = state.counters.itemSolveSeconds
-        let solve = try comm.sum(mine)
+        var mine = [Double](repeating: 0, count: 5 * comm.size)
+        for (j, v) in [c.communicationSeconds, Double(c.bytesSent), Double(rows), c.userSolveSeconds, c.itemSolveSeconds].enumerated() {
+          mine[j * comm.size + comm.rank] = v
+        }
+        let all = try comm.sum(mine)
+        func figure(_ j: Int) -> [Double] { Array(all[(j * comm.size)..<((j + 1) * comm.size)]) }
         if comm.isRoot {
           onEpoch?(DistributedEpochReport(
             epoch: epoch, seconds: Double(t2 - t0) / 1e9, loss: loss, userSeconds: Double(t1 - t0) / 1e9,
-            itemSeconds: Double(t2 - t1) / 1e9, communicationSeconds: comms, bytesSent: bytes.map { Int($0) },
-            rowsSent: rowsSent.map { Int($0) },
-            userSolveSeconds: stride(from: 0, to: solve.count, by: 2).map { solve[$0] },
-            itemSolveSeconds: stride(from: 1, to: solve.count, by: 2).map { solve[$0] }))
+            itemSeconds: Double(t2 - t1) / 1e9, communicationSeconds: figure(0), bytesSent: figure(1).map { Int($0) },
+            rowsSent: figure(2).map { Int($0) }, userSolveSeconds: figure(3), itemSolveSeconds: figure(4)))
         }
       }
     }
@@ -147,34 +147,17 @@ struct FitState {
     try MemoryBudget.check(
       own + local + 2 * k * k * 8,
       for: "rank \(comm.rank)'s part of a distributed iALS fit with k = \(k) (\(data.ownUsers.count) users, \(data.ownItems.count) items, \(data.neededItems + data.neededUsers) rows received)")
-    users = Self.initialRows(data.ownUsers, k: k, config: config, stream: 0)
-    items = Self.initialRows(data.ownItems, k: k, config: config, stream: 1)
+    users = IALSModel.initialFactors(rows: data.ownUsers, k: k, config: config, stream: 0)
+    items = IALSModel.initialFactors(rows: data.ownItems, k: k, config: config, stream: 1)
     itemHalo = Matrix(rows: data.neededItems, columns: k)
     userHalo = Matrix(rows: data.neededUsers, columns: k)
-    userSide = Self.side(data.users, others: data.itemCount, config: config)
-    itemSide = Self.side(data.items, others: data.userCount, config: config)
+    userSide = SideData(rows: data.users.rows.count, offsets: data.users.offsets, indices: data.users.local,
+                        weights: data.users.weights, others: data.itemCount, config: config)
+    itemSide = SideData(rows: data.items.rows.count, offsets: data.items.offsets, indices: data.items.local,
+                        weights: data.items.weights, others: data.userCount, config: config)
     itemExchange = try RowExchange(halo: data.users.halo, owners: data.itemPartition, comm: comm)
     userExchange = try RowExchange(halo: data.items.halo, owners: data.userPartition, comm: comm)
     solver = config.rowSolver
-  }
-
-  /// The single-process initial factors' rows `rows` (same seed stream,
-  /// rows before ours drawn and dropped). O(rows.upperBound · k).
-  static func initialRows(_ rows: Range<Int>, k: Int, config: IALSConfig, stream: UInt64) -> Matrix {
-    var rng = SeededGenerator(seed: config.seed, stream: stream)
-    let sd = Double(config.initStd) / Double(k).squareRoot()
-    for _ in 0..<(rows.lowerBound * k) { _ = rng.nextNormal() }
-    var m = Matrix(rows: rows.count, columns: k)
-    for j in 0..<m.storage.count { m.storage[j] = Float(rng.nextNormal() * sd) }
-    return m
-  }
-
-  /// The solvers' view of a side part (coefficients `a`, `b` and each row's lambda).
-  static func side(_ part: SidePart, others: Int, config: IALSConfig) -> SideData {
-    var a = [Float](repeating: 0, count: part.nnz), b = a
-    for p in 0..<part.nnz { (a[p], b[p]) = config.coefficients(part.weights[p]) }
-    let lambda = (0..<part.rows.count).map { config.rowRegularization(observed: part.degree($0), others: others) }
-    return SideData(rows: part.rows.count, offsets: part.offsets, indices: part.local, a: a, b: b, lambda: lambda)
   }
 
   func resetCounters() {
@@ -244,32 +227,8 @@ struct FitState {
     let gi = try globalGram(items)
     var unobserved = 0.0
     for j in 0..<(k * k) { unobserved += lastUserGram[j] * gi[j] }
-    // Fixed chunks of items, each summed in double, added in chunk order:
-    // deterministic for a thread count.
-    let k = self.k, side = itemSide
-    let chunks = max(1, config.threads) * 8
-    var partial = [Double](repeating: 0, count: chunks)
-    BLAS.setThreads(1)
-    items.storage.withUnsafeBufferPointer { hp in
-      userHalo.storage.withUnsafeBufferPointer { wp in
-        partial.withUnsafeMutableBufferPointer { out in
-          let h = SendableConstPointer(hp.baseAddress ?? UnsafePointer(bitPattern: 16)!)
-          let w = SendableConstPointer(wp.baseAddress ?? UnsafePointer(bitPattern: 16)!)
-          let res = SendablePointer(out.baseAddress!)
-          Parallel.forEach(chunks, threads: config.threads, grain: 1) { c, _ in
-            var sum = 0.0
-            for i in (side.rows * c / chunks)..<(side.rows * (c + 1) / chunks) {
-              for q in side.offsets[i]..<side.offsets[i + 1] {
-                let s = Double(Kernels.dot(k, w.base + Int(side.indices[q]) * k, h.base + i * k))
-                sum += Double(side.a[q]) * s * s - 2 * Double(side.b[q]) * s + Double(side.b[q])
-              }
-            }
-            res.base[c] = sum
-          }
-        }
-      }
-    }
-    let observed = partial.reduce(0, +)
+    // The observed pairs by item: the users' rows are in the halo, current.
+    let observed = IALSModel.observedTerm(rows: items, columns: userHalo, side: itemSide, threads: config.threads)
     let reg = IALSModel.regularizationTerm(users, lambda: userSide.lambda)
       + IALSModel.regularizationTerm(items, lambda: itemSide.lambda)
     let parts = [observed, reg]

@@ -1,4 +1,5 @@
 import Collectives
+import InteractionData
 
 /// Dense indices for ids read by several ranks, equal to those one process
 /// would give reading the ranks' parts one after the other (rank 0's part
@@ -25,8 +26,7 @@ enum GlobalIds {
 
   /// The owner of `name` among `ranks` ranks.
   static func owner(_ name: String, ranks: Int) -> Int {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in name.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+    var h = TrainingSummary.idHash(name)
     h ^= h >> 33
     h = h &* 0xff51_afd7_ed55_8ccd
     h ^= h >> 33
@@ -41,15 +41,8 @@ enum GlobalIds {
     // 1. Send each id's bytes to its owner (length-prefixed), remembering
     //    which local ids went where, in order.
     var sentIndex = [[Int]](repeating: [], count: p)
-    var payload = [[UInt8]](repeating: [], count: p)
-    for (j, name) in names.enumerated() {
-      let q = owner(name, ranks: p)
-      sentIndex[q].append(j)
-      let bytes = Array(name.utf8)
-      withUnsafeBytes(of: UInt32(bytes.count).littleEndian) { payload[q].append(contentsOf: $0) }
-      payload[q].append(contentsOf: bytes)
-    }
-    let received = try comm.exchange(payload)
+    for (j, name) in names.enumerated() { sentIndex[owner(name, ranks: p)].append(j) }
+    let received = try comm.exchange(sentIndex.map { encode($0.map { names[$0] }) })
     let fromRank = received.map(Self.decode)
     // 2. As owner: the lowest rank that sent an id introduces it.
     var winner: [String: Int] = [:]
@@ -99,7 +92,7 @@ enum GlobalIds {
     return out
   }
 
-  /// Names to length-prefixed bytes (for gathering at rank 0).
+  /// Names to length-prefixed bytes (UInt32 little-endian length, UTF-8).
   static func encode(_ names: [String]) -> [UInt8] {
     var out: [UInt8] = []
     for name in names {

@@ -52,11 +52,7 @@ struct SidePart: Sendable {
       for e in slice {
         if cols.count > rowStart, cols[cols.count - 1] == colOf[e] {
           merged += 1
-          switch policy {
-          case .sum: vals[vals.count - 1] += w[e]
-          case .max: vals[vals.count - 1] = Swift.max(vals[vals.count - 1], w[e])
-          case .last: vals[vals.count - 1] = w[e]
-          }
+          vals[vals.count - 1] = policy.merge(vals[vals.count - 1], w[e])
         } else {
           cols.append(colOf[e])
           vals.append(w[e])

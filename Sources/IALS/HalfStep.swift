@@ -29,18 +29,26 @@ package struct SideData: Sendable {
   /// Derives the coefficients from a CSR matrix (`matrix` for users,
   /// `matrix.transposed` for items). O(nnz + rows).
   init(_ m: InteractionMatrix, config: IALSConfig) {
-    rows = m.userCount
-    offsets = m.userOffsets
-    indices = m.userItems
-    var a = [Float](repeating: 0, count: m.nnz), b = a
-    for p in 0..<m.nnz { (a[p], b[p]) = config.coefficients(m.userWeights[p]) }
+    self.init(rows: m.userCount, offsets: m.userOffsets, indices: m.userItems, weights: m.userWeights,
+              others: m.itemCount, config: config)
+  }
+
+  /// Derives the coefficients from compressed rows whose `indices` point
+  /// into a fixed side of `others` rows in all (each row's lambda counts
+  /// them). O(nnz + rows).
+  package init(rows: Int, offsets: [Int], indices: [Int32], weights: [Float], others: Int, config: IALSConfig) {
+    self.rows = rows
+    self.offsets = offsets
+    self.indices = indices
+    var a = [Float](repeating: 0, count: weights.count), b = a
+    for p in 0..<weights.count { (a[p], b[p]) = config.coefficients(weights[p]) }
     self.a = a
     self.b = b
     var md = 0
-    lambda = (0..<m.userCount).map { u in
-      let n = m.userOffsets[u + 1] - m.userOffsets[u]
+    lambda = (0..<rows).map { u in
+      let n = offsets[u + 1] - offsets[u]
       md = max(md, n)
-      return config.rowRegularization(observed: n, others: m.itemCount)
+      return config.rowRegularization(observed: n, others: others)
     }
     maxDegree = md
   }

@@ -96,9 +96,17 @@ extension IALSModel {
 
   /// Rows drawn from N(0, (initStd / sqrt(k))²), from stream `stream` of the seed.
   static func initialFactors(rows: Int, k: Int, config: IALSConfig, stream: UInt64) -> Matrix {
+    initialFactors(rows: 0..<rows, k: k, config: config, stream: stream)
+  }
+
+  /// Rows `rows` of those factors (the rows before them drawn and dropped,
+  /// so a rank of a distributed fit starts where one process would).
+  /// O(rows.upperBound · k) draws.
+  package static func initialFactors(rows: Range<Int>, k: Int, config: IALSConfig, stream: UInt64) -> Matrix {
     var rng = SeededGenerator(seed: config.seed, stream: stream)
     let sd = Double(config.initStd) / Double(k).squareRoot()
-    var m = Matrix(rows: rows, columns: k)
+    for _ in 0..<(rows.lowerBound * k) { _ = rng.nextNormal() }
+    var m = Matrix(rows: rows.count, columns: k)
     for j in 0..<m.storage.count { m.storage[j] = Float(rng.nextNormal() * sd) }
     return m
   }

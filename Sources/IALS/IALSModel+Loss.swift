@@ -24,46 +24,42 @@ extension IALSModel {
     let gi = gram(items, threads: config.threads)
     var unobserved = 0.0
     for j in 0..<(k * k) { unobserved += Double(gu.storage[j]) * Double(gi.storage[j]) }
-    let chunks = max(1, config.threads) * 8
+    let observed = observedTerm(rows: users, columns: items, side: userSide, threads: config.threads)
+    var total = Double(config.unobservedWeight) * unobserved + observed
+    total += regularizationTerm(users, lambda: userSide.lambda)
+    total += regularizationTerm(items, lambda: itemSide.lambda)
+    return total
+  }
+
+  /// The observed pairs' part of the loss, `sum a s² - 2 b s + b` with
+  /// `s = <rows_r, columns_c>` over `side`'s entries (`side.indices` index
+  /// `columns`). Summed in Double per fixed chunk of rows, chunks added in
+  /// order: deterministic for a thread count. BLAS must not be threaded
+  /// around it (it sets one thread). O(nnz·k).
+  package static func observedTerm(rows: Matrix, columns: Matrix, side: SideData, threads: Int) -> Double {
+    let k = rows.columns
+    let chunks = max(1, threads) * 8
     var partial = [Double](repeating: 0, count: chunks)
     BLAS.setThreads(1)
-    users.storage.withUnsafeBufferPointer { wp in
-      items.storage.withUnsafeBufferPointer { hp in
-        userSide.offsets.withUnsafeBufferPointer { off in
-          userSide.indices.withUnsafeBufferPointer { idx in
-            userSide.a.withUnsafeBufferPointer { ap in
-              userSide.b.withUnsafeBufferPointer { bp in
-                partial.withUnsafeMutableBufferPointer { out in
-                  let w = constBase(wp)
-                  let h = constBase(hp)
-                  let o = SendableConstPointer(off.baseAddress!)
-                  let ix = constBase(idx)
-                  let av = constBase(ap)
-                  let bv = constBase(bp)
-                  let res = SendablePointer(out.baseAddress!)
-                  let rows = userSide.rows
-                  Parallel.forEach(chunks, threads: config.threads, grain: 1) { c, _ in
-                    var sum = 0.0
-                    for u in (rows * c / chunks)..<(rows * (c + 1) / chunks) {
-                      for q in o.base[u]..<o.base[u + 1] {
-                        let s = Double(Kernels.dot(k, w.base + u * k, h.base + Int(ix.base[q]) * k))
-                        sum += Double(av.base[q]) * s * s - 2 * Double(bv.base[q]) * s + Double(bv.base[q])
-                      }
-                    }
-                    res.base[c] = sum
-                  }
-                }
+    rows.storage.withUnsafeBufferPointer { wp in
+      columns.storage.withUnsafeBufferPointer { hp in
+        partial.withUnsafeMutableBufferPointer { out in
+          let w = constBase(wp), h = constBase(hp)
+          let res = SendablePointer(out.baseAddress!)
+          Parallel.forEach(chunks, threads: threads, grain: 1) { c, _ in
+            var sum = 0.0
+            for r in (side.rows * c / chunks)..<(side.rows * (c + 1) / chunks) {
+              for q in side.offsets[r]..<side.offsets[r + 1] {
+                let s = Double(Kernels.dot(k, w.base + r * k, h.base + Int(side.indices[q]) * k))
+                sum += Double(side.a[q]) * s * s - 2 * Double(side.b[q]) * s + Double(side.b[q])
               }
             }
+            res.base[c] = sum
           }
         }
       }
     }
-    var total = Double(config.unobservedWeight) * unobserved
-    for p in partial { total += p }
-    total += regularizationTerm(users, lambda: userSide.lambda)
-    total += regularizationTerm(items, lambda: itemSide.lambda)
-    return total
+    return partial.reduce(0, +)
   }
 
   /// `sum_r lambda_r ||row_r||²` in Double. O(rows·k).

@@ -6,6 +6,17 @@ public enum DuplicatePolicy: String, Sendable, CaseIterable {
   case max
   /// Keep the weight of the event that comes last in the input.
   case last
+
+  /// The weight of a pair that had weight `kept` and meets another event of
+  /// weight `next` (later in the input).
+  @inlinable
+  public func merge(_ kept: Float, _ next: Float) -> Float {
+    switch self {
+    case .sum: return kept + next
+    case .max: return Swift.max(kept, next)
+    case .last: return next
+    }
+  }
 }
 
 /// A sparse user x item matrix held twice: by user (CSR) and by item (CSC).
@@ -78,11 +89,7 @@ public struct InteractionMatrix: Sendable, Equatable {
         let e = order[pos]
         if cols.count > rowStart, cols[cols.count - 1] == items[e] {
           merged += 1
-          switch duplicates {
-          case .sum: vals[vals.count - 1] += weights[e]
-          case .max: vals[vals.count - 1] = Swift.max(vals[vals.count - 1], weights[e])
-          case .last: vals[vals.count - 1] = weights[e]
-          }
+          vals[vals.count - 1] = duplicates.merge(vals[vals.count - 1], weights[e])
         } else {
           cols.append(items[e])
           vals.append(weights[e])

@@ -97,12 +97,14 @@ public struct TrainingSummary: Sendable, Equatable, Codable {
 
   /// FNV-1a of each id's UTF-8 bytes (or of `"i"` for an empty map).
   static func idHashes(_ ids: IdMap, count: Int) -> [UInt64] {
-    (0..<count).map { i in
-      var h: UInt64 = 0xcbf2_9ce4_8422_2325
-      let name = ids.count == count ? ids.names[i] : String(i)
-      for b in name.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
-      return h
-    }
+    (0..<count).map { i in idHash(ids.count == count ? ids.names[i] : String(i)) }
+  }
+
+  /// FNV-1a of `name`'s UTF-8 bytes: the same on every run, process and machine.
+  package static func idHash(_ name: String) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in name.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+    return h
   }
 
   /// One pair's hash: the two id hashes combined and mixed (SplitMix64's

@@ -63,18 +63,7 @@ final class DistributedFitCommandTests: XCTestCase {
   }
 
   func runMPI(ranks: Int, _ args: [String]) throws -> CommandResult {
-    let p = mpiProcess(ranks: ranks, args)
-    let out = Pipe(), err = dir.path("mpirun-\(UUID().uuidString).err")
-    FileManager.default.createFile(atPath: err, contents: nil)
-    let errHandle = try XCTUnwrap(FileHandle(forWritingAtPath: err))
-    p.standardOutput = out
-    p.standardError = errHandle
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    try errHandle.close()
-    return CommandResult(status: p.terminationStatus, stdout: String(decoding: data, as: UTF8.self),
-                         stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+    try GramianExecutable.capture(mpiProcess(ranks: ranks, args))
   }
 
   func fitArgs(_ output: String, solver: String = "exact", epochs: Int = 3) -> [String] {

@@ -6,12 +6,6 @@ public struct CommandResult {
   public var status: Int32
   public var stdout: String
   public var stderr: String
-
-  public init(status: Int32, stdout: String, stderr: String) {
-    self.status = status
-    self.stdout = stdout
-    self.stderr = stderr
-  }
 }
 
 /// Runs the built `gramian` executable (next to the test bundle in the build
@@ -40,8 +34,13 @@ public enum GramianExecutable {
     process.executableURL = binary
     process.arguments = args
     process.currentDirectoryURL = directory
-    // stderr goes to a temporary file so that neither stream can fill a pipe
-    // while the other is being read.
+    return try capture(process)
+  }
+
+  /// Runs a configured `process` to its end and returns its exit status and
+  /// output: stdout through a pipe, stderr through a temporary file, so that
+  /// neither stream can fill a pipe while the other is being read.
+  public static func capture(_ process: Process) throws -> CommandResult {
     let errPath = FileManager.default.temporaryDirectory
       .appendingPathComponent("gramian-stderr-\(UUID().uuidString)").path
     _ = FileManager.default.createFile(atPath: errPath, contents: nil)

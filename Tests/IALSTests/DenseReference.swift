@@ -6,6 +6,14 @@ import LinearAlgebra
 /// no Gram trick and no shared code with the solvers: the confidence, the
 /// per-pair weights and targets of both formulations are written out again.
 enum DenseReference {
+  /// `YᵀY` in float64, row-major k x k.
+  static func gram(_ y: Matrix) -> [Double] {
+    let k = y.columns
+    var g = [Double](repeating: 0, count: k * k)
+    for i in 0..<y.rows { for a in 0..<k { for b in 0..<k { g[a * k + b] += Double(y[i, a]) * Double(y[i, b]) } } }
+    return g
+  }
+
   /// The confidence of an observed weight, from the formulas in the issue.
   static func confidence(_ r: Double, _ c: IALSConfig) -> Double {
     let alpha = Double(c.alpha), eps = Double(c.eps)

@@ -22,8 +22,7 @@ final class ImplicitParityTests: XCTestCase {
   /// implicit's exact step for every row of `rows` (CSR) against `y`.
   func implicitExact(_ m: InteractionMatrix, y: Matrix, reg: Double, alpha: Double) -> [[Double]] {
     let k = y.columns
-    var yty = [Double](repeating: 0, count: k * k)
-    for i in 0..<y.rows { for a in 0..<k { for b in 0..<k { yty[a * k + b] += Double(y[i, a]) * Double(y[i, b]) } } }
+    let yty = DenseReference.gram(y)
     return (0..<m.userCount).map { u in
       var A = yty, rhs = [Double](repeating: 0, count: k)
       for a in 0..<k { A[a * k + a] += reg }
@@ -42,8 +41,7 @@ final class ImplicitParityTests: XCTestCase {
   /// implicit's CG step (3 steps, warm start from `x0`).
   func implicitCG(_ m: InteractionMatrix, x0: Matrix, y: Matrix, reg: Double, alpha: Double, steps: Int) -> [[Double]] {
     let k = y.columns
-    var yty = [Double](repeating: 0, count: k * k)
-    for i in 0..<y.rows { for a in 0..<k { for b in 0..<k { yty[a * k + b] += Double(y[i, a]) * Double(y[i, b]) } } }
+    var yty = DenseReference.gram(y)
     for a in 0..<k { yty[a * k + a] += reg }
     func mv(_ v: [Double]) -> [Double] { (0..<k).map { a in (0..<k).reduce(0.0) { $0 + yty[a * k + $1] * v[$1] } } }
     func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }

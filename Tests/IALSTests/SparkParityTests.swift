@@ -19,8 +19,7 @@ final class SparkParityTests: XCTestCase {
 
   func sparkStep(_ m: InteractionMatrix, y: Matrix, regParam: Double, alpha: Double) -> [[Double]] {
     let k = y.columns
-    var yty = [Double](repeating: 0, count: k * k)
-    for i in 0..<y.rows { for a in 0..<k { for b in 0..<k { yty[a * k + b] += Double(y[i, a]) * Double(y[i, b]) } } }
+    let yty = DenseReference.gram(y)
     return (0..<m.userCount).map { u in
       var A = yty, rhs = [Double](repeating: 0, count: k)
       var positives = 0
