@@ -8,6 +8,7 @@
 #define GK(name) name##_portable
 #include "kernels_impl.h"
 #include "softmax_impl.h"
+#include "sequence_impl.h"
 #include "dense_impl.h"
 #undef GK
 
@@ -16,6 +17,7 @@
 #define GK(name) name##_avx2
 #include "kernels_impl.h"
 #include "softmax_impl.h"
+#include "sequence_impl.h"
 #include "dense_impl.h"
 #undef GK
 #pragma clang attribute pop
@@ -114,4 +116,16 @@ void gk_prefetch_rows(const void *base, long row_bytes, const int32_t *rows, lon
       if (write) __builtin_prefetch(row + b, 1, 3); else __builtin_prefetch(row + b, 0, 3);
     }
   }
+}
+void gk_layernorm_forward(long rows, long d, const float *x, const float *gamma, const float *beta, float eps,
+                          float *y, float *xhat, float *rstd) {
+  DISPATCH(layernorm_forward)(rows, d, x, gamma, beta, eps, y, xhat, rstd);
+}
+void gk_layernorm_backward(long rows, long d, const float *dy, const float *xhat, const float *rstd,
+                           const float *gamma, float *dx, float *dgamma, float *dbeta) {
+  DISPATCH(layernorm_backward)(rows, d, dy, xhat, rstd, gamma, dx, dgamma, dbeta);
+}
+void gk_causal_softmax(long n, float *s, long ld) { DISPATCH(causal_softmax)(n, s, ld); }
+void gk_causal_softmax_backward(long n, const float *a, long lda, float *g, long ldg) {
+  DISPATCH(causal_softmax_backward)(n, a, lda, g, ldg);
 }

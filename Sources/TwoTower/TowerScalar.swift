@@ -32,6 +32,21 @@ public protocol TowerScalar: BinaryFloatingPoint, Sendable {
   /// added row by row.
   static func reluMaskColumnSums(rows: Int, n: Int, activations: UnsafePointer<Self>?,
                                  dz: UnsafeMutablePointer<Self>, db: UnsafeMutablePointer<Self>)
+  /// LayerNorm of `rows` rows of `d` (``LayerNormKernels``): writes `y`,
+  /// the normalised `xhat` and `rstd = 1 / sqrt(var + eps)` per row.
+  static func layerNormForward(rows: Int, d: Int, x: UnsafePointer<Self>, gamma: UnsafePointer<Self>,
+                               beta: UnsafePointer<Self>, epsilon: Self, y: UnsafeMutablePointer<Self>,
+                               xhat: UnsafeMutablePointer<Self>, rstd: UnsafeMutablePointer<Self>)
+  /// LayerNorm's backward: `dx +=`, `dgamma +=`, `dbeta +=` (rows in order).
+  static func layerNormBackward(rows: Int, d: Int, dy: UnsafePointer<Self>, xhat: UnsafePointer<Self>,
+                                rstd: UnsafePointer<Self>, gamma: UnsafePointer<Self>, dx: UnsafeMutablePointer<Self>,
+                                dgamma: UnsafeMutablePointer<Self>, dbeta: UnsafeMutablePointer<Self>)
+  /// Row i of the `n x n` block (row stride `ld`) becomes the softmax of
+  /// its entries `0...i`; entries past i become 0.
+  static func causalSoftmax(n: Int, _ s: UnsafeMutablePointer<Self>, ld: Int)
+  /// With `a` the causal softmax and `g = dL/da`: `g_ij = a_ij (g_ij - sum_k a_ik g_ik)`
+  /// for `j <= i`, 0 past i.
+  static func causalSoftmaxBackward(n: Int, _ a: UnsafePointer<Self>, lda: Int, _ g: UnsafeMutablePointer<Self>, ldg: Int)
 }
 
 extension TowerScalar {

@@ -9,6 +9,13 @@ public enum TwoTowerLoss: String, Sendable, Codable, CaseIterable {
   /// `(<u_i, v_i> - 1)²` on the observed pairs: with the Gram term, the iALS
   /// loss trained by SGD (the "mse-gramian" baseline of Yi et al. 2019).
   case mse
+  /// Cross-entropy of a softmax over ALL items (the attention tower only:
+  /// every position's next item against the whole catalogue).
+  case fullSoftmax = "full-softmax"
+  /// SASRec's original loss (attention tower only): binary cross-entropy of
+  /// the next item and one uniformly drawn item the user has not trained
+  /// on, `-log σ(s⁺) - log(1 - σ(s⁻))` per position.
+  case bce
 }
 
 /// Where the logQ correction's `q_j` comes from (Yi et al., "Sampling-bias-
@@ -76,6 +83,10 @@ public struct TwoTowerConfig: Sendable, Codable, Equatable {
   /// Embedding tables start uniform in `[-initScale, initScale]` (Keras: 0.05);
   /// dense layers Glorot-uniform, zero bias.
   public var initScale: Float = 0.05
+  /// The self-attention history tower (``HistoryEncoder/attention``), or
+  /// nil for the pair-based towers. With it the model trains on sequences
+  /// (``TwoTowerModel/fitSequences(_:itemIds:userIds:config:callbacks:)``).
+  public var sequence: SequenceTowerConfig?
 
   // MARK: Loss
   public var loss: TwoTowerLoss = .softmax
@@ -139,6 +150,23 @@ public struct TwoTowerConfig: Sendable, Codable, Equatable {
     return c
   }
 
+  /// The settings the attention tower starts from (`gramian fit two-tower
+  /// --history-encoder attention`): SASRec's shape (d = 64, 2 blocks, 1
+  /// head, window 50, dropout 0.2, ``SequenceTowerConfig``), in-batch
+  /// sampled softmax at temperature 1 without correction, Adam at 0.001,
+  /// 128 sequences a batch, 200 epochs.
+  public static var recommendedSequence: TwoTowerConfig {
+    var c = TwoTowerConfig()
+    c.sequence = SequenceTowerConfig()
+    c.userIdEmbedding = false
+    c.optimizer = .adam
+    c.learningRate = TwoTowerOptimizer.adam.defaultLearningRate
+    c.batchSize = 128
+    c.epochs = 200
+    c.dropRemainder = false
+    return c
+  }
+
   /// Output width d of both towers.
   public var outputDim: Int { layers.last ?? embeddingDim }
 
@@ -193,6 +221,19 @@ public struct TwoTowerConfig: Sendable, Codable, Equatable {
     if warmupSteps < 0 { throw bad("warm-up steps must be >= 0") }
     if threads < 1 { throw bad("threads must be at least 1, got \(threads)") }
     if !userIdEmbedding && history == 0 { /* features alone may still define the query */ }
+    if let sequence {
+      try sequence.validate(embeddingDim: embeddingDim)
+      if !layers.isEmpty || normalize {
+        throw bad("the attention tower scores with the item table itself: drop --layers and --normalize")
+      }
+      if loss == .mse { throw bad("the attention tower trains with softmax, full-softmax or bce, not mse") }
+      if gramWeight > 0 && gramEstimator == .exact { throw bad("the attention tower's Gram term uses the batch or sogram estimator, not exact") }
+      if loss != .softmax && (logQ != .none || mixedNegatives > 0 || removeAccidentalHits) {
+        throw bad("logQ correction, mixed negatives and accidental-hit removal apply to the sampled softmax loss, not \(loss.rawValue)")
+      }
+    } else if loss == .fullSoftmax || loss == .bce {
+      throw bad("the \(loss.rawValue) loss needs the attention history encoder (--history-encoder attention)")
+    }
     if loss == .mse && logQ != .none { throw bad("logQ correction applies to the softmax loss, not mse") }
     if loss == .mse && (mixedNegatives > 0 || removeAccidentalHits) {
       throw bad("mixed negatives and accidental-hit removal apply to the softmax loss, not mse")

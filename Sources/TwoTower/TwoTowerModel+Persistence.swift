@@ -14,14 +14,18 @@ import LinearAlgebra
 ///     UInt64 rows, UInt64 cols, rows*cols float32   item embeddings
 ///     UInt64 rows, UInt64 cols = 1, float32         item log prior
 ///     UInt32 training flag, then (version >= 2)      ``TrainingSummary`` and seen items (as in the iALS file)
+///     (version >= 4) UInt32 attention-tower flag; when 1: UInt64 count, then
+///       that many matrices (the encoder's arrays, ``SequenceEncoder`` order),
+///       then UInt32 flag and the history's own table (`items x d`) when 1
 ///     UInt64 checksum                ``ModelContainer/checksum(_:)`` of all bytes before it
 ///
 /// (the shared ``ModelContainer`` layout).
 enum TwoTowerFile {
   static let magic = Array("GRMN2TWR".utf8)
-  /// The version written; versions 1 (no training summary), 2 (summary) and 3
-  /// (summary and each user's training items, training flag 2) are read.
-  static let version: UInt32 = 3
+  /// The version written; versions 1 (no training summary), 2 (summary), 3
+  /// (summary and each user's training items, training flag 2) and 4 (the
+  /// attention tower's weights) are read.
+  static let version: UInt32 = 4
 }
 
 extension TwoTowerModel {
@@ -37,6 +41,15 @@ extension TwoTowerModel {
     w.matrix(itemEmbeddings)
     w.matrix(Matrix(rows: itemLogPrior.count, columns: 1, storage: itemLogPrior))
     w.optionalTraining(training)
+    if let tower = sequenceTower, let seq = config.sequence {
+      w.u32(1)
+      w.u64(UInt64(tower.parameters.count))
+      let shapes = SequenceEncoder<Float>(config: seq, embeddingDim: dimension, params: tower.parameters)!.shapes
+      for (p, shape) in zip(tower.parameters, shapes) { w.matrix(Matrix(rows: shape.0, columns: shape.1, storage: p)) }
+      if let h = tower.historyTable { w.u32(1); w.matrix(h) } else { w.u32(0) }
+    } else {
+      w.u32(0)
+    }
     try w.write(to: path)
   }
 
@@ -59,6 +72,27 @@ extension TwoTowerModel {
     let users = try r.matrix("user embeddings"), items = try r.matrix("item embeddings")
     let prior = try r.matrix("item log prior")
     let training = r.version >= 2 ? try r.optionalTraining(users: users.rows, items: items.rows) : nil
+    var tower: SequenceTowerWeights? = nil
+    if r.version >= 4 {
+      switch try r.u32("attention-tower flag") {
+      case 0: break
+      case 1:
+        let count = try r.count("attention-tower arrays")
+        guard count <= 3 + 16 * 64 else { throw r.fail("attention-tower arrays: \(count) is more than 64 blocks hold") }
+        var params: [[Float]] = []
+        for p in 0..<count { params.append(try r.matrix("attention-tower array \(p)").storage) }
+        var history: Matrix? = nil
+        switch try r.u32("history-table flag") {
+        case 0: break
+        case 1: history = try r.matrix("history table")
+        case let f: throw r.fail("history-table flag is \(f), expected 0 or 1")
+        }
+        guard let seq = config.sequence else { throw r.fail("the file holds attention-tower weights but its config has no sequence tower") }
+        let names = SequenceEncoder<Float>(config: seq, embeddingDim: items.columns, params: params)?.names ?? []
+        tower = SequenceTowerWeights(names: names, parameters: params, historyTable: history)
+      case let f: throw r.fail("attention-tower flag is \(f), expected 0 or 1")
+      }
+    }
     try r.finish()
     guard users.columns == items.columns else {
       throw r.fail("user embeddings have \(users.columns) columns, item embeddings \(items.columns)")
@@ -74,6 +108,14 @@ extension TwoTowerModel {
       throw r.fail("item embeddings are \(items.rows) x \(items.columns): a fitted model has at least one item and one dimension")
     }
     do { try config.validate() } catch { throw r.fail("config JSON is not valid (\(error))") }
+    if config.sequence != nil && tower == nil { throw r.fail("the config names an attention tower but the file holds no weights for it") }
+    if let tower {
+      do {
+        return try TwoTowerModel(config: config, userEmbeddings: users, itemEmbeddings: items, itemLogPrior: prior.storage,
+                                 priorExponent: beta, userIds: userIds, itemIds: itemIds, training: training,
+                                 sequenceTower: tower)
+      } catch { throw r.fail("attention-tower weights: \(error)") }
+    }
     return TwoTowerModel(config: config, userEmbeddings: users, itemEmbeddings: items, itemLogPrior: prior.storage,
                          priorExponent: beta, userIds: userIds, itemIds: itemIds, training: training)
   }

@@ -27,6 +27,13 @@ public struct TwoTowerModel: Sendable {
   public var itemIds: IdMap
   /// What the model was trained on (format version 2 on), or nil.
   public var training: TrainingSummary?
+  /// The attention tower's weights (``SequenceTowerWeights``) when the
+  /// query side is the self-attention history tower: it folds in a user's
+  /// latest history. Nil for the pair-based towers.
+  public private(set) var sequenceTower: SequenceTowerWeights? {
+    didSet { sequenceNetwork = Self.makeSequenceNetwork(config, itemEmbeddings, sequenceTower) }
+  }
+  private var sequenceNetwork: SequenceNetwork<Float>?
   private var scorer: FactorScorer
 
   public init(config: TwoTowerConfig, userEmbeddings: Matrix, itemEmbeddings: Matrix, itemLogPrior: [Float],
@@ -42,6 +49,39 @@ public struct TwoTowerModel: Sendable {
     self.itemIds = itemIds
     self.training = training
     scorer = Self.makeScorer(userEmbeddings, itemEmbeddings, itemLogPrior, priorExponent)
+  }
+
+  /// A model whose query side is the attention tower `tower` (its shapes
+  /// checked against `config.sequence` and d).
+  public init(config: TwoTowerConfig, userEmbeddings: Matrix, itemEmbeddings: Matrix, itemLogPrior: [Float],
+              priorExponent: Float = 0, userIds: IdMap, itemIds: IdMap, training: TrainingSummary? = nil,
+              sequenceTower: SequenceTowerWeights) throws(TwoTowerError) {
+    self.init(config: config, userEmbeddings: userEmbeddings, itemEmbeddings: itemEmbeddings, itemLogPrior: itemLogPrior,
+              priorExponent: priorExponent, userIds: userIds, itemIds: itemIds, training: training)
+    guard Self.makeSequenceNetwork(config, itemEmbeddings, sequenceTower) != nil else {
+      throw .dimensionMismatch("the attention tower's weights do not match its configuration (\(config.sequence.map { "\($0.blocks) blocks, window \($0.maxLength)" } ?? "no sequence configuration"), d = \(itemEmbeddings.columns))")
+    }
+    self.sequenceTower = sequenceTower
+    sequenceNetwork = Self.makeSequenceNetwork(config, itemEmbeddings, sequenceTower)
+  }
+
+  static func makeSequenceNetwork(_ config: TwoTowerConfig, _ items: Matrix, _ tower: SequenceTowerWeights?) -> SequenceNetwork<Float>? {
+    guard let tower, let seq = config.sequence,
+          let encoder = SequenceEncoder<Float>(config: seq, embeddingDim: items.columns, params: tower.parameters) else { return nil }
+    if let h = tower.historyTable, h.rows != items.rows || h.columns != items.columns { return nil }
+    if seq.shareItemTable != (tower.historyTable == nil) { return nil }
+    return SequenceNetwork(d: items.columns, itemCount: items.rows, itemTable: items.storage,
+                           historyTable: tower.historyTable?.storage, encoder: encoder)
+  }
+
+  /// The attention tower's query vector after `history` (item indices,
+  /// oldest first; the last ``SequenceTowerConfig/maxLength`` are read),
+  /// or nil when the model has no attention tower. O(L·(d² + L·d) · blocks).
+  public func sequenceQuery(history: [Int32]) -> [Float]? {
+    guard let net = sequenceNetwork, !history.isEmpty else { return nil }
+    var batch = SequenceBatch()
+    batch.append(history.suffix(net.encoder.maxLength)[...], maxLength: net.encoder.maxLength)
+    return net.queries(batch, threads: 1)
   }
 
   /// Output dimension d.
@@ -78,9 +118,20 @@ extension TwoTowerModel: Recommender {
     withPriorExponent(beta)
   }
 
-  /// A saved two-tower model holds the towers' outputs, not the query
+  /// The attention tower's last state after `history` (items oldest
+  /// first; `weights` are ignored: order, not weight, is the input). A
+  /// pair-based two-tower model holds the towers' outputs, not the query
   /// tower itself, so it cannot embed a new user's history.
   public func foldIn(history: [Int32], weights: [Float]?) throws(RecommenderError) -> [Float] {
+    if sequenceNetwork != nil {
+      if let bad = history.first(where: { $0 < 0 || Int($0) >= itemEmbeddings.rows }) {
+        throw .outOfRange("history item \(bad) is outside 0..<\(itemEmbeddings.rows)")
+      }
+      guard let q = sequenceQuery(history: history) else {
+        throw .foldInUnsupported(kind: Self.kind, reason: "the attention tower needs at least one history item")
+      }
+      return q
+    }
     throw .foldInUnsupported(
       kind: Self.kind,
       reason: "the model file stores the query tower's outputs for its training users, not the tower; refit with the new user's history, or use an iALS model for fold-in")

@@ -77,6 +77,8 @@ extension TwoTowerNetwork {
       terms.append(("softmax", value))
     case .mse:
       terms.append(("mse", PointwiseTerms.mse(u: u, v: Array(v.prefix(b * d)), rows: b, dim: d, dU: &dU, dV: &dV)))
+    case .fullSoftmax, .bce:
+      preconditionFailure("\(objective.loss.rawValue) is a loss of the attention tower (TwoTowerConfig.validate refuses it here)")
     }
     if objective.gramWeight > 0 {
       let vPos = Array(v.prefix(b * d))

@@ -38,6 +38,19 @@ final class ConformanceTests: XCTestCase {
     try RecommenderConformance.check(model.withPriorExponent(0.7), board: board, personalised: false, foldsIn: false)
   }
 
+  /// The attention tower, trained on each user's board items in order:
+  /// it folds in a history, so the fold-in checks run too.
+  func testAttentionTower() throws {
+    var c = TwoTowerConfig.recommendedSequence
+    c.embeddingDim = 8; c.epochs = 2; c.batchSize = 16; c.threads = 2
+    c.sequence!.maxLength = 10; c.sequence!.blocks = 1
+    let sequences = (0..<board.size).map { u in board.train.items(ofUser: u).map { $0 } }
+    let split = LeaveOneOutSplit(SequenceData(sequences: sequences, itemCount: board.size))
+    var model = try TwoTowerModel.fitSequences(split, userIds: board.userIds, itemIds: board.itemIds, config: c).model
+    model.training = TrainingSummary(board.train, userIds: board.userIds, itemIds: board.itemIds)
+    try RecommenderConformance.check(model, board: board, personalised: false, foldsIn: true)
+  }
+
   /// A model file of each kind is read back as that kind; a file that is
   /// none of them is a clear error naming it.
   func testModelFileLoadsEveryKindAndNamesBadFiles() throws {

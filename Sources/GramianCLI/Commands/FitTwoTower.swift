@@ -7,6 +7,8 @@ extension LogQMode: ExpressibleByArgument {}
 extension GramEstimator: ExpressibleByArgument {}
 extension TwoTowerOptimizer: ExpressibleByArgument {}
 extension LearningRateDecay: ExpressibleByArgument {}
+extension HistoryEncoder: ExpressibleByArgument {}
+extension FeedForwardActivation: ExpressibleByArgument {}
 
 /// What the query tower reads besides the user id: feature files and the
 /// pooled history. Shared by `fit two-tower`, `compare` and `tune`.
@@ -26,24 +28,26 @@ struct TowerInputOptions: ParsableArguments {
 /// Shared by `fit two-tower`, `compare` and `tune` (the defaults are the
 /// library's ``TwoTowerConfig/recommended``).
 struct TwoTowerTrainingOptions: ParsableArguments {
-  @Option(help: "Examples per batch.") var batchSize = TwoTowerConfig.recommended.batchSize
-  @Option(help: "Two-tower epochs.") var epochs = TwoTowerConfig.recommended.epochs
+  @Option(help: "Examples per batch (default 256; sequences per batch for the attention tower, default 128).") var batchSize: Int?
+  @Option(help: "Two-tower epochs (default 20; attention tower 200).") var epochs: Int?
   @Option(help: "Learning rate (default 0.1 for adagrad, 0.001 for adam).") var lr: Float?
-  @Option(help: "adagrad or adam (sparse updates for embedding tables).") var optimizer: TwoTowerOptimizer = .adagrad
+  @Option(help: "adagrad or adam (sparse updates for embedding tables; default adagrad, adam for the attention tower).")
+  var optimizer: TwoTowerOptimizer?
   @Option(help: "Clip each step's global gradient norm (0: off).") var clipNorm: Float = 0
   @Option(help: "Linear learning-rate warm-up steps.") var warmupSteps = 0
   @Option(help: "Decay after warm-up: none, linear or cosine.") var decay: LearningRateDecay = .none
 
   func validate() throws {
-    guard epochs >= 1, batchSize >= 1 else { throw ValidationError("--epochs and --batch-size must be at least 1") }
+    guard (epochs ?? 1) >= 1, (batchSize ?? 1) >= 1 else { throw ValidationError("--epochs and --batch-size must be at least 1") }
     if let lr, !(lr > 0) { throw ValidationError("--lr must be > 0, got \(lr)") }
     guard clipNorm >= 0, warmupSteps >= 0 else { throw ValidationError("--clip-norm and --warmup-steps must be >= 0") }
   }
 
-  /// Writes these settings into `c`.
-  func apply(to c: inout TwoTowerConfig) {
-    c.batchSize = batchSize
-    c.epochs = epochs
+  /// Writes these settings into `c`, unset ones from `defaults`.
+  func apply(to c: inout TwoTowerConfig, defaults: TwoTowerConfig = .recommended) {
+    c.batchSize = batchSize ?? defaults.batchSize
+    c.epochs = epochs ?? defaults.epochs
+    let optimizer = optimizer ?? defaults.optimizer
     c.optimizer = optimizer
     c.learningRate = lr ?? optimizer.defaultLearningRate
     c.clipNorm = clipNorm
@@ -63,13 +67,23 @@ struct TwoTowerOptions: ParsableArguments {
   @Option(help: "MLP widths after the embeddings, comma separated (ReLU between, last linear), e.g. 128,64.")
   var layers: String = ""
   @Flag(help: "L2-normalise both tower outputs.") var normalize = false
-  @Option(help: "softmax (in-batch sampled softmax) or mse (with --gram-weight: iALS by SGD).") var loss: TwoTowerLoss = .softmax
-  @Option(help: "Softmax temperature tau.") var temperature: Float = TwoTowerConfig.recommended.temperature
-  @Option(help: "logQ correction: none, exact (training frequencies) or streaming (Yi et al. 2019 estimator).")
-  var logq: LogQMode = TwoTowerConfig.recommended.logQ
+  @Option(help: "softmax (in-batch sampled softmax), mse (with --gram-weight: iALS by SGD); attention tower: softmax, full-softmax (all items) or bce (SASRec's loss).")
+  var loss: TwoTowerLoss = .softmax
+  @Option(help: "Softmax temperature tau (default 3; attention tower 1).") var temperature: Float?
+  @Option(help: "logQ correction: none, exact (training frequencies) or streaming (Yi et al. 2019 estimator); default exact (attention tower: none).")
+  var logq: LogQMode?
   @Option(help: "Streaming estimator learning rate alpha.") var streamingRate: Float = 0.01
-  @Option(help: "Gram regulariser weight lambda_g (0: off).") var gramWeight: Float = TwoTowerConfig.recommended.gramWeight
-  @Option(help: "Gram estimator: batch, sogram or exact (recomputed every epoch).") var gramEstimator: GramEstimator = TwoTowerConfig.recommended.gramEstimator
+  @Option(help: "Gram regulariser weight lambda_g (0: off; default 0.3, attention tower 0).") var gramWeight: Float?
+  @Option(help: "Gram estimator: batch, sogram or exact (recomputed every epoch; the attention tower: batch or sogram).")
+  var gramEstimator: GramEstimator = TwoTowerConfig.recommended.gramEstimator
+  @Option(help: "How the query tower reads the history: mean (pools --history items) or attention (causal self-attention over the last --max-len items, trained on sequences, evaluated leave-one-out).")
+  var historyEncoder: HistoryEncoder = .mean
+  @Option(help: "Attention tower: the last N items it reads.") var maxLen = SequenceTowerConfig().maxLength
+  @Option(help: "Attention tower: self-attention blocks.") var blocks = SequenceTowerConfig().blocks
+  @Option(help: "Attention tower: attention heads (must divide --dim).") var heads = SequenceTowerConfig().heads
+  @Option(help: "Attention tower: dropout on embeddings, attention weights and feed-forward rows.") var dropout = SequenceTowerConfig().dropout
+  @Option(help: "Attention tower: feed-forward activation, relu or gelu.") var activation: FeedForwardActivation = .relu
+  @Option(help: "Attention tower: feed-forward width (default --dim).") var ffnDim: Int?
   @Option(help: "SOGram moving-average rate.") var sogramRate: Float = 0.1
   @Option(help: "L2 on tower outputs, each user and item counted once per epoch.") var l2: Float = 0
   @Option(help: "in-batch, or mixed:N to add N uniformly sampled items as extra negatives.") var negatives = "in-batch"
@@ -97,7 +111,10 @@ struct TwoTowerOptions: ParsableArguments {
     guard dim >= 1 else { throw ValidationError("--dim must be at least 1") }
   }
 
+  var attention: Bool { historyEncoder == .attention }
+
   func config(common: CommonOptions) throws -> TwoTowerConfig {
+    let defaults = attention ? TwoTowerConfig.recommendedSequence : TwoTowerConfig.recommended
     var c = TwoTowerConfig()
     c.embeddingDim = dim
     c.layers = try widths()
@@ -106,16 +123,30 @@ struct TwoTowerOptions: ParsableArguments {
     c.history = history
     c.shareHistoryTable = !separateHistoryTable
     c.loss = loss
-    c.temperature = temperature
-    c.logQ = logq
+    c.temperature = temperature ?? defaults.temperature
+    c.logQ = logq ?? defaults.logQ
     c.streamingRate = streamingRate
-    c.gramWeight = gramWeight
+    c.gramWeight = gramWeight ?? defaults.gramWeight
     c.gramEstimator = gramEstimator
     c.sogramRate = sogramRate
     c.l2 = l2
     c.mixedNegatives = try mixed()
     c.removeAccidentalHits = removeAccidentalHits
-    training.apply(to: &c)
+    training.apply(to: &c, defaults: defaults)
+    if attention {
+      if history > 0 { throw ValidationError("--history pools the mean tower's history; the attention tower reads --max-len items") }
+      if c.gramEstimator == .exact { throw ValidationError("--gram-estimator exact is not available for the attention tower: use batch or sogram") }
+      var s = SequenceTowerConfig()
+      s.maxLength = maxLen
+      s.blocks = blocks
+      s.heads = heads
+      s.dropout = dropout
+      s.activation = activation
+      s.innerDim = ffnDim ?? 0
+      s.shareItemTable = !separateHistoryTable
+      c.sequence = s
+      c.userIdEmbedding = false
+    }
     c.threads = common.threadCount
     c.seed = common.seed
     return c
@@ -163,11 +194,12 @@ struct FitTwoTower: ParsableCommand {
 
   func validate() throws {
     guard evalEvery >= 0 else { throw ValidationError("--eval-every must be >= 0") }
-    if evalEvery > 0 && !split.holdsOut { throw ValidationError("--eval-every needs a test set: give --test FILE or --split METHOD") }
+    if evalEvery > 0 && !split.holdsOut && !towers.attention { throw ValidationError("--eval-every needs a test set: give --test FILE or --split METHOD (the attention tower validates on each user's second-to-last item)") }
     if let patience, patience < 1 || evalEvery == 0 { throw ValidationError("--patience needs --eval-every N and must be at least 1") }
   }
 
   func run() throws {
+    if towers.attention { return try runSequences() }
     // An unwritable output fails now, not after the work.
     try Paths.checkOutputFile(output)
     let loaded = try DatasetLoading.load(train: train, reader: reader, split: split, seed: common.seed)

@@ -111,6 +111,23 @@ void gk_relu_mask_column_sums(long rows, long n, const float *act, float *dz, fl
 /// `row_bytes` bytes per row (for writing when `write` is non-zero): a
 /// batch's scattered embedding rows, requested a group ahead of their use.
 void gk_prefetch_rows(const void *base, long row_bytes, const int32_t *rows, long count, int write);
+/// LayerNorm of `rows` rows of d floats (Ba et al. 2016): per row
+/// xhat = (x - mean) * rstd with rstd = 1 / sqrt(var + eps) (population
+/// variance), y = gamma * xhat + beta. Writes y, xhat (rows x d) and rstd
+/// (rows) for the backward pass.
+void gk_layernorm_forward(long rows, long d, const float *x, const float *gamma, const float *beta, float eps,
+                          float *y, float *xhat, float *rstd);
+/// LayerNorm's backward from dy and the forward's xhat and rstd:
+/// dx += rstd * (dy*gamma - mean(dy*gamma) - xhat * mean(dy*gamma*xhat)),
+/// dgamma += sum over rows of dy * xhat, dbeta += sum of dy (row by row).
+void gk_layernorm_backward(long rows, long d, const float *dy, const float *xhat, const float *rstd,
+                           const float *gamma, float *dx, float *dgamma, float *dbeta);
+/// Causal softmax of an n x n block (row stride ld): row i becomes the
+/// softmax of its entries 0...i, entries past i become 0.
+void gk_causal_softmax(long n, float *s, long ld);
+/// Its backward: with a the softmax output and g = dL/da, row i becomes
+/// a_ij (g_ij - sum_k a_ik g_ik) for j <= i and 0 past i.
+void gk_causal_softmax_backward(long n, const float *a, long lda, float *g, long ldg);
 /// e^x by the same vectorised scheme (for tests).
 float gk_exp(float x);
 #endif
