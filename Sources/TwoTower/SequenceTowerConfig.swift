@@ -47,6 +47,11 @@ public struct SequenceTowerConfig: Sendable, Codable, Equatable {
   public var shareItemTable = true
   /// LayerNorm's epsilon.
   public var layerNormEpsilon: Float = 1e-6
+  /// Adam updates every row of the item tables at every step (their
+  /// moments decaying while unused), as Keras's Adam does for the SASRec
+  /// peer, instead of only the rows in the batch (TF's LazyAdam). Costs
+  /// O(items · d) a step.
+  public var denseTableUpdates = true
 
   public init() {}
 

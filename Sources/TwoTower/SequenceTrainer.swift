@@ -143,6 +143,11 @@ struct SequenceTrainer {
     let norm = gradientNorm()
     guard norm.isFinite else { throw .nonFinite(step: step, epoch: epoch, term: "gradient") }
     if config.clipNorm > 0 && norm > config.clipNorm { scale = config.clipNorm / norm }
+    if sequence.denseTableUpdates && config.optimizer == .adam {
+      // Every row takes the update (zero gradient where untouched).
+      for i in 0..<split.itemCount { _ = grads.items.slot(of: Int32(i)) }
+      if grads.history != nil { for i in 0..<split.itemCount { _ = grads.history!.slot(of: Int32(i)) } }
+    }
     let lr = Optimizer.learningRate(step: step, total: totalSteps, config: config)
     optimizer.step = step
     // The tables move into the optimiser's array and back (no copies).

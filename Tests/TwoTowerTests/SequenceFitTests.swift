@@ -147,6 +147,27 @@ final class SequenceFitTests: XCTestCase {
     return m
   }
 
+  /// Dense table updates (Keras's Adam) keep moving a row after its batch
+  /// by its decaying moments; lazy ones (LazyAdam) leave it until it is
+  /// in a batch again.
+  func testDenseAndLazyTableUpdates() throws {
+    let split = LeaveOneOutSplit(SequenceData(sequences: [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]], itemCount: 10))
+    for dense in [true, false] {
+      var c = Self.config(.softmax)
+      c.sequence!.denseTableUpdates = dense
+      c.sequence!.dropout = 0
+      var trainer = SequenceTrainer(split: split, config: c)
+      var rng = SeededGenerator(seed: 1)
+      trainer.step = 1
+      _ = try trainer.train(trainer.makeBatch([0], rng: &rng), epoch: 1)
+      let row = Array(trainer.network.itemTable[16..<32])   // item 1: in the first batch only
+      trainer.step = 2
+      _ = try trainer.train(trainer.makeBatch([1], rng: &rng), epoch: 1)
+      let after = Array(trainer.network.itemTable[16..<32])
+      if dense { XCTAssertNotEqual(row, after, "dense: the row keeps moving") } else { XCTAssertEqual(row, after, "lazy: the row waits") }
+    }
+  }
+
   func testConfigErrorsNameTheSetting() {
     var c = TwoTowerConfig()
     c.loss = .bce

@@ -84,6 +84,8 @@ struct TwoTowerOptions: ParsableArguments {
   @Option(help: "Attention tower: dropout on embeddings, attention weights and feed-forward rows.") var dropout = SequenceTowerConfig().dropout
   @Option(help: "Attention tower: feed-forward activation, relu or gelu.") var activation: FeedForwardActivation = .relu
   @Option(help: "Attention tower: feed-forward width (default --dim).") var ffnDim: Int?
+  @Flag(help: "Attention tower with Adam: update only the item-table rows in each batch (LazyAdam) instead of every row (Keras's Adam, the default).")
+  var lazyTableUpdates = false
   @Option(help: "SOGram moving-average rate.") var sogramRate: Float = 0.1
   @Option(help: "L2 on tower outputs, each user and item counted once per epoch.") var l2: Float = 0
   @Option(help: "in-batch, or mixed:N to add N uniformly sampled items as extra negatives.") var negatives = "in-batch"
@@ -144,6 +146,7 @@ struct TwoTowerOptions: ParsableArguments {
       s.activation = activation
       s.innerDim = ffnDim ?? 0
       s.shareItemTable = !separateHistoryTable
+      s.denseTableUpdates = !lazyTableUpdates
       c.sequence = s
       c.userIdEmbedding = false
     }
