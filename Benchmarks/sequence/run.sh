@@ -6,7 +6,9 @@
 #
 # Same data (sequences.txt, leave-one-out, full ranking), same shape (d = 64,
 # 2 blocks, 1 head, window 50, dropout 0.2), same loss (BCE with one sampled
-# negative per position), Adam lr 0.001, batch 128, 2 threads, EPOCHS epochs
+# negative per position), Adam lr 0.001, batch 128, 2 threads, EPOCHS epochs;
+# Gramian with the peer's block wiring (--block-layout sasrec) and its own
+# default (pre-ln)
 # (default 20; one epoch is about one sequence per user in both: the peer
 # draws int(users / 128) batches with replacement, Gramian passes over every
 # user once). The peer runs first, then Gramian, REPEAT times; then Gramian's
@@ -33,9 +35,12 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
   echo "== SASRec peer (TensorFlow), $EPOCHS epochs" >&2
   "$TFRS_PY" "$BENCH/sasrec_peer.py" --sequences "$DATA" --maxlen 50 "${common[@]}" --epochs "$EPOCHS" --threads 2 --seed "$rep" \
     | tag peer-bce "$rep" | tee -a "$LOG"
-  echo "== Gramian attention tower, BCE, $EPOCHS epochs" >&2
-  "$BIN" fit two-tower --train "$DATA" --format lists --history-encoder attention --max-len 50 "${common[@]}" \
-    --loss bce --optimizer adam --epochs "$EPOCHS" --threads 2 --seed "$rep" --json | tag gramian-bce "$rep" | tee -a "$LOG"
+  for layout in sasrec pre-ln; do
+    echo "== Gramian attention tower, BCE, $layout blocks, $EPOCHS epochs" >&2
+    "$BIN" fit two-tower --train "$DATA" --format lists --history-encoder attention --max-len 50 "${common[@]}" \
+      --block-layout "$layout" --loss bce --optimizer adam --epochs "$EPOCHS" --threads 2 --seed "$rep" --json \
+      | tag "gramian-bce-$layout" "$rep" | tee -a "$LOG"
+  done
 done
 for loss in softmax full-softmax; do
   echo "== Gramian attention tower, $loss, 3 epochs (throughput)" >&2

@@ -44,21 +44,39 @@ extension SequenceEncoder {
     SequenceOps.linearBackward(pass.c, dh, rows: n, params[index(b, .w1)], fanIn: d, fanOut: inner,
                                grads: &grads, weight: index(b, .w1), bias: index(b, .b1), dx: &dc, threads: threads)
     var dx1 = dOut
-    SequenceOps.layerNormBackward(dc, xhat: pass.xhat2, rstd: pass.rstd2, rows: n, d: d, gamma: params[index(b, .ln2Gamma)],
-                                  dx: &dx1, grads: &grads, gammaIndex: index(b, .ln2Gamma), betaIndex: index(b, .ln2Beta),
-                                  threads: threads)
-    // Attention: x1 = x + O W_O + b_O.
-    var dO = [T](repeating: 0, count: n * d)
-    SequenceOps.linearBackward(pass.o, dx1, rows: n, params[index(b, .wo)], fanIn: d, fanOut: d,
-                               grads: &grads, weight: index(b, .wo), bias: index(b, .bo), dx: &dO, threads: threads)
+    let sasrec = layout == .sasrec
+    if sasrec {
+      for j in 0..<(n * d) { dx1[j] += dc[j] }
+    } else {
+      SequenceOps.layerNormBackward(dc, xhat: pass.xhat2, rstd: pass.rstd2, rows: n, d: d, gamma: params[index(b, .ln2Gamma)],
+                                    dx: &dx1, grads: &grads, gammaIndex: index(b, .ln2Gamma), betaIndex: index(b, .ln2Beta),
+                                    threads: threads)
+    }
+    // Attention: x1 = x + O W_O + b_O (pre-LN), or x1 = a + O (SASRec).
+    var dO: [T]
+    if sasrec {
+      dO = dx1
+    } else {
+      dO = [T](repeating: 0, count: n * d)
+      SequenceOps.linearBackward(pass.o, dx1, rows: n, params[index(b, .wo)], fanIn: d, fanOut: d,
+                                 grads: &grads, weight: index(b, .wo), bias: index(b, .bo), dx: &dO, threads: threads)
+    }
     var dq = [T](repeating: 0, count: n * d), dk = dq, dv = dq
     attendBackward(batch: batch, offsets: offsets, pass: pass, dO: dO, dq: &dq, dk: &dk, dv: &dv, threads: threads)
-    var da = [T](repeating: 0, count: n * d)
-    for (dy, w, bias) in [(dq, Slot.wq, Slot.bq), (dk, .wk, .bk), (dv, .wv, .bv)] {
-      SequenceOps.linearBackward(pass.a, dy, rows: n, params[index(b, w)], fanIn: d, fanOut: d,
-                                 grads: &grads, weight: index(b, w), bias: index(b, bias), dx: &da, threads: threads)
+    // Gradients of a = LN(x) and, for SASRec's keys and values, of the raw x.
+    var da = sasrec ? dx1 : [T](repeating: 0, count: n * d)
+    var dx = sasrec ? [T](repeating: 0, count: n * d) : dx1
+    SequenceOps.linearBackward(pass.a, dq, rows: n, params[index(b, .wq)], fanIn: d, fanOut: d,
+                               grads: &grads, weight: index(b, .wq), bias: index(b, .bq), dx: &da, threads: threads)
+    for (dy, w, bias) in [(dk, Slot.wk, Slot.bk), (dv, .wv, .bv)] {
+      if sasrec {
+        SequenceOps.linearBackward(pass.input, dy, rows: n, params[index(b, w)], fanIn: d, fanOut: d,
+                                   grads: &grads, weight: index(b, w), bias: index(b, bias), dx: &dx, threads: threads)
+      } else {
+        SequenceOps.linearBackward(pass.a, dy, rows: n, params[index(b, w)], fanIn: d, fanOut: d,
+                                   grads: &grads, weight: index(b, w), bias: index(b, bias), dx: &da, threads: threads)
+      }
     }
-    var dx = dx1
     SequenceOps.layerNormBackward(da, xhat: pass.xhat1, rstd: pass.rstd1, rows: n, d: d, gamma: params[index(b, .ln1Gamma)],
                                   dx: &dx, grads: &grads, gammaIndex: index(b, .ln1Gamma), betaIndex: index(b, .ln1Beta),
                                   threads: threads)

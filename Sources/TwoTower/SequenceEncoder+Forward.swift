@@ -79,19 +79,30 @@ extension SequenceEncoder {
     let n = batch.rows
     let (a, xhat1, rstd1) = SequenceOps.layerNorm(x, rows: n, d: d, gamma: params[index(b, .ln1Gamma)],
                                                   beta: params[index(b, .ln1Beta)], epsilon: epsilon, threads: threads)
+    let sasrec = layout == .sasrec
+    // SASRec: keys and values from the raw input, queries from the normalised one.
+    let kv = sasrec ? x : a
     let q = SequenceOps.linear(a, rows: n, params[index(b, .wq)], params[index(b, .bq)], fanIn: d, fanOut: d, threads: threads)
-    let k = SequenceOps.linear(a, rows: n, params[index(b, .wk)], params[index(b, .bk)], fanIn: d, fanOut: d, threads: threads)
-    let v = SequenceOps.linear(a, rows: n, params[index(b, .wv)], params[index(b, .bv)], fanIn: d, fanOut: d, threads: threads)
+    let k = SequenceOps.linear(kv, rows: n, params[index(b, .wk)], params[index(b, .bk)], fanIn: d, fanOut: d, threads: threads)
+    let v = SequenceOps.linear(kv, rows: n, params[index(b, .wv)], params[index(b, .bv)], fanIn: d, fanOut: d, threads: threads)
     let site = UInt64(16 + 8 * b)
     let total = attentionOffsets.last!
     let dropA: [T]? = dropout.map { $0.mask(site: site, count: total, threads: threads) }
     var probs = [T](repeating: 0, count: total)
     var o = [T](repeating: 0, count: n * d)
     attend(batch: batch, offsets: attentionOffsets, q: q, k: k, v: v, dropA: dropA, probs: &probs, o: &o, threads: threads)
-    var x1 = SequenceOps.linear(o, rows: n, params[index(b, .wo)], params[index(b, .bo)], fanIn: d, fanOut: d, threads: threads)
-    for j in 0..<(n * d) { x1[j] += x[j] }
-    let (c, xhat2, rstd2) = SequenceOps.layerNorm(x1, rows: n, d: d, gamma: params[index(b, .ln2Gamma)],
-                                                  beta: params[index(b, .ln2Beta)], epsilon: epsilon, threads: threads)
+    var x1: [T], c: [T], xhat2: [T] = [], rstd2: [T] = []
+    if sasrec {
+      // x1 = LN(x) + O (no output projection); the feed-forward reads x1 itself.
+      x1 = a
+      for j in 0..<(n * d) { x1[j] += o[j] }
+      c = x1
+    } else {
+      x1 = SequenceOps.linear(o, rows: n, params[index(b, .wo)], params[index(b, .bo)], fanIn: d, fanOut: d, threads: threads)
+      for j in 0..<(n * d) { x1[j] += x[j] }
+      (c, xhat2, rstd2) = SequenceOps.layerNorm(x1, rows: n, d: d, gamma: params[index(b, .ln2Gamma)],
+                                                beta: params[index(b, .ln2Beta)], epsilon: epsilon, threads: threads)
+    }
     let h1 = SequenceOps.linear(c, rows: n, params[index(b, .w1)], params[index(b, .b1)], fanIn: d, fanOut: inner, threads: threads)
     var h = h1
     SequenceOps.activate(&h, activation)

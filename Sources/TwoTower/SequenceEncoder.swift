@@ -11,7 +11,8 @@ import LinearAlgebra
 /// - 1, 2: the final LayerNorm's gamma and beta (d);
 /// - per block b, from `3 + 16 b`: LN1 gamma, beta; W_Q (`d x d`, applied
 ///   as `x W`), b_Q; W_K, b_K; W_V, b_V; W_O, b_O; LN2 gamma, beta; W_1
-///   (`d x f`), b_1 (f); W_2 (`f x d`), b_2 (d).
+///   (`d x f`), b_1 (f); W_2 (`f x d`), b_2 (d). The ``BlockLayout/sasrec``
+///   wiring leaves W_O, b_O and LN2 unused (their gradients are 0).
 struct SequenceEncoder<T: TowerScalar> {
   let d: Int
   let heads: Int
@@ -19,6 +20,7 @@ struct SequenceEncoder<T: TowerScalar> {
   let inner: Int
   let blockCount: Int
   let activation: FeedForwardActivation
+  let layout: BlockLayout
   let epsilon: T
   var params: [[T]]
 
@@ -67,6 +69,7 @@ struct SequenceEncoder<T: TowerScalar> {
     inner = config.inner(d)
     blockCount = config.blocks
     activation = config.activation
+    layout = config.layout
     epsilon = T(config.layerNormEpsilon)
     params = []
     let names = self.names, shapes = self.shapes
@@ -93,6 +96,7 @@ struct SequenceEncoder<T: TowerScalar> {
     inner = config.inner(d)
     blockCount = config.blocks
     activation = config.activation
+    layout = config.layout
     epsilon = T(config.layerNormEpsilon)
     self.params = params
     let shapes = self.shapes

@@ -15,6 +15,18 @@ public enum FeedForwardActivation: String, Sendable, Codable, CaseIterable {
   case gelu
 }
 
+/// How a self-attention block is wired.
+public enum BlockLayout: String, Sendable, Codable, CaseIterable {
+  /// `x += W_O Attn(LN(x))`, then `x += FFN(LN(x))` (pre-LayerNorm, as in
+  /// most transformers since Xiong et al. 2020).
+  case preLN = "pre-ln"
+  /// SASRec's own wiring, as its TensorFlow implementations run it: with
+  /// `a = LN(x)`, queries from `a`, keys and values from the raw `x`, no
+  /// output projection, `x1 = a + Attn`, then `x1 + FFN(x1)` with no second
+  /// LayerNorm.
+  case sasrec
+}
+
 /// The self-attention history tower: SASRec (Kang & McAuley, "Self-
 /// Attentive Sequential Recommendation", ICDM 2018) with pre-LayerNorm
 /// blocks, trained on every position's next item.
@@ -52,8 +64,31 @@ public struct SequenceTowerConfig: Sendable, Codable, Equatable {
   /// peer, instead of only the rows in the batch (TF's LazyAdam). Costs
   /// O(items · d) a step.
   public var denseTableUpdates = true
+  /// The block wiring (``BlockLayout``).
+  public var layout: BlockLayout = .preLN
 
   public init() {}
+
+  enum CodingKeys: String, CodingKey {
+    case maxLength, blocks, heads, dropout, activation, innerDim, shareItemTable, layerNormEpsilon, denseTableUpdates, layout
+  }
+
+  /// Reads every field, each absent one at its default (files written
+  /// before a field existed stay readable).
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    let d = SequenceTowerConfig()
+    maxLength = try c.decodeIfPresent(Int.self, forKey: .maxLength) ?? d.maxLength
+    blocks = try c.decodeIfPresent(Int.self, forKey: .blocks) ?? d.blocks
+    heads = try c.decodeIfPresent(Int.self, forKey: .heads) ?? d.heads
+    dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? d.dropout
+    activation = try c.decodeIfPresent(FeedForwardActivation.self, forKey: .activation) ?? d.activation
+    innerDim = try c.decodeIfPresent(Int.self, forKey: .innerDim) ?? d.innerDim
+    shareItemTable = try c.decodeIfPresent(Bool.self, forKey: .shareItemTable) ?? d.shareItemTable
+    layerNormEpsilon = try c.decodeIfPresent(Float.self, forKey: .layerNormEpsilon) ?? d.layerNormEpsilon
+    denseTableUpdates = try c.decodeIfPresent(Bool.self, forKey: .denseTableUpdates) ?? d.denseTableUpdates
+    layout = try c.decodeIfPresent(BlockLayout.self, forKey: .layout) ?? d.layout
+  }
 
   /// The widest window accepted.
   public static let maxWindow = 4096

@@ -33,10 +33,11 @@ final class SequenceEncoderTests: XCTestCase {
     }
     for b in 0..<enc.blockCount {
       let i = { (s: SequenceEncoder<Double>.Slot) in enc.index(b, s) }
+      let sasrec = enc.layout == .sasrec
       let a = x.map { ln($0, p[i(.ln1Gamma)], p[i(.ln1Beta)]) }
       let q = a.map { affine($0, p[i(.wq)], p[i(.bq)], d) }
-      let k = a.map { affine($0, p[i(.wk)], p[i(.bk)], d) }
-      let v = a.map { affine($0, p[i(.wv)], p[i(.bv)], d) }
+      let k = (sasrec ? x : a).map { affine($0, p[i(.wk)], p[i(.bk)], d) }
+      let v = (sasrec ? x : a).map { affine($0, p[i(.wv)], p[i(.bv)], d) }
       var o = [[Double]](repeating: [Double](repeating: 0, count: d), count: L)
       for t in 0..<L {
         for h in 0..<enc.heads {
@@ -50,8 +51,10 @@ final class SequenceEncoderTests: XCTestCase {
           for (w, kk) in keys.enumerated() { for c in cols { o[t][c] += e[w] / z * v[kk][c] } }
         }
       }
-      let x1 = (0..<L).map { t in zip(x[t], affine(o[t], p[i(.wo)], p[i(.bo)], d)).map { $0 + $1 } }
-      let c = x1.map { ln($0, p[i(.ln2Gamma)], p[i(.ln2Beta)]) }
+      let x1 = (0..<L).map { t in
+        sasrec ? zip(a[t], o[t]).map { $0 + $1 } : zip(x[t], affine(o[t], p[i(.wo)], p[i(.bo)], d)).map { $0 + $1 }
+      }
+      let c = sasrec ? x1 : x1.map { ln($0, p[i(.ln2Gamma)], p[i(.ln2Beta)]) }
       x = (0..<L).map { t in
         let h = affine(c[t], p[i(.w1)], p[i(.b1)], f).map(act)
         return zip(x1[t], affine(h, p[i(.w2)], p[i(.b2)], d)).map { $0 + $1 }
@@ -62,8 +65,8 @@ final class SequenceEncoderTests: XCTestCase {
   }
 
   func testPackedForwardMatchesPaddedReference() {
-    for (heads, activation) in [(1, FeedForwardActivation.relu), (4, .gelu)] {
-      var config = SequenceGradientTests.config(heads: heads, activation: activation)
+    for (heads, activation, layout) in [(1, FeedForwardActivation.relu, BlockLayout.preLN), (4, .gelu, .preLN), (2, .relu, .sasrec)] {
+      var config = SequenceGradientTests.config(heads: heads, activation: activation, layout: layout)
       config.sequence!.maxLength = 6
       let net = SequenceGradientTests.network(config)
       let histories: [[Int32]] = [[3, 1, 4, 1, 5, 9], [2], [6, 5, 3], [10, 0, 7, 7]]

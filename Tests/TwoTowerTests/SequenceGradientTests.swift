@@ -28,7 +28,8 @@ final class SequenceGradientTests: XCTestCase {
     return b
   }
 
-  static func config(heads: Int = 2, activation: FeedForwardActivation = .relu, share: Bool = true) -> TwoTowerConfig {
+  static func config(heads: Int = 2, activation: FeedForwardActivation = .relu, share: Bool = true,
+                     layout: BlockLayout = .preLN) -> TwoTowerConfig {
     var c = TwoTowerConfig()
     c.embeddingDim = 8
     c.initScale = 0.5
@@ -40,6 +41,7 @@ final class SequenceGradientTests: XCTestCase {
     s.dropout = 0.3
     s.activation = activation
     s.shareItemTable = share
+    s.layout = layout
     c.sequence = s
     c.seed = 7
     return c
@@ -103,6 +105,16 @@ final class SequenceGradientTests: XCTestCase {
     var o = SequenceObjective<Double>()
     o.loss = .bce
     check(o, config: Self.config(heads: 1))
+  }
+
+  /// SASRec's wiring: keys and values from the raw input, no output
+  /// projection, no second LayerNorm.
+  func testSASRecLayout() {
+    var o = SequenceObjective<Double>()
+    o.loss = .softmax
+    check(o, config: Self.config(heads: 2, layout: .sasrec))
+    o.loss = .bce
+    check(o, config: Self.config(heads: 1, activation: .gelu, share: false, layout: .sasrec))
   }
 
   func testGramTermOnSequenceStates() {

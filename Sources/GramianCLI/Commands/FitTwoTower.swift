@@ -9,6 +9,7 @@ extension TwoTowerOptimizer: ExpressibleByArgument {}
 extension LearningRateDecay: ExpressibleByArgument {}
 extension HistoryEncoder: ExpressibleByArgument {}
 extension FeedForwardActivation: ExpressibleByArgument {}
+extension BlockLayout: ExpressibleByArgument {}
 
 /// What the query tower reads besides the user id: feature files and the
 /// pooled history. Shared by `fit two-tower`, `compare` and `tune`.
@@ -84,6 +85,8 @@ struct TwoTowerOptions: ParsableArguments {
   @Option(help: "Attention tower: dropout on embeddings, attention weights and feed-forward rows.") var dropout = SequenceTowerConfig().dropout
   @Option(help: "Attention tower: feed-forward activation, relu or gelu.") var activation: FeedForwardActivation = .relu
   @Option(help: "Attention tower: feed-forward width (default --dim).") var ffnDim: Int?
+  @Option(help: "Attention tower: block wiring, pre-ln (x += Attn(LN(x)), x += FFN(LN(x))) or sasrec (SASRec's: keys and values from the raw input, no output projection or second LayerNorm).")
+  var blockLayout: BlockLayout = .preLN
   @Flag(help: "Attention tower with Adam: update only the item-table rows in each batch (LazyAdam) instead of every row (Keras's Adam, the default).")
   var lazyTableUpdates = false
   @Option(help: "SOGram moving-average rate.") var sogramRate: Float = 0.1
@@ -147,6 +150,7 @@ struct TwoTowerOptions: ParsableArguments {
       s.innerDim = ffnDim ?? 0
       s.shareItemTable = !separateHistoryTable
       s.denseTableUpdates = !lazyTableUpdates
+      s.layout = blockLayout
       c.sequence = s
       c.userIdEmbedding = false
     }
