@@ -84,6 +84,47 @@ final class SequenceEncoderTests: XCTestCase {
     }
   }
 
+  /// A hand-computed fixture: d = 2, one block, one head, identity
+  /// projections, zero feed-forward, history [item 0 = (1, 0), item 1 =
+  /// (0, 1)], no positional signal. sqrt(2)-scaled inputs (sqrt2, 0) and
+  /// (0, sqrt2) normalise to (1, -1) and (-1, 1); position 1's scores are
+  /// (-2, 2) / sqrt2, so its weights are w0 = 1 / (1 + e^(2 sqrt2)) and
+  /// 1 - w0, its attention output (2 w0 - 1)(1, -1); the residual adds the
+  /// input. The final LayerNorm of a 2-vector (a, b) is (±1, ∓1) by the
+  /// sign of a - b.
+  func testHandComputedOneBlockFixture() {
+    var s = SequenceTowerConfig()
+    s.maxLength = 2; s.blocks = 1; s.heads = 1; s.dropout = 0; s.layerNormEpsilon = 1e-12
+    var rng = SeededGenerator(seed: 1)
+    var enc = SequenceEncoder<Double>(config: s, embeddingDim: 2, initScale: 0, rng: &rng)
+    let identity: [Double] = [1, 0, 0, 1]
+    for slot in [SequenceEncoder<Double>.Slot.wq, .wk, .wv, .wo] { enc.params[enc.index(0, slot)] = identity }
+    for slot in [SequenceEncoder<Double>.Slot.w1, .w2] { enc.params[enc.index(0, slot)] = [0, 0, 0, 0] }
+    enc.params[0] = [0, 0, 0, 0]
+    var batch = SequenceBatch()
+    batch.append([0, 1][...], maxLength: 2)
+    let pass = enc.forward(batch, table: [1, 0, 0, 1], dropout: nil, threads: 1)
+    let r2 = 2.0.squareRoot(), w0 = 1 / (1 + Foundation.exp(2 * r2))
+    assertAllClose(pass.blocks[0].probs, [1, 0, w0, 1 - w0], relative: 1e-10, absolute: 1e-11)
+    assertAllClose(pass.blocks[0].o, [1, -1, 2 * w0 - 1, 1 - 2 * w0], relative: 1e-10, absolute: 1e-11)
+    assertAllClose(pass.blocks[0].x1, [r2 + 1, -1, 2 * w0 - 1, r2 + 1 - 2 * w0], relative: 1e-10, absolute: 1e-11)
+    assertAllClose(pass.output, [1, -1, -1, 1], relative: 1e-9, absolute: 1e-9)
+  }
+
+  /// With a window of one item, attention sees only the item itself: the
+  /// query depends on the last item alone (an id-embedding lookup).
+  func testWindowOfOneIsAnItemLookup() {
+    var config = SequenceGradientTests.config()
+    config.sequence!.maxLength = 1
+    let net = SequenceGradientTests.network(config)
+    var batch = SequenceBatch()
+    for h: [Int32] in [[3], [7, 3], [1, 2, 3], [4]] { batch.append(h.suffix(1)[...], maxLength: 1) }
+    let q = net.queries(batch, threads: 1)
+    XCTAssertEqual(Array(q[0..<8]), Array(q[8..<16]))
+    XCTAssertEqual(Array(q[0..<8]), Array(q[16..<24]))
+    XCTAssertNotEqual(Array(q[0..<8]), Array(q[24..<32]))
+  }
+
   /// A sequence's states do not depend on the rest of the batch or the
   /// thread count (up to rounding: GEMM blocking differs), and one batch
   /// at one thread count gives the same bits every time.
