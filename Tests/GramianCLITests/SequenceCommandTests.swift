@@ -41,6 +41,7 @@ final class SequenceCommandTests: XCTestCase {
       "--batch-size", "32", "--lr", "0.01", "--eval-every", "5", "--output", model, "--json", "--threads", "2",
     ])
     XCTAssertEqual(fit.status, 0, fit.stderr)
+    XCTAssertFalse(fit.stderr.contains("no test set"), "leave-one-out makes the test set: \(fit.stderr)")
     let out = try json(fit.stdout)
     XCTAssertEqual(out["history_encoder"] as? String, "attention")
     XCTAssertEqual(out["protocol"] as? String, "leave-one-out")

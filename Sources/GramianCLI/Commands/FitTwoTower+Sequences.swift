@@ -37,7 +37,11 @@ extension FitTwoTower {
     }
     try Paths.checkOutputFile(output)
     let config = try towers.config(common: common)
-    let loaded = try DatasetLoading.load(train: train, reader: reader, split: split, seed: common.seed)
+    // The whole file is read; the leave-one-out split below makes the test
+    // set, so the loader's "no test set" advice does not apply here.
+    let loaded = try InteractionDataset.load(
+      train, options: try reader.readOptions(), duplicates: reader.duplicates, test: nil, split: nil, seed: common.seed,
+      log: { line in if !line.hasPrefix("training on the whole file") { Console.info(line) } })
     let data = SequenceData(loaded.split.train, userCount: loaded.train.userCount, itemCount: loaded.train.itemCount)
     let loo = LeaveOneOutSplit(data)
     let seq = config.sequence!
