@@ -141,6 +141,12 @@ struct SparseRows<T: TowerScalar> {
     return new
   }
 
+  /// Gives every row of the table a slot. On an empty gradient the slots
+  /// are the rows in order, so ``values`` is the dense `rows x width` matrix.
+  mutating func touchAll() {
+    for r in 0..<slots.count { _ = slot(of: Int32(r)) }
+  }
+
   /// The accumulated gradient of `row` (zeros when untouched).
   func gradient(ofRow row: Int) -> [T] {
     let s = Int(slots[row])

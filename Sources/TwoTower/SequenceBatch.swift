@@ -18,8 +18,6 @@ struct SequenceBatch: Sendable {
   var negatives: [Int32] = []
   /// Extra uniformly sampled candidate items (mixed negatives), or empty.
   var extra: [Int32] = []
-  /// The user of each sequence (training: for the sampled negatives' exclusion).
-  var users: [Int32] = []
 
   var count: Int { offsets.count - 1 }
   var rows: Int { inputs.count }

@@ -55,6 +55,11 @@ public struct LeaveOneOutSplit: Sendable, Equatable {
     }
   }
 
+  /// User u's whole sequence: training items, then the validation and test items.
+  public func sequence(of u: Int) -> [Int32] {
+    test[u] >= 0 ? train[u] + [validation[u], test[u]] : train[u]
+  }
+
   /// Users with a validation and a test item.
   public var evaluatedUsers: Int { test.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) } }
   public var userCount: Int { train.count }

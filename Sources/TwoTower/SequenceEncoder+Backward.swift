@@ -131,11 +131,7 @@ extension SequenceEncoder {
                                  b: qB.base + col, ldb: d, beta: 0, c: dkB.base + col, ldc: d)
                         }
                       }
-                      if workers == 1 {
-                        for s in 0..<batch.count { body(s, 0) }
-                      } else {
-                        BLAS.withThreads(1) { Parallel.forEach(batch.count, threads: workers, grain: 4, body) }
-                      }
+                      Self.forEachSequence(batch.count, workers: workers, body)
                     }
                   }
                 }

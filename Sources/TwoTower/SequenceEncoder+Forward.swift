@@ -116,6 +116,16 @@ extension SequenceEncoder {
                      x1: x1, xhat2: xhat2, rstd2: rstd2, c: c, h1: h1, h: h, dropH: dropH, dropF: dropF)
   }
 
+  /// Runs `body(sequence, worker)` for every sequence, dealt to `workers`
+  /// (OpenBLAS at one thread inside them), or inline with one worker.
+  static func forEachSequence(_ count: Int, workers: Int, _ body: @Sendable (Int, Int) -> Void) {
+    if workers == 1 {
+      for s in 0..<count { body(s, 0) }
+    } else {
+      BLAS.withThreads(1) { Parallel.forEach(count, threads: workers, grain: 4, body) }
+    }
+  }
+
   /// Causal attention of every sequence and head: `A = causal softmax(Q Kᵀ / sqrt(d_h))`,
   /// `O = (A ∘ mask) V`. Sequences are dealt to the workers (each writes its own rows).
   private func attend(batch: SequenceBatch, offsets: [Int], q: [T], k: [T], v: [T], dropA: [T]?,
@@ -152,11 +162,7 @@ extension SequenceEncoder {
                            b: vB.base + lo * d + h * dh, ldb: d, beta: 0, c: oB.base + lo * d + h * dh, ldc: d)
                   }
                 }
-                if workers == 1 {
-                  for s in 0..<batch.count { body(s, 0) }
-                } else {
-                  BLAS.withThreads(1) { Parallel.forEach(batch.count, threads: workers, grain: 4, body) }
-                }
+                Self.forEachSequence(batch.count, workers: workers, body)
               }
             }
           }

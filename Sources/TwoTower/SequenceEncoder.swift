@@ -59,10 +59,8 @@ struct SequenceEncoder<T: TowerScalar> {
     return out
   }
 
-  /// Fresh parameters: positions uniform in `[-initScale, initScale]`
-  /// (as the tables), projections and feed-forward kernels Glorot-uniform,
-  /// biases 0, LayerNorm gamma 1 and beta 0.
-  init(config: SequenceTowerConfig, embeddingDim d: Int, initScale: Double, rng: inout some RandomNumberGenerator) {
+  /// The shape of `config` at width d, with no parameters yet.
+  private init(shape config: SequenceTowerConfig, embeddingDim d: Int) {
     self.d = d
     heads = config.heads
     maxLength = config.maxLength
@@ -72,6 +70,13 @@ struct SequenceEncoder<T: TowerScalar> {
     layout = config.layout
     epsilon = T(config.layerNormEpsilon)
     params = []
+  }
+
+  /// Fresh parameters: positions uniform in `[-initScale, initScale]`
+  /// (as the tables), projections and feed-forward kernels Glorot-uniform,
+  /// biases 0, LayerNorm gamma 1 and beta 0.
+  init(config: SequenceTowerConfig, embeddingDim d: Int, initScale: Double, rng: inout some RandomNumberGenerator) {
+    self.init(shape: config, embeddingDim: d)
     let names = self.names, shapes = self.shapes
     for (name, (r, c)) in zip(names, shapes) {
       let n = r * c
@@ -90,14 +95,7 @@ struct SequenceEncoder<T: TowerScalar> {
 
   /// An encoder with the given parameters (checked against the shapes).
   init?(config: SequenceTowerConfig, embeddingDim d: Int, params: [[T]]) {
-    self.d = d
-    heads = config.heads
-    maxLength = config.maxLength
-    inner = config.inner(d)
-    blockCount = config.blocks
-    activation = config.activation
-    layout = config.layout
-    epsilon = T(config.layerNormEpsilon)
+    self.init(shape: config, embeddingDim: d)
     self.params = params
     let shapes = self.shapes
     guard params.count == shapes.count, zip(params, shapes).allSatisfy({ $0.count == $1.0 * $1.1 }) else { return nil }

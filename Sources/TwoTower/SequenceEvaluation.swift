@@ -44,22 +44,20 @@ enum SequenceEvaluation {
   static func ranks(_ network: SequenceNetwork<Float>, split: LeaveOneOutSplit, target: Target, threads: Int,
                     chunk: Int = 256) -> [Int] {
     let users = (0..<split.userCount).filter { split.test[$0] >= 0 }
-    let items = network.itemCount, d = network.d, maxLength = network.encoder.maxLength
+    let items = network.itemCount, d = network.d
     var ranks = [Int](repeating: 0, count: users.count)
     var lo = 0
     while lo < users.count {
       let hi = min(users.count, lo + chunk)
-      var batch = SequenceBatch()
       var histories: [[Int32]] = []
       var targets: [Int32] = []
       for u in users[lo..<hi] {
         var h = split.train[u]
         if target == .test { h.append(split.validation[u]) }
-        batch.append(h.suffix(maxLength)[...], maxLength: maxLength)
         histories.append(h)
         targets.append(target == .test ? split.test[u] : split.validation[u])
       }
-      let q = network.queries(batch, threads: threads)
+      let q = network.queries(histories: histories, threads: threads, chunk: chunk)
       let m = hi - lo
       var scores = [Float](repeating: 0, count: m * items)
       gemm(transB: true, m: m, n: items, k: d, q, lda: d, network.itemTable, ldb: d, &scores, ldc: items)

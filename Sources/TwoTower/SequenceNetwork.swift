@@ -83,7 +83,7 @@ struct SequenceNetwork<T: TowerScalar> {
       // Every row of E gets a gradient: give the rows their slots in order,
       // so the sparse gradient's values are the dense I x d matrix.
       precondition(grads.items.rows.isEmpty, "the full softmax expects an empty item gradient")
-      for i in 0..<itemCount { _ = grads.items.slot(of: Int32(i)) }
+      grads.items.touchAll()
       let value = FullSoftmax.apply(y: y, rows: n, table: itemTable, items: itemCount, dim: d, targets: batch.targets,
                                     temperature: objective.temperature, threads: threads, dY: &dY,
                                     dTable: &grads.items.values)
@@ -129,6 +129,23 @@ struct SequenceNetwork<T: TowerScalar> {
       Self.scatter(dEmbedding, rows: batch.inputs, d: d, into: &grads.items)
     }
     return terms
+  }
+
+  /// The query vectors after each history (oldest first; the last
+  /// `maxLength` items are read), `histories.count x d`, in batches of `chunk`.
+  func queries(histories: [[Int32]], threads: Int, chunk: Int = 512) -> [T] {
+    let window = encoder.maxLength
+    var out: [T] = []
+    out.reserveCapacity(histories.count * d)
+    var lo = 0
+    while lo < histories.count {
+      let hi = min(histories.count, lo + chunk)
+      var batch = SequenceBatch()
+      for h in histories[lo..<hi] { batch.append(h.suffix(window), maxLength: window) }
+      out += queries(batch, threads: threads)
+      lo = hi
+    }
+    return out
   }
 
   /// The query vectors of `batch`'s sequences: each one's last state (inference, no dropout).

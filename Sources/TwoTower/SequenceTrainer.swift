@@ -73,7 +73,6 @@ struct SequenceTrainer {
       let lo = max(0, n - 1 - window)
       b.append(s[lo..<(n - 1)], maxLength: window)
       b.targets += s[(lo + 1)..<n]
-      b.users.append(u)
     }
     if config.loss == .bce {
       b.negatives.reserveCapacity(b.rows)
@@ -122,31 +121,29 @@ struct SequenceTrainer {
       streaming!.observe(batch.targets, step: step)
       objective.logQ = columns.map { logf(max(streaming!.probability($0), 1e-12)) }
     }
+    var estimate = gram
     if config.gramWeight > 0 {
       objective.gramWeight = config.gramWeight
       let scale = Float(positions) / Float(split.itemCount)
       objective.itemGramWeights = batch.targets.map { scale / Float(max(1, targetCounts[Int($0)])) }
-      var estimate = gram
       objective.gramEstimates = { bu, bi in estimate.step(batchUser: bu, batchItem: bi) }
-      defer { gram = estimate }
-      return try finish(batch, objective: objective, epoch: epoch)
     }
-    return try finish(batch, objective: objective, epoch: epoch)
-  }
-
-  private mutating func finish(_ batch: SequenceBatch, objective: SequenceObjective<Float>,
-                               epoch: Int) throws(TwoTowerError) -> SequenceNetwork<Float>.Terms {
     let masks = DropoutMasks(rate: sequence.dropout, seed: config.seed, step: UInt64(step))
     let terms = network.loss(batch, objective: objective, dropout: masks, into: &grads)
+    gram = estimate
     for t in terms where !t.value.isFinite { throw .nonFinite(step: step, epoch: epoch, term: "\(t.name) loss") }
     var scale: Float = 1
-    let norm = gradientNorm()
-    guard norm.isFinite else { throw .nonFinite(step: step, epoch: epoch, term: "gradient") }
-    if config.clipNorm > 0 && norm > config.clipNorm { scale = config.clipNorm / norm }
+    if config.clipNorm > 0 {
+      let norm = gradientNorm()
+      guard norm.isFinite else { throw .nonFinite(step: step, epoch: epoch, term: "gradient") }
+      if norm > config.clipNorm { scale = config.clipNorm / norm }
+    } else {
+      guard gradientsAreFinite() else { throw .nonFinite(step: step, epoch: epoch, term: "gradient") }
+    }
     if sequence.denseTableUpdates && config.optimizer == .adam {
       // Every row takes the update (zero gradient where untouched).
-      for i in 0..<split.itemCount { _ = grads.items.slot(of: Int32(i)) }
-      if grads.history != nil { for i in 0..<split.itemCount { _ = grads.history!.slot(of: Int32(i)) } }
+      grads.items.touchAll()
+      grads.history?.touchAll()
     }
     let lr = Optimizer.learningRate(step: step, total: totalSteps, config: config)
     optimizer.step = step
@@ -176,6 +173,16 @@ struct SequenceTrainer {
     if let h = grads.history { for g in h.values { s += Double(g * g) } }
     for a in grads.encoder { for g in a { s += Double(g * g) } }
     return Float(s.squareRoot())
+  }
+
+  /// True when no gradient entry is NaN or infinite (one vectorised pass
+  /// per array, instead of the norm when there is no clipping).
+  func gradientsAreFinite() -> Bool {
+    func finite(_ a: [Float]) -> Bool {
+      a.isEmpty || a.withUnsafeBufferPointer { OptimizerKernels.allFinite($0.baseAddress!, count: $0.count) }
+    }
+    return finite(grads.items.values) && (grads.history.map { finite($0.values) } ?? true)
+      && grads.encoder.allSatisfy(finite)
   }
 
   mutating func resetGradients() {

@@ -190,26 +190,11 @@ extension TwoTowerModel {
   /// every occurrence of an item in the users' whole sequences.
   static func makeModel(_ network: SequenceNetwork<Float>, split: LeaveOneOutSplit, userIds: IdMap, itemIds: IdMap,
                         config: TwoTowerConfig) throws(TwoTowerError) -> TwoTowerModel {
-    let d = network.d, maxLength = network.encoder.maxLength
+    let d = network.d
     var counts = [Int](repeating: 0, count: split.itemCount)
-    for u in 0..<split.userCount {
-      for i in split.train[u] { counts[Int(i)] += 1 }
-      if split.test[u] >= 0 { counts[Int(split.validation[u])] += 1; counts[Int(split.test[u])] += 1 }
-    }
-    var users = [Float](repeating: 0, count: split.userCount * d)
-    var lo = 0
-    while lo < split.userCount {
-      let hi = min(split.userCount, lo + 512)
-      var batch = SequenceBatch()
-      for u in lo..<hi {
-        var s = split.train[u]
-        if split.test[u] >= 0 { s += [split.validation[u], split.test[u]] }
-        batch.append(s.suffix(maxLength)[...], maxLength: maxLength)
-      }
-      let q = network.queries(batch, threads: config.threads)
-      for j in 0..<q.count { users[lo * d + j] = q[j] }
-      lo = hi
-    }
+    let sequences = (0..<split.userCount).map(split.sequence(of:))
+    for s in sequences { for i in s { counts[Int(i)] += 1 } }
+    let users = network.queries(histories: sequences, threads: config.threads)
     return try TwoTowerModel(
       config: config, userEmbeddings: Matrix(rows: split.userCount, columns: d, storage: users),
       itemEmbeddings: Matrix(rows: split.itemCount, columns: d, storage: network.itemTable),

@@ -79,9 +79,7 @@ public struct TwoTowerModel: Sendable {
   /// or nil when the model has no attention tower. O(L·(d² + L·d) · blocks).
   public func sequenceQuery(history: [Int32]) -> [Float]? {
     guard let net = sequenceNetwork, !history.isEmpty else { return nil }
-    var batch = SequenceBatch()
-    batch.append(history.suffix(net.encoder.maxLength)[...], maxLength: net.encoder.maxLength)
-    return net.queries(batch, threads: 1)
+    return net.queries(histories: [history], threads: 1)
   }
 
   /// Output dimension d.

@@ -18,10 +18,9 @@ final class SequenceGradientTests: XCTestCase {
   static func batch() -> SequenceBatch {
     var b = SequenceBatch()
     let seqs: [[Int32]] = [[1, 4, 2, 7, 3, 9], [5, 2], [8, 3, 0, 6]]
-    for (u, s) in seqs.enumerated() {
+    for s in seqs {
       b.append(s.dropLast(), maxLength: 5)
       b.targets += s.dropFirst()
-      b.users.append(Int32(u))
     }
     b.negatives = b.targets.map { Int32((Int($0) + 5) % items) }
     b.extra = [10, 2]
