@@ -10,6 +10,7 @@
 //     -> IALS               implicit ALS (exact, CG, block solvers)
 //     -> Retrieval          exact top-K with prior and filter, HNSW for inner product
 //     -> TwoTower           two-tower retrieval (softmax, logQ, Gram regulariser)
+//     -> EASE               Steck's closed-form item-item model (dense I x I)
 //     -> Recommenders       ModelFile.load: any saved model as a Recommender
 //     -> Gramian            umbrella library product (the modules above)
 //   Charts (Foundation only)  SVG line and grouped-bar charts for reports
@@ -108,8 +109,13 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .target(
+      name: "EASE",
+      dependencies: ["CLAPACK", "LinearAlgebra", "InteractionData", "Evaluation"],
+      swiftSettings: swiftSettings
+    ),
+    .target(
       name: "Recommenders",
-      dependencies: ["InteractionData", "Evaluation", "IALS", "TwoTower"],
+      dependencies: ["InteractionData", "Evaluation", "IALS", "TwoTower", "EASE"],
       swiftSettings: swiftSettings
     ),
     // Plain SVG report charts; depends on nothing but Foundation.
@@ -119,12 +125,12 @@ let package = Package(
     ),
     .target(
       name: "Comparison",
-      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation", "IALS", "TwoTower", "Recommenders", "Charts"],
+      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation", "IALS", "TwoTower", "EASE", "Recommenders", "Charts"],
       swiftSettings: swiftSettings
     ),
     .target(
       name: "Gramian",
-      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation", "IALS", "Retrieval", "TwoTower", "Recommenders"],
+      dependencies: ["LinearAlgebra", "InteractionData", "Evaluation", "IALS", "Retrieval", "TwoTower", "EASE", "Recommenders"],
       swiftSettings: swiftSettings
     ),
     .target(
@@ -272,8 +278,12 @@ let package = Package(
       dependencies: ["TwoTower", "IALS", "Evaluation", "InteractionData", "LinearAlgebra", "GramianKernels", "GramianTestSupport"]
     ),
     .testTarget(
+      name: "EASETests",
+      dependencies: ["EASE", "Evaluation", "InteractionData", "LinearAlgebra", "GramianTestSupport"]
+    ),
+    .testTarget(
       name: "RecommendersTests",
-      dependencies: ["Recommenders", "IALS", "TwoTower", "Evaluation", "InteractionData", "GramianTestSupport"]
+      dependencies: ["Recommenders", "IALS", "TwoTower", "EASE", "Evaluation", "InteractionData", "GramianTestSupport"]
     ),
     .testTarget(
       name: "GramianServerTests",

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Cross-dataset summary of `gramian compare` runs: reads
-Benchmarks/compare/<dataset>/results.json and prints Markdown tables
-(recall@20 / ndcg@20 per method and dataset, mean log-popularity of the
-top-20, and each run's wall time from times.txt)."""
+Benchmarks/compare/<dataset>/results.json and prints Markdown tables:
+recall@20 and ndcg@20 per method and dataset (mean ± standard error over
+seeds), coverage@20 and mean log-popularity of the top-20, the data sizes
+and wall times (times.txt), and the paired differences with their 95%
+intervals and verdicts."""
 import json
 import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ORDER = ["ml-latest-small", "lastfm-2k", "amazon-beauty", "amazon-book"]
+ORDER = ["ml-latest-small", "lastfm-2k", "citeulike", "amazon-beauty", "amazon-book", "epinions"]
 
 
 def load():
@@ -21,18 +23,42 @@ def load():
     return runs
 
 
-def table(runs, title, cell):
-    methods = [m["title"] for m in runs[0]["methods"]]
-    out = [f"| {title} | " + " | ".join(r["data"]["name"] for r in runs) + " |",
+def summary(run):
+    """method -> (title, mean dict, se dict); results without seeds have one run."""
+    if run.get("summary"):
+        return {s["method"]: (s["title"], s["mean"], s.get("standard_error", {})) for s in run["summary"]}
+    return {m["method"]: (m["title"], m["test"], {}) for m in run["methods"]}
+
+
+def fmt(mean, se, key, digits=4):
+    if key not in mean:
+        return "-"
+    text = f"{mean[key]:.{digits}f}"
+    if key in se:
+        text += f" ± {se[key]:.{digits}f}"
+    return text
+
+
+def table(runs, title, keys, digits, bold=None):
+    sums = [summary(r) for r in runs]
+    methods = []
+    for s in sums:
+        for m, v in s.items():
+            if m not in [x[0] for x in methods]:
+                methods.append((m, v[0]))
+    out = [f"| {title} | " + " | ".join(r["data"]["name"] + f" ({len(r.get('seeds', [1]))} seeds)" for r in runs) + " |",
            "|---|" + "---:|" * len(runs)]
-    for i, t in enumerate(methods):
+    for m, t in methods:
         cells = []
-        for r in runs:
-            ms = r["methods"]
-            best = max(m["test"]["recall@20"] for m in ms)
-            m = ms[i]
-            c = cell(m)
-            cells.append(f"**{c}**" if m["test"]["recall@20"] == best and "R@20" in title else c)
+        for s in sums:
+            if m not in s:
+                cells.append("-")
+                continue
+            _, mean, se = s[m]
+            c = " / ".join(fmt(mean, se, k, d) for k, d in zip(keys, digits))
+            if bold and bold in mean and mean[bold] == max(v[1].get(bold, -1) for v in s.values()):
+                c = f"**{c}**"
+            cells.append(c)
         out.append(f"| {t} | " + " | ".join(cells) + " |")
     return "\n".join(out)
 
@@ -41,13 +67,12 @@ def main():
     runs = load()
     if not runs:
         sys.exit("no results.json under " + HERE)
-    print(table(runs, "R@20 / NDCG@20", lambda m: f"{m['test']['recall@20']:.4f} / {m['test']['ndcg@20']:.4f}"))
+    print(table(runs, "R@20 / NDCG@20", ["recall@20", "ndcg@20"], [4, 4], bold="recall@20"))
     print()
-    print(table(runs, "coverage@20 / mean log P(d)@20",
-                lambda m: f"{m['test']['coverage@20']:.3f} / {m['test']['mean_log_popularity@20']:.2f}"))
+    print(table(runs, "coverage@20 / mean log P(d)@20", ["coverage@20", "mean_log_popularity@20"], [3, 2]))
     print()
-    print("| dataset | users | items | train pairs | test pairs | run time |")
-    print("|---|---:|---:|---:|---:|---|")
+    print("| dataset | users | items | train pairs | test pairs | seeds | run time |")
+    print("|---|---:|---:|---:|---:|---|---|")
     times = {}
     tpath = os.path.join(HERE, "times.txt")
     if os.path.isfile(tpath):
@@ -56,24 +81,40 @@ def main():
             times[name] = rest.strip().split(",")[0]
     for r in runs:
         d = r["data"]
-        print(f"| {d['name']} | {d['users']:,} | {d['items']:,} | {d['train_pairs']:,} | {d['test_pairs']:,} | "
+        seeds = ",".join(str(s) for s in r.get("seeds", [r["config"]["seed"]]))
+        print(f"| {d['name']} | {d['users']:,} | {d['items']:,} | {d['train_pairs']:,} | {d['test_pairs']:,} | {seeds} | "
               f"{times.get(d['name'], '%.0f s' % r['seconds'])} |")
     print()
-    findings(runs)
+    differences(runs)
 
 
-def findings(runs):
-    """The ratios the README's discussion quotes, per dataset."""
-    print("| dataset | prior vs logQ (exact) | streaming vs exact logQ | Gram on softmax | Gram on logQ | iALS vs best two-tower |")
-    print("|---|---|---|---|---|---|")
+def differences(runs):
+    """The paired differences of recall@20 the README's discussion quotes."""
+    print("| question (recall@20, a - b) | " + " | ".join(r["data"]["name"] for r in runs) + " |")
+    print("|---|" + "---|" * len(runs))
+    questions = []
     for r in runs:
-        t = {m["method"]: m["test"]["recall@20"] for m in r["methods"]}
-        def rel(a, b):
-            return f"{t[a]:.4f} vs {t[b]:.4f} ({100 * (t[a] / t[b] - 1):+.1f}%)"
-        two = {k: v for k, v in t.items() if k not in ("popularity", "ials")}
-        best = max(two, key=two.get)
-        print(f"| {r['data']['name']} | {rel('prior', 'logq-exact')} | {rel('logq-streaming', 'logq-exact')} | "
-              f"{rel('gram', 'softmax')} | {rel('logq-gram', 'logq-exact')} | {rel('ials', best)} ({best}) |")
+        for d in r.get("differences", []):
+            q = d["question"].split(" (")[0] if d["question"].startswith("best two-tower") else d["question"]
+            if d["metric"] == "recall@20" and q not in questions:
+                questions.append(q)
+    for q in questions:
+        cells = []
+        for r in runs:
+            ds = [d for d in r.get("differences", []) if d["metric"] == "recall@20"
+                  and (d["question"] == q or d["question"].startswith(q + " ("))]
+            if not ds:
+                cells.append("-")
+                continue
+            d = ds[0]
+            rel = 100 * d["difference"] / d["mean_b"] if d["mean_b"] else float("nan")
+            extra = f" [{d['a']}]" if q.startswith("best two-tower") else ""
+            cells.append(f"{d['difference']:+.4f} ({d['lower']:+.4f}, {d['upper']:+.4f}) {rel:+.1f}% {d_verdict(d)}{extra}")
+        print(f"| {q} | " + " | ".join(cells) + " |")
+
+
+def d_verdict(d):
+    return "better" if d["lower"] > 0 else "worse" if d["upper"] < 0 else "n.d."
 
 
 if __name__ == "__main__":

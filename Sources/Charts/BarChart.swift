@@ -45,10 +45,16 @@ public struct BarChart: Chart {
   public func svg() throws -> String {
     guard !series.isEmpty else { throw ChartError.noSeries }
     guard !categories.isEmpty else { throw ChartError.noCategories }
-    for bars in series where bars.values.count != categories.count {
+    for bars in series where bars.values.count != categories.count || (bars.errors.map { $0.count != categories.count } ?? false) {
       throw ChartError.valueCountMismatch(series: bars.name, values: bars.values.count, categories: categories.count)
     }
-    let finite = series.flatMap { $0.values.filter(\.isFinite) }
+    // The axis spans the error bars' ends too.
+    let finite = series.flatMap { bars in
+      bars.values.indices.flatMap { c -> [Double] in
+        let v = bars.values[c], e = bars.errors?[c] ?? 0
+        return (e.isFinite && e > 0 ? [v, v - e, v + e] : [v]).filter(\.isFinite)
+      }
+    }
     guard let low = finite.min(), let high = finite.max() else { throw ChartError.noFinitePoints }
     let yAxis = Axis.linear(dataMin: low, dataMax: high, includeZero: true)
 
@@ -102,6 +108,14 @@ public struct BarChart: Chart {
         Self.bar(
           &svg, x: x + gap / 2, y: min(y, base), width: barWidth - gap, height: abs(base - y), style: style,
           attributes: ["data-category": categories[c], "data-value": TickFormat.compact(value, significantDigits: 6)])
+        if let e = bars.errors?[c], e.isFinite, e > 0 {
+          // An error bar: a vertical whisker with caps, centred on the bar.
+          let mid = x + barWidth / 2, cap = min(6, barWidth * 0.3)
+          let top = layout.py(yAxis.fraction(value + e)), bottom = layout.py(yAxis.fraction(value - e))
+          svg.line(mid, top, mid, bottom, stroke: ChartLayout.axisColor, width: 1.2, class: "error-bar")
+          svg.line(mid - cap, top, mid + cap, top, stroke: ChartLayout.axisColor, width: 1.2, class: "error-bar")
+          svg.line(mid - cap, bottom, mid + cap, bottom, stroke: ChartLayout.axisColor, width: 1.2, class: "error-bar")
+        }
       }
       svg.endGroup()
     }

@@ -46,9 +46,14 @@ public struct BarSeries: Equatable, Sendable {
   /// Legend text; any characters (escaped on output).
   public var name: String
   public var values: [Double]
+  /// Half-lengths of error bars (`values[i] ± errors[i]`, e.g. standard
+  /// errors over seeds), one per value; nil: no error bars. A NaN or
+  /// non-positive entry draws none for that bar.
+  public var errors: [Double]?
 
-  public init(name: String, values: [Double]) {
+  public init(name: String, values: [Double], errors: [Double]? = nil) {
     self.name = name
     self.values = values
+    self.errors = errors
   }
 }

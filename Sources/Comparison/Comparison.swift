@@ -1,4 +1,5 @@
 import Dispatch
+import EASE
 import Evaluation
 import IALS
 import InteractionData
@@ -32,18 +33,87 @@ public struct Comparison {
     self.log = log
   }
 
-  /// Runs every method of ``ComparisonConfig/methods``: tuning first (in
-  /// dependency order), then the final fits, and returns all measurements.
+  /// Runs every method of ``ComparisonConfig/methods`` for each seed of
+  /// ``ComparisonConfig/runSeeds``: tuning first (in dependency order), then
+  /// the final fits. Each seed re-draws the split (``ComparisonData/resplit``,
+  /// when given), the validation split and the initialisations, and tunes
+  /// afresh, so the seeds are independent repetitions of the whole protocol.
+  /// Returns the first seed's details, the means and standard errors over
+  /// seeds, and the paired differences of ``questions``.
   public func run(_ data: ComparisonData) throws -> ComparisonResults {
     let clock = ContinuousClock(), start = clock.now
-    let session = try Session(config: config, data: data, log: log)
-    var results: [MethodResult] = []
-    // allCases lists every parent before its children, which is all the order tuning and finishing need.
-    let methods = ComparisonMethod.allCases.filter(config.methods.contains)
-    for m in methods { try session.tune(m) }
-    for m in methods { results.append(try session.finish(m).result) }
-    return ComparisonResults(data: session.summary(data.name), config: config, methods: results,
-                            seconds: seconds(start.duration(to: clock.now)))
+    var methods = ComparisonMethod.allCases.filter(config.methods.contains)
+    var notes: [String] = []
+    let items = data.dataset.train.itemCount
+    if methods.contains(.ease), items > config.ease.maxItems {
+      methods.removeAll { $0 == .ease }
+      let note = "EASE not run: \(EASEError.tooManyItems(items: items, limit: config.ease.maxItems))"
+      notes.append(note)
+      log?(note)
+    }
+    let seeds = config.runSeeds
+    var runs: [[MethodResult]] = []
+    var first: (summary: ComparisonDataSummary, config: ComparisonConfig)?
+    for (n, seed) in seeds.enumerated() {
+      var c = config
+      c.seed = seed
+      c.seeds = []
+      let dataset = n == 0 || data.resplit == nil ? data.dataset : try data.resplit!(seed)
+      var seedData = data
+      seedData.dataset = dataset
+      if seeds.count > 1 { log?("seed \(seed) (\(n + 1) of \(seeds.count))\(n > 0 && data.resplit != nil ? ": split re-drawn" : "")") }
+      let session = try Session(config: c, data: seedData, log: log)
+      for m in methods { try session.tune(m) }
+      runs.append(try methods.map { try session.finish($0).result })
+      if first == nil { first = (session.summary(data.name), c) }
+    }
+    var config = self.config
+    config.seed = seeds[0]
+    var result = ComparisonResults(data: first!.summary, config: config, methods: runs[0],
+                                   seconds: seconds(start.duration(to: clock.now)), notes: notes)
+    result.seeds = seeds
+    result.summary = methods.indices.map { i in
+      MethodSummary(method: methods[i], title: methods[i].title, perSeed: runs.map { $0[i] })
+    }
+    result.differences = Self.differences(runs: runs, methods: methods, replicates: config.bootstrapReplicates)
+    return result
+  }
+
+  /// The questions of the discussion, `(title, a, b)`: the difference is
+  /// `a - b`. ``differences(runs:methods:replicates:)`` adds "best two-tower
+  /// vs iALS" (the two-tower method with the highest mean recall@20).
+  public static let questions: [(String, ComparisonMethod, ComparisonMethod)] = [
+    ("prior vs logQ (exact)", .prior, .logQExact),
+    ("streaming vs exact logQ", .logQStreaming, .logQExact),
+    ("Gram on softmax", .gram, .softmax),
+    ("Gram on logQ", .logQGram, .logQExact),
+    ("corrected vs standard logQ", .logQCorrected, .logQExact),
+    ("EASE vs iALS", .ease, .ials),
+  ]
+
+  /// The paired difference of recall@20 and ndcg@20 for each question whose
+  /// two methods both ran.
+  static func differences(runs: [[MethodResult]], methods: [ComparisonMethod], replicates: Int) -> [PairedDifference] {
+    func index(_ m: ComparisonMethod) -> Int? { methods.firstIndex(of: m) }
+    var pairs = questions.compactMap { q -> (String, Int, Int)? in
+      guard let a = index(q.1), let b = index(q.2) else { return nil }
+      return (q.0, a, b)
+    }
+    let meanRecall = { (i: Int) in runs.reduce(0) { $0 + ($1[i].test["recall@20"] ?? 0) } / Double(runs.count) }
+    if let ials = index(.ials),
+       let best = methods.indices.filter({ methods[$0].isTwoTower }).max(by: { meanRecall($0) < meanRecall($1) }) {
+      pairs.append(("best two-tower (\(methods[best].rawValue)) vs iALS", best, ials))
+    }
+    var out: [PairedDifference] = []
+    for (q, a, b) in pairs {
+      for metric in ["recall@20", "ndcg@20"] {
+        let va = runs.map { $0[a].perUser[metric] ?? [] }, vb = runs.map { $0[b].perUser[metric] ?? [] }
+        guard zip(va, vb).allSatisfy({ !$0.isEmpty && $0.count == $1.count }) else { continue }
+        out.append(PairedDifference.estimate(question: q, a: methods[a], b: methods[b], metric: metric,
+                                             valuesA: va, valuesB: vb, replicates: replicates))
+      }
+    }
+    return out
   }
 
   /// The same grid search for one method (its parent tuned first when it has
@@ -52,6 +122,7 @@ public struct Comparison {
   public func tune(_ method: ComparisonMethod, data: ComparisonData) throws -> (result: MethodResult, model: any Recommender) {
     var c = config
     c.methods = [method]
+    c.seeds = []
     let session = try Session(config: c, data: data, log: log)
     try session.tune(method)
     return try session.finish(method)

@@ -52,6 +52,19 @@ enum ComparisonCharts {
       }
     }
 
+    // iALS dimension search: validation metric against d at the chosen regularisation.
+    if let dims = r[.ialsDimensions], let chosen = dims.trials.first(where: { $0.setting == dims.chosen }) {
+      let a0 = chosen.setting["alpha0"], l = chosen.setting["lambda"]
+      let points = dims.trials.filter { $0.setting["alpha0"] == a0 && $0.setting["lambda"] == l }
+        .compactMap { t in t.setting["d"].map { Point(x: $0, y: value(t)) } }.sorted { $0.x < $1.x }
+      if points.count >= 2 {
+        let chart = LineChart(title: "iALS: validation \(metric) against the dimension d (\(r.data.name))",
+                              xLabel: "d (log scale)", yLabel: "validation \(metric)", xScale: .log10,
+                              series: [Series(name: "iALS, alpha0=\(Setting.format(a0 ?? 0)) lambda=\(Setting.format(l ?? 0))", points: points)])
+        out.append(Rendered(file: "ials-dimension.svg", caption: "iALS validation \(metric) against d", svg: try chart.svg()))
+      }
+    }
+
     let curves = r.methods.filter { !$0.curve.isEmpty }
     if !curves.isEmpty {
       let chart = LineChart(
@@ -61,7 +74,24 @@ enum ComparisonCharts {
       out.append(Rendered(file: "learning-curves.svg", caption: "test recall@20 after each epoch of the final fits", svg: try chart.svg()))
     }
 
-    let preferred: [ComparisonMethod] = [.popularity, .ials, .softmax, .logQExact, .prior, .gram, .logQGram, .mseGram, .logQStreaming, .mixed]
+    // Coverage and popularity of each method's top-20, mean over seeds with standard-error bars.
+    if !r.summary.isEmpty {
+      let rows = r.summary.filter { $0.mean["coverage@20"] != nil }
+      let seeds = r.seeds.count
+      for (key, file, label) in [("coverage@20", "coverage.svg", "coverage@20 (share of the catalogue in any top-20)"),
+                                 ("mean_log_popularity@20", "popularity-bias.svg", "mean log P(d) of the top-20 (higher: more popular)")] {
+        guard !rows.isEmpty else { break }
+        let chart = BarChart(
+          title: "\(key) by method (\(r.data.name)\(seeds > 1 ? ", mean ± s.e. over \(seeds) seeds" : ""))",
+          xLabel: "method", yLabel: label, categories: rows.map(\.title),
+          series: [BarSeries(name: key, values: rows.map { $0.mean[key] ?? .nan },
+                             errors: seeds > 1 ? rows.map { $0.standardError[key] ?? .nan } : nil)],
+          width: 900, height: 520)
+        out.append(Rendered(file: file, caption: "\(key) by method\(seeds > 1 ? " (error bars: standard errors over seeds)" : "")", svg: try chart.svg()))
+      }
+    }
+
+    let preferred: [ComparisonMethod] = [.popularity, .ials, .ialsDimensions, .ease, .softmax, .logQExact, .prior, .gram, .logQGram, .mseGram, .logQStreaming, .mixed]
     let bucketed = preferred.compactMap { r[$0] }.filter { !$0.popularityBuckets.isEmpty }.prefix(8)
     if let first = bucketed.first {
       let chart = BarChart(

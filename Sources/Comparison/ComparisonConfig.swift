@@ -1,3 +1,4 @@
+import EASE
 import IALS
 import LinearAlgebra
 import TwoTower
@@ -18,6 +19,8 @@ public struct ComparisonConfig: Sendable, Codable, Equatable {
     c.regularizationExponent = 1
     return c
   }()
+  /// EASE's item limit and threads (lambda comes from the grid).
+  public var ease = EASEConfig()
   /// MSE + Gram's own optimiser (SGD on the squared loss wants a small Adam step) and output L2.
   public var mseOptimizer: TwoTowerOptimizer = .adam
   public var mseLearningRate: Float = 0.003
@@ -35,9 +38,60 @@ public struct ComparisonConfig: Sendable, Codable, Equatable {
   /// of each final fit; plotted, never used to choose anything). 0: no curves.
   public var curveUsers = 2000
   public var threads = Parallel.availableThreads
+  /// The seed of one run (split, validation split, initialisation).
   public var seed: UInt64 = 1
+  /// The seeds of a multi-seed comparison (``Comparison/run(_:)``): each
+  /// runs the whole protocol; the report gives means, standard errors and
+  /// paired intervals over them. Empty: ``seed`` only.
+  public var seeds: [UInt64] = []
+  /// Bootstrap replicates of each paired interval.
+  public var bootstrapReplicates = 2000
+  /// How many times a grid may extend itself past each edge when the best
+  /// point lies on it (0: fixed grids; the report then flags edge choices).
+  public var gridWidenings = 2
+  /// The dimensions `ials-dims` tries in order, stopping at the first that
+  /// does not improve validation (empty: ``dimension`` only).
+  public var ialsDimensions: [Int] = [64, 128, 256, 512, 1024]
+  /// iALS switches to the block solver (iALS++) above this dimension.
+  public var blockSolverAbove = 128
 
   public init() {}
+
+  /// The seeds actually run.
+  public var runSeeds: [UInt64] { seeds.isEmpty ? [seed] : seeds }
+
+  enum CodingKeys: String, CodingKey {
+    case methods, dimension, twoTower, ials, ease, mseOptimizer, mseLearningRate, mseL2, grids, validationFraction
+    case tuneMetric, ks, popularityBuckets, curveUsers, threads, seed, seeds, bootstrapReplicates
+    case gridWidenings, ialsDimensions, blockSolverAbove
+  }
+
+  /// Settings written before a field existed get its default.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    let d = ComparisonConfig()
+    methods = try c.decodeIfPresent([ComparisonMethod].self, forKey: .methods) ?? d.methods
+    dimension = try c.decodeIfPresent(Int.self, forKey: .dimension) ?? d.dimension
+    twoTower = try c.decodeIfPresent(TwoTowerConfig.self, forKey: .twoTower) ?? d.twoTower
+    ials = try c.decodeIfPresent(IALSConfig.self, forKey: .ials) ?? d.ials
+    ease = try c.decodeIfPresent(EASEConfig.self, forKey: .ease) ?? d.ease
+    mseOptimizer = try c.decodeIfPresent(TwoTowerOptimizer.self, forKey: .mseOptimizer) ?? d.mseOptimizer
+    mseLearningRate = try c.decodeIfPresent(Float.self, forKey: .mseLearningRate) ?? d.mseLearningRate
+    mseL2 = try c.decodeIfPresent(Float.self, forKey: .mseL2) ?? d.mseL2
+    grids = try c.decodeIfPresent(ComparisonGrids.self, forKey: .grids) ?? d.grids
+    validationFraction = try c.decodeIfPresent(Double.self, forKey: .validationFraction) ?? d.validationFraction
+    tuneMetric = try c.decodeIfPresent(String.self, forKey: .tuneMetric) ?? d.tuneMetric
+    ks = try c.decodeIfPresent([Int].self, forKey: .ks) ?? d.ks
+    popularityBuckets = try c.decodeIfPresent(Int.self, forKey: .popularityBuckets) ?? d.popularityBuckets
+    curveUsers = try c.decodeIfPresent(Int.self, forKey: .curveUsers) ?? d.curveUsers
+    threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
+    seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+    seeds = try c.decodeIfPresent([UInt64].self, forKey: .seeds) ?? []
+    bootstrapReplicates = try c.decodeIfPresent(Int.self, forKey: .bootstrapReplicates) ?? d.bootstrapReplicates
+    gridWidenings = try c.decodeIfPresent(Int.self, forKey: .gridWidenings) ?? 0
+    ialsDimensions = try c.decodeIfPresent([Int].self, forKey: .ialsDimensions) ?? []
+    blockSolverAbove = try c.decodeIfPresent(Int.self, forKey: .blockSolverAbove) ?? d.blockSolverAbove
+  }
 
   /// CI-sized settings: the quick grids, 2 two-tower epochs, 3 iALS epochs.
   public static func quick(_ base: ComparisonConfig = ComparisonConfig()) -> ComparisonConfig {
@@ -46,6 +100,8 @@ public struct ComparisonConfig: Sendable, Codable, Equatable {
     c.twoTower.epochs = min(c.twoTower.epochs, 2)
     c.ials.epochs = min(c.ials.epochs, 3)
     c.curveUsers = min(c.curveUsers, 200)
+    c.gridWidenings = 0
+    c.ialsDimensions = [16, 32]
     return c
   }
 
@@ -62,6 +118,10 @@ public struct ComparisonConfig: Sendable, Codable, Equatable {
     if ks.isEmpty || ks.contains(where: { $0 < 1 }) { throw .invalidConfig("cut-offs must be >= 1, got \(ks)") }
     if popularityBuckets < 0 || curveUsers < 0 { throw .invalidConfig("popularity buckets and curve users must be >= 0") }
     if threads < 1 { throw .invalidConfig("threads must be at least 1") }
+    if Set(seeds).count != seeds.count { throw .invalidConfig("seeds must differ, got \(seeds)") }
+    if gridWidenings < 0 { throw .invalidConfig("grid widenings must be >= 0, got \(gridWidenings)") }
+    if ialsDimensions.contains(where: { $0 < 1 }) { throw .invalidConfig("iALS dimensions must be >= 1, got \(ialsDimensions)") }
+    if bootstrapReplicates < 100 { throw .invalidConfig("bootstrap replicates must be at least 100, got \(bootstrapReplicates)") }
     try grids.validate()
   }
 

@@ -16,6 +16,10 @@ public struct ComparisonData: Sendable {
   /// How repeated (user, item) events are merged into the validation fold's
   /// matrices (the dataset's own matrices are already merged).
   public var duplicates: DuplicatePolicy
+  /// Re-draws the train/test split for a seed (nil: the split is fixed, e.g.
+  /// given test files; every seed then re-draws only the validation split
+  /// and the initialisation). ``dataset`` is the first seed's split.
+  public var resplit: (@Sendable (UInt64) throws -> InteractionDataset)?
 
   /// A comparison of the methods on `dataset`, which must have a test set
   /// (``InteractionDataset/load(_:options:duplicates:test:split:seed:log:)``
@@ -85,8 +89,9 @@ struct Fold {
   /// Full-ranking metrics of `scorer` on this fold's held-out pairs, with
   /// recall by popularity bucket at K = 20 when `buckets > 0`.
   func evaluate(_ scorer: some Scorer, ks: [Int], buckets: Int = 0, threads: Int,
-                test other: InteractionMatrix? = nil) -> EvaluationResult {
+                test other: InteractionMatrix? = nil, perUser: Bool = false) -> EvaluationResult {
     var o = EvaluationOptions()
+    o.keepPerUser = perUser
     o.ks = ks
     o.threads = threads
     o.popularityBuckets = buckets

@@ -18,8 +18,29 @@ public struct ComparisonGrids: Sendable, Codable, Equatable {
   /// iALS alpha0 (unobserved weight) x lambda (regularisation, frequency-scaled with nu = 1).
   public var ialsUnobservedWeights: [Float] = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3]
   public var ialsRegularizations: [Float] = [0.003, 0.01, 0.03, 0.1]
+  /// EASE's L2 weight lambda (one `I x I` inversion each).
+  public var easeRegularizations: [Float] = [10, 30, 100, 300, 1000, 3000]
 
   public init() {}
+
+  enum CodingKeys: String, CodingKey {
+    case temperatures, priorExponents, gramWeights, mseUnobservedWeights, mixedNegatives, ialsUnobservedWeights
+    case ialsRegularizations, easeRegularizations
+  }
+
+  /// Grids of results.json files written before a grid existed get its default.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    let d = ComparisonGrids()
+    temperatures = try c.decodeIfPresent([Float].self, forKey: .temperatures) ?? d.temperatures
+    priorExponents = try c.decodeIfPresent([Float].self, forKey: .priorExponents) ?? d.priorExponents
+    gramWeights = try c.decodeIfPresent([Float].self, forKey: .gramWeights) ?? d.gramWeights
+    mseUnobservedWeights = try c.decodeIfPresent([Float].self, forKey: .mseUnobservedWeights) ?? d.mseUnobservedWeights
+    mixedNegatives = try c.decodeIfPresent([Int].self, forKey: .mixedNegatives) ?? d.mixedNegatives
+    ialsUnobservedWeights = try c.decodeIfPresent([Float].self, forKey: .ialsUnobservedWeights) ?? d.ialsUnobservedWeights
+    ialsRegularizations = try c.decodeIfPresent([Float].self, forKey: .ialsRegularizations) ?? d.ialsRegularizations
+    easeRegularizations = try c.decodeIfPresent([Float].self, forKey: .easeRegularizations) ?? d.easeRegularizations
+  }
 
   /// One or two points per grid, for CI-sized runs.
   public static var quick: ComparisonGrids {
@@ -31,6 +52,7 @@ public struct ComparisonGrids: Sendable, Codable, Equatable {
     g.mixedNegatives = [64]
     g.ialsUnobservedWeights = [0.1]
     g.ialsRegularizations = [0.01, 0.1]
+    g.easeRegularizations = [30, 300]
     return g
   }
 
@@ -43,5 +65,6 @@ public struct ComparisonGrids: Sendable, Codable, Equatable {
     try need(!mixedNegatives.isEmpty && mixedNegatives.allSatisfy { $0 >= 1 }, "mixed negative counts must be >= 1")
     try need(!ialsUnobservedWeights.isEmpty && ialsUnobservedWeights.allSatisfy { $0 >= 0 && $0.isFinite }, "iALS alpha0 values must be >= 0")
     try need(!ialsRegularizations.isEmpty && ialsRegularizations.allSatisfy { $0 >= 0 && $0.isFinite }, "iALS lambda values must be >= 0")
+    try need(!easeRegularizations.isEmpty && easeRegularizations.allSatisfy { $0 > 0 && $0.isFinite }, "EASE lambda values must be > 0")
   }
 }

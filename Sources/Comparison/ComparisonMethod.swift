@@ -9,12 +9,23 @@ public enum ComparisonMethod: String, CaseIterable, Sendable, Codable {
   /// Implicit ALS (Rendle et al. 2022 loss, frequency-scaled L2): every
   /// unobserved pair is a weak negative through the Gram trick.
   case ials
+  /// iALS with its dimension searched: the alpha0 x lambda grid at the first
+  /// of ``ComparisonConfig/ialsDimensions``, then d doubled with those settings
+  /// while validation improves (Rendle et al. 2022 report iALS still gaining
+  /// at d = 2048); the block solver above ``ComparisonConfig/blockSolverAbove``.
+  case ialsDimensions = "ials-dims"
+  /// EASE (Steck, WWW 2019): the closed-form item-item model on `X^T X`,
+  /// lambda tuned; catalogues above ``EASEConfig/maxItems`` are skipped.
+  case ease
   /// Two towers, in-batch sampled softmax with temperature.
   case softmax
   /// Softmax with logQ correction from exact training frequencies (Yi et al., RecSys 2019).
   case logQExact = "logq-exact"
   /// Softmax with logQ correction from Yi et al.'s streaming estimator.
   case logQStreaming = "logq-streaming"
+  /// The corrected logQ of Khrylchenko et al. (RecSys 2025), exact
+  /// frequencies: the positive always in the denominator (``LogQForm/corrected``).
+  case logQCorrected = "logq-corrected"
   /// The plain softmax model served with `+ beta log P(d)`: the popularity
   /// prior `P(d)^beta` applied at serving time instead of during training.
   case prior
@@ -34,9 +45,12 @@ public enum ComparisonMethod: String, CaseIterable, Sendable, Codable {
     switch self {
     case .popularity: "popularity"
     case .ials: "iALS"
+    case .ialsDimensions: "iALS, d searched"
+    case .ease: "EASE"
     case .softmax: "softmax"
     case .logQExact: "softmax + logQ (exact)"
     case .logQStreaming: "softmax + logQ (streaming)"
+    case .logQCorrected: "softmax + corrected logQ"
     case .prior: "softmax + prior P(d)^beta"
     case .gram: "softmax + Gram"
     case .logQGram: "softmax + logQ + Gram"
@@ -59,7 +73,7 @@ public enum ComparisonMethod: String, CaseIterable, Sendable, Codable {
   }
 
   /// Trains a two-tower model.
-  public var isTwoTower: Bool { self != .popularity && self != .ials }
+  public var isTwoTower: Bool { ![.popularity, .ials, .ialsDimensions, .ease].contains(self) }
 
   /// Parses a comma-separated list (`all` for every method), keeping the
   /// canonical order. Throws a message naming the unknown entry.

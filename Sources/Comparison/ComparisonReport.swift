@@ -39,7 +39,43 @@ public enum ComparisonReport {
     s += String(format: "whole run %.0f s.\n\n", r.seconds)
     if let command { s += "Reproduce with:\n\n```\n\(command)\n```\n\n" }
 
-    s += "## Results (test split)\n\n"
+    let multi = r.seeds.count > 1
+    if multi {
+      s += "## Results over \(r.seeds.count) seeds (test split)\n\n"
+      s += "Seeds \(r.seeds.map(String.init).joined(separator: ", ")): each seed re-draws the split (when it is not fixed by a test file), "
+      s += "the validation split and the initialisation, and tunes every method afresh. Each cell is the mean over seeds "
+      s += "± its standard error (sample sd / sqrt(seeds)).\n\n"
+      s += "| method | " + columns.map(\.title).joined(separator: " | ") + " | chosen per seed |\n"
+      s += "|---|" + String(repeating: "---:|", count: columns.count) + "---|\n"
+      var bestMean: [String: Double] = [:]
+      for c in columns.prefix(5) { bestMean[c.key] = r.summary.compactMap { $0.mean[c.key] }.max() }
+      for m in r.summary {
+        let cells = columns.map { c -> String in
+          guard let v = m.mean[c.key] else { return "" }
+          let log = c.key.hasPrefix("mean_log")
+          var text = log ? String(format: "%.2f", v) : String(format: "%.4f", v)
+          if let e = m.standardError[c.key] { text += log ? String(format: " ± %.2f", e) : String(format: " ± %.4f", e) }
+          return bestMean[c.key] == v ? "**\(text)**" : text
+        }
+        s += "| \(m.title) | " + cells.joined(separator: " | ") + " | \(m.choices.joined(separator: "; ")) |\n"
+      }
+      s += "\nBold: the best mean of the column.\n\n"
+    }
+    if !r.differences.isEmpty {
+      s += "## Paired differences\n\n"
+      s += "Each question's difference a - b on the same test users, averaged over "
+      s += multi ? "seeds, " : "the test users of the one seed (so the interval covers user sampling only, not the variation between seeds), "
+      s += "with a 95% interval from a two-stage bootstrap (seeds with replacement, then users within each seed; "
+      s += "\(r.config.bootstrapReplicates) replicates). \"better\" and \"worse\": the interval excludes 0.\n\n"
+      s += "| question | metric | a | b | a - b (95% interval) | relative | verdict |\n|---|---|---:|---:|---|---:|---|\n"
+      for d in r.differences {
+        s += String(format: "| %@ | %@ | %.4f | %.4f | %+.4f (%+.4f, %+.4f) | %+.1f%% | %@ |\n", d.question, d.metric, d.meanA, d.meanB,
+                    d.difference, d.lower, d.upper, d.relative, d.verdict)
+      }
+      s += "\n"
+    }
+
+    s += multi ? "## Seed \(r.seeds[0]) in detail (test split)\n\n" : "## Results (test split)\n\n"
     s += "| method | chosen on validation | " + columns.map(\.title).joined(separator: " | ") + " | fit s |\n"
     s += "|---|---|" + String(repeating: "---:|", count: columns.count + 1) + "\n"
     var best: [String: Double] = [:]
@@ -55,6 +91,7 @@ public enum ComparisonReport {
       }
       s += "| \(m.title) | \(chosen) | " + cells.joined(separator: " | ") + String(format: " | %.1f |\n", m.fitSeconds)
     }
+    for n in r.notes { s += "\n\(n).\n" }
     s += "\nBold: the best of the column. mean log P(d)@20 is the mean natural log of the training frequency of the "
     s += "top-20 items (higher: more popular items recommended). Fit time: the final fit on the whole training split.\n\n"
 

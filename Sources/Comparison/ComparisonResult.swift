@@ -66,6 +66,9 @@ public struct MethodResult: Sendable, Codable, Equatable {
   public var examplesPerSecond: Double?
   /// Extra facts for the report (e.g. the lambda_g an alpha0 maps to).
   public var notes: [String]
+  /// Each test user's `recall@K` / `ndcg@K` (increasing user index), for
+  /// the paired intervals; not encoded (as long as the test set).
+  public var perUser: [String: [Double]] = [:]
 
   /// The chosen setting with what was inherited, e.g. `lambda_g=5, tau=1 (from softmax)`, or `-`.
   public var choice: String {
@@ -111,6 +114,40 @@ public struct ComparisonResults: Sendable, Codable, Equatable {
   public var seconds: Double
   /// The command line that produced it, when run from the CLI.
   public var command: String? = nil
+  /// Methods that were asked for but could not run, and why.
+  public var notes: [String] = []
+  /// The seeds run (each re-draws the split when the data allow it, and
+  /// the initialisation); ``methods`` and ``data`` are the first seed's.
+  public var seeds: [UInt64] = []
+  /// Mean and standard error over seeds of each method's test metrics.
+  public var summary: [MethodSummary] = []
+  /// The discussion's questions as paired differences with 95% intervals.
+  public var differences: [PairedDifference] = []
+
+  public init(data: ComparisonDataSummary, config: ComparisonConfig, methods: [MethodResult], seconds: Double,
+              command: String? = nil, notes: [String] = []) {
+    self.data = data; self.config = config; self.methods = methods; self.seconds = seconds
+    self.command = command; self.notes = notes
+  }
+
+  enum CodingKeys: String, CodingKey { case data, config, methods, seconds, command, notes, seeds, summary, differences }
+
+  /// Reads results of every version (those written before seeds existed have one run).
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(data: try c.decode(ComparisonDataSummary.self, forKey: .data), config: try c.decode(ComparisonConfig.self, forKey: .config),
+              methods: try c.decode([MethodResult].self, forKey: .methods), seconds: try c.decode(Double.self, forKey: .seconds),
+              command: try c.decodeIfPresent(String.self, forKey: .command),
+              notes: try c.decodeIfPresent([String].self, forKey: .notes) ?? [])
+    seeds = try c.decodeIfPresent([UInt64].self, forKey: .seeds) ?? [config.seed]
+    summary = try c.decodeIfPresent([MethodSummary].self, forKey: .summary) ?? methods.map {
+      MethodSummary(method: $0.method, title: $0.title, perSeed: [$0])
+    }
+    differences = try c.decodeIfPresent([PairedDifference].self, forKey: .differences) ?? []
+  }
+
+  /// The summary row of `method`.
+  public func summary(of method: ComparisonMethod) -> MethodSummary? { summary.first { $0.method == method } }
 
   public subscript(method: ComparisonMethod) -> MethodResult? { methods.first { $0.method == method } }
 }

@@ -1,3 +1,4 @@
+import EASE
 import Evaluation
 import IALS
 import InteractionData
@@ -13,7 +14,7 @@ extension Session {
       case .popularity:
         let (m, s) = wallSeconds { PopularityModel(train: full.train) }
         return FinalFit(model: m, seconds: s)
-      case .ials:
+      case .ials, .ialsDimensions:
         let c = ialsConfig(t.chosen)
         var curve: [CurvePoint] = []
         var curveSeconds = 0.0
@@ -29,6 +30,11 @@ extension Session {
         // The per-epoch exact loss is computed only for the callback; it is
         // part of `s` but small (O(nnz k + (|U|+|I|) k^2) per epoch).
         return FinalFit(model: m, seconds: s - curveSeconds, curve: curve)
+      case .ease:
+        let (m, s) = try wallSeconds {
+          try EASEModel.fit(full.train, userIds: full.events.userIds, itemIds: full.events.itemIds, config: easeConfig(t.chosen))
+        }
+        return FinalFit(model: m, seconds: s)
       case .prior:
         let beta = Float(t.chosen["beta"] ?? 0), tau = t.chosen["tau"] ?? 1
         let reuse = softmaxFinal.flatMap { Double($0.model.config.temperature) == tau ? $0 : nil }
@@ -57,13 +63,13 @@ extension Session {
                         examplesPerSecond: run.examplesPerSecond, notes: notes)
       }
     }
-    let r = full.evaluate(out.model, ks: testKs, buckets: config.popularityBuckets, threads: config.threads)
+    let r = full.evaluate(out.model, ks: testKs, buckets: config.popularityBuckets, threads: config.threads, perUser: true)
     log?(String(format: "%@: test recall@20 %.4f  ndcg@20 %.4f  coverage@20 %.3f  (fit %.1f s)", method.rawValue,
                 r.metrics["recall@20"] ?? 0, r.metrics["ndcg@20"] ?? 0, r.metrics["coverage@20"] ?? 0, out.seconds))
     let result = MethodResult(
       method: method, title: method.title, trials: t.trials, chosen: t.chosen, inherited: t.inherited, test: r.metrics,
       popularityBuckets: r.popularityBuckets ?? [], curve: out.curve, fitSeconds: out.seconds, totalSeconds: t.seconds + sec,
-      examplesPerSecond: out.examplesPerSecond, notes: out.notes)
+      examplesPerSecond: out.examplesPerSecond, notes: t.notes + out.notes, perUser: r.perUser ?? [:])
     return (result, out.model)
   }
 }

@@ -1,3 +1,4 @@
+import EASE
 import Evaluation
 import IALS
 import InteractionData
@@ -26,6 +27,8 @@ final class Session {
     /// softmax only: the validation model of every temperature, which the
     /// prior evaluates for every beta (a tau x beta grid without extra fits).
     var models: [Double: TwoTowerModel] = [:]
+    /// What the grid search widened (for the report).
+    var notes: [String] = []
   }
   var tuned: [ComparisonMethod: Tuned] = [:]
 
@@ -99,56 +102,68 @@ final class Session {
       let run = try fitTwoTower(c, on: validation, curveBetas: [])
       record(s, validation.evaluate(run.model, ks: [tuneK], threads: config.threads), run.seconds, model: run.model)
     }
+    func twoTower(_ s: Setting) throws { try fitValidation(s, twoTowerConfig(m, s, inherited: inherited, fold: validation)) }
+    func ials(_ s: Setting) throws {
+      let (model, sec) = try wallSeconds { try IALSModel.fit(validation.train, userIds: IdMap(), itemIds: IdMap(), config: ialsConfig(s)) }
+      record(s, validation.evaluate(model, ks: [tuneK], threads: config.threads), sec)
+    }
     var inherited = Setting()
     if let p = m.parent, m != .prior, let tau = tuned[p]?.chosen["tau"] ?? tuned[p]?.inherited["tau"] {
       inherited = Setting([Parameter("tau", tau)])
     }
+    func axis(_ name: String, _ values: [Float], widen: Bool = true, integer: Bool = false) -> GridAxis {
+      GridAxis(name: name, values: values.map(Double.init), widen: widen, integer: integer)
+    }
+    let search = GridSearch(metric: config.tuneMetric, widenings: config.gridWidenings)
+    var notes: [String] = []
     switch m {
     case .popularity:
       return Tuned(trials: [], chosen: Setting(), inherited: inherited, seconds: 0)
     case .ials:
-      for a0 in g.ialsUnobservedWeights {
-        for l in g.ialsRegularizations {
-          let s = Setting([Parameter("alpha0", Double(a0)), Parameter("lambda", Double(l))])
-          let c = ialsConfig(s)
-          let (model, sec) = try wallSeconds { try IALSModel.fit(validation.train, userIds: IdMap(), itemIds: IdMap(), config: c) }
-          record(s, validation.evaluate(model, ks: [tuneK], threads: config.threads), sec)
+      notes = try search.run([axis("alpha0", g.ialsUnobservedWeights), axis("lambda", g.ialsRegularizations)], trials: { trials }, evaluate: ials)
+    case .ialsDimensions:
+      // The regularisation grid at the starting d, then d doubled with the
+      // chosen (alpha0, lambda) while validation improves (Rendle et al. 2022).
+      let dims = config.ialsDimensions.isEmpty ? [config.dimension] : config.ialsDimensions
+      notes = try search.run([axis("d", [Float(dims[0])], widen: false, integer: true), axis("alpha0", g.ialsUnobservedWeights),
+                              axis("lambda", g.ialsRegularizations)], trials: { trials }, evaluate: ials)
+      for d in dims.dropFirst() {
+        guard let b = Self.best(trials, metric: config.tuneMetric) else { break }
+        let previous = trials[b]
+        var s = previous.setting
+        s.set("d", Double(d))
+        try ials(s)
+        if (trials.last!.metrics[config.tuneMetric] ?? 0) <= (previous.metrics[config.tuneMetric] ?? 0) {
+          log?("  ials-dims: d=\(d) did not improve on d=\(Setting.format(previous.setting["d"] ?? 0)); stopping")
+          break
         }
       }
-    case .softmax, .logQExact:
-      for t in g.temperatures {
-        let s = Setting([Parameter("tau", Double(t))])
-        try fitValidation(s, twoTowerConfig(m, s, inherited: inherited, fold: validation))
+    case .ease:
+      notes = try search.run([axis("lambda", g.easeRegularizations)], trials: { trials }) { s in
+        let (model, sec) = try wallSeconds { try EASEModel.fit(validation.train, config: easeConfig(s)) }
+        record(s, validation.evaluate(model, ks: [tuneK], threads: config.threads), sec)
       }
+    case .softmax, .logQExact, .logQCorrected:
+      notes = try search.run([axis("tau", g.temperatures)], trials: { trials }, evaluate: twoTower)
     case .prior:
-      for tau in config.grids.temperatures.map(Double.init) {
-        guard let base = tuned[.softmax]?.models[tau] else { fatalError("softmax is tuned before the prior") }
-        for b in g.priorExponents {
-          let s = Setting([Parameter("tau", tau), Parameter("beta", Double(b))])
-          record(s, validation.evaluate(base.withPriorExponent(b), ks: [tuneK], threads: config.threads), 0)
-        }
+      // tau x beta over softmax's validation models (beta widens; a new tau would need a new softmax fit).
+      let taus = tuned[.softmax]!.trials.compactMap { $0.setting["tau"] }.map(Float.init)
+      notes = try search.run([axis("tau", taus, widen: false), axis("beta", g.priorExponents)], trials: { trials }) { s in
+        guard let base = tuned[.softmax]?.models[s["tau"]!] else { fatalError("softmax is tuned before the prior") }
+        record(s, validation.evaluate(base.withPriorExponent(Float(s["beta"]!)), ks: [tuneK], threads: config.threads), 0)
       }
     case .logQStreaming:
       break  // nothing of its own to choose: tau comes from logq-exact
     case .gram, .logQGram:
-      for w in g.gramWeights {
-        let s = Setting([Parameter("lambda_g", Double(w))])
-        try fitValidation(s, twoTowerConfig(m, s, inherited: inherited, fold: validation))
-      }
+      notes = try search.run([axis("lambda_g", g.gramWeights)], trials: { trials }, evaluate: twoTower)
     case .mseGram:
-      for a0 in g.mseUnobservedWeights {
-        let s = Setting([Parameter("alpha0", Double(a0))])
-        try fitValidation(s, twoTowerConfig(m, s, inherited: inherited, fold: validation))
-      }
+      notes = try search.run([axis("alpha0", g.mseUnobservedWeights)], trials: { trials }, evaluate: twoTower)
     case .mixed:
-      for n in g.mixedNegatives {
-        let s = Setting([Parameter("negatives", Double(n))])
-        try fitValidation(s, twoTowerConfig(m, s, inherited: inherited, fold: validation))
-      }
+      notes = try search.run([axis("negatives", g.mixedNegatives.map(Float.init), integer: true)], trials: { trials }, evaluate: twoTower)
     }
     let best = Self.best(trials, metric: config.tuneMetric)
     return Tuned(trials: trials, chosen: best.map { trials[$0].setting } ?? Setting(), inherited: inherited,
-                 seconds: 0, models: models)
+                 seconds: 0, models: models, notes: notes)
   }
 
   /// Index of the trial with the highest `metric` (the first among ties).
@@ -164,11 +179,21 @@ final class Session {
 
   func ialsConfig(_ s: Setting) -> IALSConfig {
     var c = config.ials
-    c.factors = config.dimension
+    c.factors = Int(s["d"] ?? Double(config.dimension))
+    // Large d: the block solver (iALS++, Rendle et al. 2021), whose cost grows
+    // as d^2 per row instead of the exact solve's d^3.
+    if c.factors > config.blockSolverAbove { c.solver = .block }
     c.unobservedWeight = Float(s["alpha0"] ?? Double(c.unobservedWeight))
     c.regularization = Float(s["lambda"] ?? Double(c.regularization))
     c.threads = config.threads
     c.seed = config.seed
+    return c
+  }
+
+  func easeConfig(_ s: Setting) -> EASEConfig {
+    var c = config.ease
+    c.regularization = Float(s["lambda"] ?? Double(c.regularization))
+    c.threads = config.threads
     return c
   }
 
@@ -184,12 +209,16 @@ final class Session {
     c.seed = config.seed
     c.loss = .softmax
     c.logQ = .none
+    c.logQForm = nil
     c.gramWeight = 0
     c.mixedNegatives = 0
     c.temperature = Float(s["tau"] ?? inherited["tau"] ?? Double(c.temperature))
     switch m {
     case .logQExact, .logQGram: c.logQ = .exact
     case .logQStreaming: c.logQ = .streaming
+    case .logQCorrected:
+      c.logQ = .exact
+      c.logQForm = .corrected
     default: break
     }
     if m == .gram || m == .logQGram {

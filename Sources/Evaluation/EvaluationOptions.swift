@@ -13,6 +13,9 @@ public struct EvaluationOptions: Sendable {
   public var popularityBuckets = 0
   /// The cut-off of the bucketed recall (default: the first of `ks`).
   public var bucketCutoff: Int? = nil
+  /// Keep each test user's recall@K and ndcg@K (``EvaluationResult/perUser``),
+  /// for paired comparisons and bootstrap intervals. O(|U_test| |ks|) memory.
+  public var keepPerUser = false
 
   public init() {}
 }
@@ -31,6 +34,12 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
   /// Recall by item-popularity bucket, least popular first, when
   /// ``EvaluationOptions/popularityBuckets`` > 0.
   public var popularityBuckets: [PopularityBucketRecall]? = nil
+  /// With ``EvaluationOptions/keepPerUser``: `recall@K` and `ndcg@K` of each
+  /// test user, in increasing user index (the order of the averages). Not
+  /// encoded: it is as long as the test set.
+  public var perUser: [String: [Double]]? = nil
+
+  enum CodingKeys: String, CodingKey { case metrics, users, seconds, popularityBuckets }
 
   public init(metrics: [String: Double], users: Int, seconds: Double) {
     self.metrics = metrics

@@ -50,6 +50,7 @@ public enum Evaluator {
     let bucketK = options.bucketCutoff ?? metrics.ks[0]
     var sums = [String: Double]()
     var seen = [[Bool]](repeating: [Bool](repeating: false, count: train.itemCount), count: metrics.ks.count)
+    var perUser = [String: [Double]]()
     for (position, user) in users.enumerated() {
       let u = Int(user)
       let ranked = lists[position]
@@ -61,6 +62,10 @@ public enum Evaluator {
         sums["ndcg@\(k)", default: 0] += values.ndcg[j]
         sums["hr@\(k)", default: 0] += values.hr[j]
         sums["precision@\(k)", default: 0] += values.precision[j]
+        if options.keepPerUser {
+          perUser["recall@\(k)", default: []].append(values.recall[j])
+          perUser["ndcg@\(k)", default: []].append(values.ndcg[j])
+        }
         let top = ranked.prefix(k)
         for i in top { seen[j][Int(i)] = true }
         let meanPop = top.isEmpty ? 0 : Double(top.reduce(0) { $0 + popularity[Int($1)] }) / Double(top.count)
@@ -84,6 +89,7 @@ public enum Evaluator {
     let elapsed = start.duration(to: clock.now)
     var out = EvaluationResult(metrics: result, users: users.count, seconds: seconds(elapsed))
     out.popularityBuckets = buckets?.result(cutoff: bucketK)
+    if options.keepPerUser { out.perUser = perUser }
     return out
   }
 

@@ -1,6 +1,7 @@
 // The umbrella module: `import Gramian` brings in every core library module.
 // Reports (charts and the method comparison) are the separate
 // `GramianReports` product.
+@_exported import EASE
 @_exported import Evaluation
 @_exported import IALS
 @_exported import InteractionData

@@ -1,3 +1,4 @@
+import EASE
 import Evaluation
 import Foundation
 import IALS
@@ -9,9 +10,9 @@ import TwoTower
 /// server load models only through here.
 public enum ModelFile {
   /// The kinds a file can hold, by magic number.
-  public static let kinds = [PopularityModel.kind, IALSModel.kind, TwoTowerModel.kind]
+  public static let kinds = [PopularityModel.kind, IALSModel.kind, TwoTowerModel.kind, EASEModel.kind]
 
-  /// Reads the model at `path`: popularity, iALS or two-tower, told apart by
+  /// Reads the model at `path`: popularity, iALS, two-tower or EASE, told apart by
   /// the file's magic number.
   /// - Throws: ``DataError`` when the path is missing or a folder; the
   ///   kind's own error (naming the file and what is wrong) when the file
@@ -25,6 +26,7 @@ public enum ModelFile {
     guard !isDir.boolValue else { throw DataError(.notAFile, file: path, "is a directory, expected a model file") }
     if TwoTowerModel.isModelFile(path) { return try TwoTowerModel.load(from: path) }
     if PopularityModel.isModelFile(path) { return try PopularityModel.load(from: path) }
+    if EASEModel.isModelFile(path) { return try EASEModel.load(from: path) }
     return try IALSModel.load(from: path)
   }
 }

@@ -10,6 +10,19 @@ import LinearAlgebra
 /// as TFRS does. With accidental-hit removal, a column `j != i` whose item
 /// equals row i's positive is masked (left out of the sum).
 ///
+/// With `correctedLogQ` (Khrylchenko et al., "Correcting the LogQ
+/// Correction", RecSys 2025) the positive is not a Monte Carlo draw: it is
+/// always in the denominator, uncorrected, and the other columns estimate
+/// the rest of the full softmax's denominator by importance sampling,
+/// `N_i ~ (1/m) sum_{j != i} exp(s_ij) / q_j` over the `m = C - 1` other
+/// draws (columns holding row i's own item are left out, as the estimate is
+/// of the sum over the other items; they still count in `m`). Row i's loss
+/// is `-s_ii + log(exp(s_ii) + N_i)`, whose gradient is the full softmax's
+/// `-(1 - P_ii) (grad s_ii - E_neg[grad s_ij])`: each example weighted by
+/// the model's probability of misclassifying it. In logits: the diagonal
+/// keeps `<u_i, v_i> / tau`, every other column gets `- log q_j - log m`,
+/// and accidental hits are always masked.
+///
 /// The gradient with respect to the logits is `G = P - I` (P the row
 /// softmax, zero on masked columns), so `dU = G V / tau` and
 /// `dV = Gᵀ U / tau`. Two parallel phases on `threads` workers (BLAS at one
@@ -27,10 +40,14 @@ enum SampledSoftmax {
   /// accidental-hit mask; `logQ` holds `log q_j` per column.
   static func apply<T: TowerScalar>(
     u: [T], v: [T], rows b: Int, columns c: Int, dim d: Int, temperature: T,
-    logQ: [T]?, positives: [Int32]?, candidates: [Int32]?, threads: Int, block: Int? = nil,
+    logQ: [T]?, positives: [Int32]?, candidates: [Int32]?, correctedLogQ: Bool = false, threads: Int, block: Int? = nil,
     dU: inout [T], dV: inout [T]
   ) -> T {
     precondition(c >= b && u.count == b * d && v.count == c * d && dU.count == b * d && dV.count == c * d)
+    precondition(!correctedLogQ || (logQ != nil && positives != nil && candidates != nil),
+                 "the corrected logQ needs log q and the items of the rows and columns (its accidental-hit mask)")
+    // log m, the number of draws besides the positive (corrected logQ only).
+    let logDraws = correctedLogQ ? T.log(T(max(1, c - 1))) : 0
     guard b > 0 else { return 0 }
     // One block per worker by default: on amazon-book (B = 1024, 2 threads)
     // blocks of 512 rows ran the softmax phase 6-10% faster than 128 or 64
@@ -58,7 +75,8 @@ enum SampledSoftmax {
                 // The block starts as -log q_j (or 0) and the GEMM adds to it (beta 1):
                 // no separate logQ pass, and no beta-0 scaling pass inside BLAS.
                 if let lq {
-                  for r in 0..<rows { for j in 0..<c { s[r * c + j] = -lq[j] } }
+                  for r in 0..<rows { for j in 0..<c { s[r * c + j] = -lq[j] - logDraws } }
+                  if correctedLogQ { for r in 0..<rows { s[r * c + lo + r] = 0 } }
                 } else {
                   s.update(repeating: 0, count: rows * c)
                 }

@@ -73,10 +73,11 @@ struct SequenceNetwork<T: TowerScalar> {
       let columns = batch.targets + batch.extra, c = columns.count
       let v = Self.gather(itemTable, rows: columns, d: d)
       var dV = [T](repeating: 0, count: c * d)
+      let mask = objective.removeAccidentalHits || objective.correctedLogQ
       let value = SampledSoftmax.apply(
         u: y, v: v, rows: n, columns: c, dim: d, temperature: objective.temperature, logQ: objective.logQ,
-        positives: objective.removeAccidentalHits ? batch.targets : nil,
-        candidates: objective.removeAccidentalHits ? columns : nil, threads: threads, dU: &dY, dV: &dV)
+        positives: mask ? batch.targets : nil, candidates: mask ? columns : nil,
+        correctedLogQ: objective.correctedLogQ, threads: threads, dU: &dY, dV: &dV)
       Self.scatter(dV, rows: columns, d: d, into: &grads.items)
       terms.append(("softmax", value))
     case .fullSoftmax:
@@ -186,6 +187,8 @@ struct SequenceObjective<T: TowerScalar> {
   /// `log q_j` per sampled-softmax column (targets, then extra), or nil.
   var logQ: [T]?
   var removeAccidentalHits = false
+  /// ``LogQForm/corrected`` (masks accidental hits itself).
+  var correctedLogQ = false
   var gramWeight: T = 0
   /// Importance weights of the target rows in the item Gram estimate.
   var itemGramWeights: [T]?

@@ -112,6 +112,7 @@ struct SequenceTrainer {
     objective.loss = config.loss
     objective.temperature = config.temperature
     objective.removeAccidentalHits = config.removeAccidentalHits
+    objective.correctedLogQ = config.isCorrectedLogQ
     objective.threads = config.threads
     let columns = batch.targets + batch.extra
     switch config.logQ {

@@ -28,6 +28,18 @@ public enum LogQMode: String, Sendable, Codable, CaseIterable {
   case streaming
 }
 
+/// How the logQ correction enters the in-batch softmax.
+public enum LogQForm: String, Sendable, Codable, CaseIterable {
+  /// Yi et al. 2019: every column's logit, the positive's included, minus `log q_j`.
+  case standard
+  /// Khrylchenko et al., "Correcting the LogQ Correction: Revisiting Sampled
+  /// Softmax for Large-Scale Retrieval" (RecSys 2025): the positive is always
+  /// in the denominator, uncorrected; the other columns importance-sample the
+  /// rest of it. Its gradient weights each example by the model's probability
+  /// of misclassifying it (see ``SampledSoftmax``).
+  case corrected
+}
+
 /// How the Gram matrices of `lambda_g <G_u, G_v>_F` are estimated
 /// (Krichene et al., "Efficient training on very large corpora via gramian
 /// estimation", ICLR 2019).
@@ -93,6 +105,9 @@ public struct TwoTowerConfig: Sendable, Codable, Equatable {
   /// Softmax temperature tau.
   public var temperature: Float = 1
   public var logQ: LogQMode = .none
+  /// The form of the logQ correction (nil: ``LogQForm/standard``, as in
+  /// files written before the corrected form existed).
+  public var logQForm: LogQForm? = nil
   /// Streaming estimator: learning rate alpha and hash array size.
   public var streamingRate: Float = 0.01
   public var streamingBuckets = 1 << 20
@@ -131,6 +146,9 @@ public struct TwoTowerConfig: Sendable, Codable, Equatable {
   public var seed: UInt64 = 1
 
   public init() {}
+
+  /// True with ``LogQForm/corrected``.
+  public var isCorrectedLogQ: Bool { logQForm == .corrected }
 
   /// The settings a new user should start from (`gramian fit two-tower`'s
   /// defaults): in-batch softmax with exact logQ correction at temperature
@@ -235,6 +253,9 @@ public struct TwoTowerConfig: Sendable, Codable, Equatable {
       throw bad("the \(loss.rawValue) loss needs the attention history encoder (--history-encoder attention)")
     }
     if loss == .mse && logQ != .none { throw bad("logQ correction applies to the softmax loss, not mse") }
+    if isCorrectedLogQ && (logQ == .none || loss != .softmax) {
+      throw bad("the corrected logQ form needs the softmax loss with a logQ correction (--logq exact or streaming)")
+    }
     if loss == .mse && (mixedNegatives > 0 || removeAccidentalHits) {
       throw bad("mixed negatives and accidental-hit removal apply to the softmax loss, not mse")
     }

@@ -33,6 +33,8 @@ struct Objective<T: TowerScalar> {
   var loss: TwoTowerLoss = .softmax
   var temperature: T = 1
   var removeAccidentalHits = false
+  /// ``LogQForm/corrected`` (masks accidental hits itself).
+  var correctedLogQ = false
   var gramWeight: T = 0
   var l2: T = 0
   var threads = 1
@@ -69,11 +71,11 @@ extension TwoTowerNetwork {
     switch objective.loss {
     case .softmax:
       let positives = Array(batch.candidateItems.prefix(b))
+      let mask = objective.removeAccidentalHits || objective.correctedLogQ
       let value = SampledSoftmax.apply(
         u: u, v: v, rows: b, columns: c, dim: d, temperature: objective.temperature, logQ: batch.logQ,
-        positives: objective.removeAccidentalHits ? positives : nil,
-        candidates: objective.removeAccidentalHits ? batch.candidateItems : nil,
-        threads: objective.threads, dU: &dU, dV: &dV)
+        positives: mask ? positives : nil, candidates: mask ? batch.candidateItems : nil,
+        correctedLogQ: objective.correctedLogQ, threads: objective.threads, dU: &dU, dV: &dV)
       terms.append(("softmax", value))
     case .mse:
       terms.append(("mse", PointwiseTerms.mse(u: u, v: Array(v.prefix(b * d)), rows: b, dim: d, dU: &dU, dV: &dV)))

@@ -89,6 +89,7 @@ struct TwoTowerTrainer {
     objective.loss = config.loss
     objective.temperature = config.temperature
     objective.removeAccidentalHits = config.removeAccidentalHits
+    objective.correctedLogQ = config.isCorrectedLogQ
     objective.gramWeight = config.gramWeight
     objective.l2 = config.l2
     objective.threads = config.threads

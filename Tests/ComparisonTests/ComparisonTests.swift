@@ -32,6 +32,7 @@ final class ComparisonTests: XCTestCase {
     c.grids.ialsRegularizations = [0.01, 0.1]
     c.curveUsers = 50
     c.threads = 2
+    c.gridWidenings = 0
     return c
   }
 
@@ -93,6 +94,76 @@ final class ComparisonTests: XCTestCase {
     XCTAssertEqual(ials.curve.count, 3)
     XCTAssertEqual(ials.popularityBuckets.count, 10)
     XCTAssertEqual(ials.popularityBuckets.reduce(0) { $0 + $1.testPairs }, test.nnz)
+  }
+
+  /// The dimension search fits the regularisation grid at the first d, then
+  /// each larger d at the chosen setting until one does not improve; the
+  /// choice is the argmax of the validation values it recorded, and the
+  /// refit uses that d.
+  func testDimensionSearchChoosesTheArgmaxOfWhatItPrinted() throws {
+    var config = smallConfig([.ialsDimensions])
+    config.ialsDimensions = [2, 4, 8, 16]
+    config.blockSolverAbove = 4
+    var lines: [String] = []
+    let r = try Comparison(config: config, log: { lines.append($0) }).run(Self.data)
+    let m = try XCTUnwrap(r[.ialsDimensions])
+    // The printed validation values, parsed back from the log.
+    var printed: [(d: Double, value: Double)] = []
+    for line in lines where line.contains("ials-dims d=") && line.contains("validation recall@20") {
+      let d = Double(line.split(separator: "d=")[1].split(separator: " ")[0])!
+      let v = Double(line.split(separator: "recall@20 ")[1].split(separator: " ")[0])!
+      printed.append((d, v))
+    }
+    XCTAssertEqual(printed.count, m.trials.count)
+    XCTAssertEqual(m.trials.filter { $0.setting["d"] == 2 }.count, 4, "the alpha0 x lambda grid at the first d")
+    let best = printed.max { $0.value < $1.value }!
+    XCTAssertEqual(m.chosen["d"], best.d)
+    // Each larger d was tried only while the previous one improved.
+    let dims = m.trials.compactMap { $0.setting["d"] }.filter { $0 > 2 }
+    var previous = m.trials.filter { $0.setting["d"] == 2 }.map { $0.metrics["recall@20"]! }.max()!
+    for (k, d) in dims.enumerated() {
+      let v = m.trials.first { $0.setting["d"] == d }!.metrics["recall@20"]!
+      if k < dims.count - 1 { XCTAssertGreaterThan(v, previous, "d=\(d) did not improve, yet the search went on") }
+      if k == dims.count - 1 && dims.count < 3 { XCTAssertLessThanOrEqual(v, previous, "the search stopped after an improvement") }
+      previous = v
+    }
+    // The refit's model has the chosen dimension (the test numbers equal a direct fit of it).
+    let train = InteractionMatrix(Self.data.dataset.split.train), test = InteractionMatrix(Self.data.dataset.split.test)
+    var c = config.ials
+    c.factors = Int(m.chosen["d"]!); c.threads = 2; c.seed = config.seed
+    if c.factors > 4 { c.solver = .block }
+    c.unobservedWeight = Float(m.chosen["alpha0"]!); c.regularization = Float(m.chosen["lambda"]!)
+    let direct = try IALSModel.fit(train, userIds: IdMap(), itemIds: IdMap(), config: c)
+    assertClose(m.test["recall@20"]!, evaluate(direct, train, test)["recall@20"]!, relative: 1e-9)
+  }
+
+  /// A grid whose best point is on its edge extends itself one step past
+  /// it (geometrically for positive grids), a bounded number of times.
+  func testGridsWidenPastTheirEdges() throws {
+    var axis = GridAxis(name: "tau", values: [0.2, 1])
+    XCTAssertEqual(axis.step(past: 1, upward: true)!, 5, accuracy: 1e-12)
+    XCTAssertEqual(axis.step(past: 0.2, upward: false)!, 0.04, accuracy: 1e-12)
+    XCTAssertNil(axis.step(past: 0.5, upward: true), "not an edge")
+    axis = GridAxis(name: "beta", values: [0, 0.5, 1])
+    XCTAssertEqual(axis.step(past: 1, upward: true)!, 1.5, accuracy: 1e-12)
+    XCTAssertNil(axis.step(past: 0, upward: false), "0 is the floor of a non-negative grid")
+    XCTAssertNil(GridAxis(name: "tau", values: [1], widen: true).step(past: 1, upward: true), "one value gives no step")
+
+    // A synthetic objective that peaks at x = 8: from the grid {1, 2} the
+    // search walks up 4, 8, 16 and stops (16 is worse than 8), within its budget.
+    var trials: [Trial] = []
+    let notes = try GridSearch(metric: "recall@20", widenings: 5).run([GridAxis(name: "x", values: [1, 2])], trials: { trials }) { s in
+      let x = s["x"]!
+      trials.append(Trial(setting: s, metrics: ["recall@20": -abs(log2(x) - 3)], fitSeconds: 0))
+    }
+    XCTAssertEqual(trials.map { $0.setting["x"]! }, [1, 2, 4, 8, 16])
+    XCTAssertEqual(notes.count, 3)
+    // With a budget of one widening, it stops at 4.
+    trials = []
+    _ = try GridSearch(metric: "recall@20", widenings: 1).run([GridAxis(name: "x", values: [1, 2])], trials: { trials }) { s in
+      trials.append(Trial(setting: s, metrics: ["recall@20": -abs(log2(s["x"]!) - 3)], fitSeconds: 0))
+    }
+    XCTAssertEqual(trials.map { $0.setting["x"]! }, [1, 2, 4])
   }
 
   func testPriorServesTheSoftmaxModelWithTheChosenBeta() throws {

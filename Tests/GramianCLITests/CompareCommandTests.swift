@@ -35,7 +35,8 @@ final class CompareCommandTests: XCTestCase {
     let result = try XCTUnwrap(out["result"] as? [String: Any])
     let methods = try XCTUnwrap(result["methods"] as? [[String: Any]])
     XCTAssertEqual(methods.map { $0["method"] as? String }, [
-      "popularity", "ials", "softmax", "logq-exact", "logq-streaming", "prior", "gram", "logq-gram", "mse-gram", "mixed",
+      "popularity", "ials", "ials-dims", "ease", "softmax", "logq-exact", "logq-streaming", "logq-corrected", "prior", "gram", "logq-gram",
+      "mse-gram", "mixed",
     ])
     for m in methods {
       let test = try XCTUnwrap(m["test"] as? [String: Double])
@@ -57,7 +58,7 @@ final class CompareCommandTests: XCTestCase {
     XCTAssertTrue(md.contains("| softmax + logQ (exact) | tau="), md)
     XCTAssertTrue(md.contains("gramian compare --train"), md)
     let saved = try json(String(contentsOfFile: report + "/results.json", encoding: .utf8))
-    XCTAssertEqual((saved["methods"] as? [[String: Any]])?.count, 10)
+    XCTAssertEqual((saved["methods"] as? [[String: Any]])?.count, 13)
     // The four charts: well-formed SVG documents, linked from the report.
     for chart in ["prior-beta.svg", "gram-weight.svg", "learning-curves.svg", "popularity-deciles.svg"] {
       let data = try Data(contentsOf: URL(fileURLWithPath: report + "/" + chart))
@@ -73,10 +74,44 @@ final class CompareCommandTests: XCTestCase {
     XCTAssertEqual(try String(contentsOfFile: again + "/report.md", encoding: .utf8), md)
   }
 
+  /// Several seeds: each re-draws the split (the popularity test numbers
+  /// match `gramian evaluate` on that seed's split), the summary is the
+  /// mean over seeds, and the report states the paired intervals.
+  func testSeedsRedrawTheSplitAndTheReportGivesMeansAndIntervals() throws {
+    let report = dir.appendingPathComponent("seeds").path
+    let r = try GramianExecutable.run(["compare", "--train", ratings] + data + [
+      "--quick", "--methods", "popularity,ials,ease", "--seeds", "3,4", "--dim", "8", "--output", report, "--json",
+      "--threads", "2", "--bootstrap", "300",
+    ])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let result = try XCTUnwrap(try json(r.stdout)["result"] as? [String: Any])
+    XCTAssertEqual(result["seeds"] as? [Int], [3, 4])
+    let summary = try XCTUnwrap(result["summary"] as? [[String: Any]])
+    let pop = try XCTUnwrap(summary.first { $0["method"] as? String == "popularity" })
+    let values = try XCTUnwrap((pop["values"] as? [String: [Double]])?["recall@20"])
+    XCTAssertEqual(values.count, 2)
+    for (seed, value) in zip([3, 4], values) {
+      let e = try GramianExecutable.run(["evaluate", "--train", ratings, "--split", "random", "--seed", "\(seed)"] + data
+                                        + ["--model", "popularity", "--json"])
+      XCTAssertEqual(e.status, 0, e.stderr)
+      let m = try XCTUnwrap(try json(e.stdout)["metrics"] as? [String: Double])
+      XCTAssertEqual(value, try XCTUnwrap(m["recall@20"]), accuracy: 1e-12, "seed \(seed)")
+    }
+    XCTAssertNotEqual(values[0], values[1], "the seeds did not re-draw the split")
+    let mean = try XCTUnwrap((pop["mean"] as? [String: Double])?["recall@20"])
+    XCTAssertEqual(mean, (values[0] + values[1]) / 2, accuracy: 1e-12)
+    let differences = try XCTUnwrap(result["differences"] as? [[String: Any]])
+    XCTAssertEqual(Set(differences.compactMap { $0["question"] as? String }), ["EASE vs iALS"])
+    let md = try String(contentsOfFile: report + "/report.md", encoding: .utf8)
+    XCTAssertTrue(md.contains("## Results over 2 seeds"), md)
+    XCTAssertTrue(md.contains("| EASE vs iALS | recall@20 |"), md)
+  }
+
   func testTuneChoosesTheValidationBestAndSavesTheRefit() throws {
     let model = dir.appendingPathComponent("ials.gramian").path
     let r = try GramianExecutable.run(["tune", "--method", "ials", "--train", ratings] + data + [
-      "--dim", "8", "--ials-epochs", "3", "--alpha0s", "0.01,0.3", "--lambdas", "0.01", "--output", model, "--json",
+      "--dim", "8", "--ials-epochs", "3", "--alpha0s", "0.01,0.3", "--lambdas", "0.01", "--grid-widenings", "0",
+      "--output", model, "--json",
     ])
     XCTAssertEqual(r.status, 0, r.stderr)
     let out = try json(r.stdout)

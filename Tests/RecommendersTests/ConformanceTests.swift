@@ -1,3 +1,4 @@
+import EASE
 import Evaluation
 import GramianTestSupport
 import IALS
@@ -36,6 +37,13 @@ final class ConformanceTests: XCTestCase {
     try RecommenderConformance.check(model, board: board, personalised: false, foldsIn: false)
     // With a prior exponent the bias enters every path, HNSW included.
     try RecommenderConformance.check(model.withPriorExponent(0.7), board: board, personalised: false, foldsIn: false)
+  }
+
+  /// EASE: its user vectors are the binary rows, its item vectors columns of B.
+  func testEASE() throws {
+    let model = try EASEModel.fit(board.train, userIds: board.userIds, itemIds: board.itemIds,
+                                  config: EASEConfig(regularization: 1, threads: 2))
+    try RecommenderConformance.check(model, board: board, personalised: true, foldsIn: true)
   }
 
   /// The attention tower, trained on each user's board items in order:

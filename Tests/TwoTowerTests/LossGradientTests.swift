@@ -71,6 +71,45 @@ final class LossGradientTests: XCTestCase {
     checkSoftmax(tau: 0.7, logQ: q.map { log($0) }, positives: [1, 2, 3, 4], candidates: [1, 2, 3, 4, 1, 9])
   }
 
+  /// The corrected logQ (Khrylchenko et al. 2025) written out from its
+  /// definition: row i's loss is `-s_ii + log(exp(s_ii) + N_i)` with
+  /// `N_i = (1/m) sum_{j != i, item_j != item_i} exp(s_ij) / q_j`, m = C - 1;
+  /// checked for value and (central differences) both gradients, and its
+  /// gradient against the full softmax's form `-(1 - P_ii)(...)`.
+  func testCorrectedLogQAgainstItsDefinitionAndFiniteDifferences() {
+    let q = [0.5, 0.1, 0.02, 0.3, 0.05, 0.03]
+    let candidates: [Int32] = [1, 2, 3, 4, 1, 9]  // column 4 repeats row 0's item
+    let positives = Array(candidates.prefix(b))
+    let tau = 0.6
+    let u = randomValues(b * d, seed: 31), v = randomValues(c * d, seed: 32)
+    func reference(_ u: [Double], _ v: [Double]) -> Double {
+      var total = 0.0
+      for i in 0..<b {
+        func s(_ j: Int) -> Double { (0..<d).reduce(0.0) { $0 + u[i * d + $1] * v[j * d + $1] } / tau }
+        var n = 0.0
+        for j in 0..<c where j != i && candidates[j] != positives[i] { n += exp(s(j)) / q[j] }
+        n /= Double(c - 1)
+        total += -s(i) + log(exp(s(i)) + n)
+      }
+      return total
+    }
+    func loss(_ u: [Double], _ v: [Double], _ du: inout [Double], _ dv: inout [Double]) -> Double {
+      SampledSoftmax.apply(u: u, v: v, rows: b, columns: c, dim: d, temperature: tau, logQ: q.map { log($0) },
+                           positives: positives, candidates: candidates, correctedLogQ: true, threads: 2, block: 3,
+                           dU: &du, dV: &dv)
+    }
+    var du = [Double](repeating: 0, count: b * d), dv = [Double](repeating: 0, count: c * d)
+    let value = loss(u, v, &du, &dv)
+    assertClose(value, reference(u, v), relative: 1e-12)
+    assertAllClose(du, numericGradient(u) { reference($0, v) }, relative: 1e-6, absolute: 1e-9, "dU")
+    assertAllClose(dv, numericGradient(v) { reference(u, $0) }, relative: 1e-6, absolute: 1e-9, "dV")
+    // It differs from the standard correction on the same batch.
+    var du2 = du.map { _ in 0.0 }, dv2 = dv.map { _ in 0.0 }
+    let standard = SampledSoftmax.apply(u: u, v: v, rows: b, columns: c, dim: d, temperature: tau, logQ: q.map { log($0) },
+                                        positives: positives, candidates: candidates, threads: 1, dU: &du2, dV: &dv2)
+    XCTAssertGreaterThan(abs(standard - value), 1e-3)
+  }
+
   func testMSEGradientAndValue() {
     let u = randomValues(b * d, seed: 21), v = randomValues(b * d, seed: 22)
     func loss(_ u: [Double], _ v: [Double]) -> Double {

@@ -31,6 +31,16 @@ struct ComparisonOptions: ParsableArguments {
   @Option(help: "Fraction of each user's training pairs held out for validation.") var validationFraction = 0.1
   @Option(help: "Validation metric that chooses each grid point: recall@K or ndcg@K.") var tuneMetric = "recall@20"
   @Option(help: "Test users sampled for the learning curves (0: no curves).") var curveUsers = 2000
+  @Option(help: "Grid of EASE regularisations lambda, comma separated.") var easeReg: String?
+  @Option(help: "EASE's item limit (a dense items x items matrix; larger catalogues skip EASE).") var maxItems = EASEConfig().maxItems
+  @Option(help: "compare: comma-separated seeds, each re-drawing the split (unless --test fixes it), the validation split and the initialisation (default: 3 seeds from --seed, 1 with --quick).")
+  var seeds: String?
+  @Option(help: "Bootstrap replicates of each paired interval.") var bootstrap = 2000
+  @Option(help: "ials-dims: the dimensions tried in order while validation improves (default 64,128,256,512,1024; --quick 16,32).")
+  var dims: String?
+  @Option(help: "ials-dims: use the block solver (iALS++) above this dimension.") var blockSolverAbove = 128
+  @Option(help: "Times a grid may extend itself past each edge when its best point lies there (0: fixed grids; --quick 0).")
+  var gridWidenings: Int?
   @Flag(help: "CI-sized run: one or two points per grid, 2 two-tower epochs, 3 iALS epochs.") var quick = false
 
   var userFeatures: String? { inputs.userFeatures }
@@ -66,6 +76,27 @@ struct ComparisonOptions: ParsableArguments {
     }
     if let v = try floats(alpha0s, "--unobserved-weight") { c.grids.ialsUnobservedWeights = v }
     if let v = try floats(lambdas, "--reg") { c.grids.ialsRegularizations = v }
+    if let v = try floats(easeReg, "--ease-reg") { c.grids.easeRegularizations = v }
+    guard maxItems >= 1 else { throw ValidationError("--max-items must be at least 1, got \(maxItems)") }
+    c.ease.maxItems = maxItems
+    c.bootstrapReplicates = bootstrap
+    if let dims {
+      c.ialsDimensions = try ListOption.parse(dims, flag: "--dims", expecting: "increasing dimensions like 64,128,256") { (d: Int) in d >= 1 }
+      guard zip(c.ialsDimensions, c.ialsDimensions.dropFirst()).allSatisfy({ $0 < $1 }) else {
+        throw ValidationError("--dims must increase, got '\(dims)'")
+      }
+    }
+    guard blockSolverAbove >= 1 else { throw ValidationError("--block-solver-above must be at least 1") }
+    c.blockSolverAbove = blockSolverAbove
+    if let gridWidenings {
+      guard gridWidenings >= 0 else { throw ValidationError("--grid-widenings must be >= 0, got \(gridWidenings)") }
+      c.gridWidenings = gridWidenings
+    }
+    if let seeds {
+      c.seeds = try ListOption.parse(seeds, flag: "--seeds", expecting: "whole numbers separated by commas, e.g. 1,2,3") { (_: UInt64) in true }
+    } else {
+      c.seeds = quick ? [common.seed] : [common.seed, common.seed &+ 1, common.seed &+ 2]
+    }
     do { try c.validate() } catch { throw ValidationError("\(error)") }
     return c
   }
@@ -111,8 +142,15 @@ struct CompareCommand: ParsableCommand {
     config.methods = try ComparisonMethod.parseList(methods)
     var split = self.split
     if !split.holdsOut { split.split = .random }  // the comparison needs a test set: random unless told
-    let loaded = try DatasetLoading.load(train: train, reader: reader, split: split, seed: common.seed)
-    let data = options.data(loaded, train: train, reader: reader)
+    let loaded = try DatasetLoading.load(train: train, reader: reader, split: split, seed: config.runSeeds[0])
+    var data = options.data(loaded, train: train, reader: reader)
+    if let method = split.method {
+      // Each later seed re-draws the split from the same file (read again, quietly).
+      let path = train, readOptions = try reader.readOptions(), duplicates = reader.duplicates
+      data.resplit = { seed in
+        try InteractionDataset.load(path, options: readOptions, duplicates: duplicates, split: method, seed: seed)
+      }
+    }
     Console.info("comparing \(config.methods.map(\.rawValue).joined(separator: ", ")) on \(data.name)\(options.quick ? " (quick)" : "")")
     var result = try Comparison(config: config, log: { Console.info($0) }).run(data)
     result.command = ComparisonOptions.commandLine

@@ -4,7 +4,7 @@ import Gramian
 
 struct FitCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "fit", abstract: "Fit a model.", subcommands: [FitIALS.self, FitTwoTower.self])
+    commandName: "fit", abstract: "Fit a model.", subcommands: [FitIALS.self, FitTwoTower.self, FitEASE.self])
 }
 
 extension ConfidenceMode: ExpressibleByArgument {}

@@ -4,6 +4,7 @@ import Gramian
 
 extension TwoTowerLoss: ExpressibleByArgument {}
 extension LogQMode: ExpressibleByArgument {}
+extension LogQForm: ExpressibleByArgument {}
 extension GramEstimator: ExpressibleByArgument {}
 extension TwoTowerOptimizer: ExpressibleByArgument {}
 extension LearningRateDecay: ExpressibleByArgument {}
@@ -73,6 +74,8 @@ struct TwoTowerOptions: ParsableArguments {
   @Option(help: "Softmax temperature tau (default 3; attention tower 1).") var temperature: Float?
   @Option(help: "logQ correction: none, exact (training frequencies) or streaming (Yi et al. 2019 estimator); default exact (attention tower: none).")
   var logq: LogQMode?
+  @Option(help: "logQ form: standard (Yi et al. 2019: every logit minus log q) or corrected (Khrylchenko et al. 2025: the positive always in the denominator, uncorrected; accidental hits masked).")
+  var logqForm: LogQForm = .standard
   @Option(help: "Streaming estimator learning rate alpha.") var streamingRate: Float = 0.01
   @Option(help: "Gram regulariser weight lambda_g (0: off; default 0.3, attention tower 0).") var gramWeight: Float?
   @Option(help: "Gram estimator: batch, sogram or exact (recomputed every epoch; the attention tower: batch or sogram).")
@@ -130,6 +133,7 @@ struct TwoTowerOptions: ParsableArguments {
     c.loss = loss
     c.temperature = temperature ?? defaults.temperature
     c.logQ = logq ?? defaults.logQ
+    if logqForm == .corrected { c.logQForm = .corrected }
     c.streamingRate = streamingRate
     c.gramWeight = gramWeight ?? defaults.gramWeight
     c.gramEstimator = gramEstimator

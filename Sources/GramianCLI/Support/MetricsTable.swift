@@ -28,10 +28,20 @@ enum MetricsTable {
     for c in cols { out += "  " + c.key.replacingOccurrences(of: "mean_log_popularity", with: "log_pop").leftPad(12) }
     out += "  " + "fit s".leftPad(8)
     out += "\n" + String(repeating: "-", count: nameWidth + cols.count * 14 + 10)
+    let multi = r.seeds.count > 1
     for m in r.methods {
       out += "\n" + m.title.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
-      for c in cols { out += "  " + String(format: "%.4f", m.test[c.key] ?? .nan).leftPad(12) }
+      let values = multi ? r.summary(of: m.method)?.mean ?? [:] : m.test
+      for c in cols { out += "  " + String(format: "%.4f", values[c.key] ?? .nan).leftPad(12) }
       out += "  " + String(format: "%.1f", m.fitSeconds).leftPad(8)
+    }
+    if multi { out += "\n(means over seeds \(r.seeds.map(String.init).joined(separator: ", ")); fit s: seed \(r.seeds[0]))" }
+    let recall = r.differences.filter { $0.metric == "recall@20" }
+    if !recall.isEmpty {
+      out += "\n\nrecall@20 differences, 95% intervals:"
+      for d in recall {
+        out += "\n  " + d.question + String(format: ": %+.4f (%+.4f, %+.4f) ", d.difference, d.lower, d.upper) + d.verdict
+      }
     }
     return out
   }
