@@ -19,7 +19,7 @@ WORK=${WORK:-/tmp/gramian-fuzz-work}
 RUNS=${RUNS:-1000000}
 TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then
-  TARGETS=(delimited lists mtx cache npy features model-ials model-two-tower model-popularity hnsw server-json)
+  TARGETS=(delimited lists mtx cache npy features model-ials model-two-tower model-popularity model-ease hnsw server-json)
 fi
 RESULTS=${RESULTS:-$HERE/results}
 mkdir -p "$RESULTS"

@@ -89,6 +89,8 @@ public struct Comparison {
     ("Gram on logQ", .logQGram, .logQExact),
     ("corrected vs standard logQ", .logQCorrected, .logQExact),
     ("EASE vs iALS", .ease, .ials),
+    ("iALS at its best d vs at --dim", .ialsDimensions, .ials),
+    ("EASE vs iALS at its best d", .ease, .ialsDimensions),
   ]
 
   /// The paired difference of recall@20 and ndcg@20 for each question whose

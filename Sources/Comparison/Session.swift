@@ -125,8 +125,18 @@ final class Session {
       // The regularisation grid at the starting d, then d doubled with the
       // chosen (alpha0, lambda) while validation improves (Rendle et al. 2022).
       let dims = config.ialsDimensions.isEmpty ? [config.dimension] : config.ialsDimensions
-      notes = try search.run([axis("d", [Float(dims[0])], widen: false, integer: true), axis("alpha0", g.ialsUnobservedWeights),
-                              axis("lambda", g.ialsRegularizations)], trials: { trials }, evaluate: ials)
+      if dims[0] == config.dimension, let same = tuned[.ials], !same.trials.isEmpty {
+        // iALS already searched this grid at this d (same seed, same fits): reuse it.
+        trials = same.trials.map { t in
+          var t = t
+          t.setting = Setting([Parameter("d", Double(dims[0]))] + t.setting.parameters)
+          return t
+        }
+        notes = same.notes + ["the grid at d=\(dims[0]) is iALS's own (same fits)"]
+      } else {
+        notes = try search.run([axis("d", [Float(dims[0])], widen: false, integer: true), axis("alpha0", g.ialsUnobservedWeights),
+                                axis("lambda", g.ialsRegularizations)], trials: { trials }, evaluate: ials)
+      }
       for d in dims.dropFirst() {
         guard let b = Self.best(trials, metric: config.tuneMetric) else { break }
         let previous = trials[b]

@@ -16,6 +16,7 @@ extension FuzzTargets {
     modelTarget("model-ials", "iALS model files"),
     modelTarget("model-two-tower", "two-tower model files"),
     modelTarget("model-popularity", "popularity model files"),
+    modelTarget("model-ease", "EASE model files"),
     FuzzTarget("hnsw", "HNSW index files (checksum recomputed; searched after loading)") { input in
       let bytes = resealed(input, minimumCount: 16, checksum: HNSWChecksum.of)
       let path = try bytes.withUnsafeBytes { try Scratch.file("input.hnsw", $0) }

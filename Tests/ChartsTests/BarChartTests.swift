@@ -12,6 +12,33 @@ final class BarChartTests: XCTestCase {
     return (try rect.number("x"), try rect.number("y"), try rect.number("width"), try rect.number("height"))
   }
 
+  /// Error bars: a whisker from value - e to value + e at each bar's centre,
+  /// none where the error is NaN or zero; the axis spans the whiskers.
+  func testErrorBarsSpanValuePlusMinusError() throws {
+    let chart = BarChart(
+      title: "coverage", xLabel: "method", yLabel: "coverage@20", categories: ["a", "b", "c"],
+      series: [BarSeries(name: "coverage@20", values: [0.1, 0.2, 0.3], errors: [0.05, .nan, 0])])
+    let root = try XMLTree.parse(try chart.svg())
+    let plot = try plotArea(root)
+    // The y axis runs from 0 to its top tick (the values and whiskers lie within).
+    let whiskers = root.all("line", class: "error-bar")
+    XCTAssertEqual(whiskers.count, 3, "one bar with an error: a vertical line and two caps")
+    let vertical = try XCTUnwrap(whiskers.first { (try? $0.number("x1")) == (try? $0.number("x2")) })
+    let bar = try XCTUnwrap(root.all("rect", class: "bar").first)
+    assertClose(try vertical.number("x1"), try bar.number("x") + (try bar.number("width")) / 2, relative: 0, absolute: 2 * pixel)
+    let top = try XCTUnwrap(root.all("text", class: "y-tick").compactMap { Double($0.text) }.max())
+    let yOf = { (v: Double) in plot.top + plot.height * (1 - v / top) }
+    assertClose(min(try vertical.number("y1"), try vertical.number("y2")), yOf(0.15), relative: 0, absolute: 2 * pixel)
+    assertClose(max(try vertical.number("y1"), try vertical.number("y2")), yOf(0.05), relative: 0, absolute: 2 * pixel)
+    // An error bar longer than any value widens the axis to cover it.
+    let tall = BarChart(title: "t", xLabel: "x", yLabel: "y", categories: ["a"],
+                        series: [BarSeries(name: "s", values: [0.1], errors: [0.35])])
+    let ticks = try XMLTree.parse(try tall.svg()).all("text", class: "y-tick").compactMap { Double($0.text) }
+    XCTAssertGreaterThanOrEqual(ticks.max() ?? 0, 0.45)
+    XCTAssertThrowsError(try BarChart(title: "t", xLabel: "x", yLabel: "y", categories: ["a", "b"],
+                                      series: [BarSeries(name: "s", values: [1, 2], errors: [1])]).svg())
+  }
+
   func testBarsAtHandComputedPixels() throws {
     // y axis 0...0.4 (span 0.4 / 5 = 0.08 -> step 0.1). Three groups of W/3;
     // bars fill 80% of a group, W/3 * 0.8 / 2 each, with a 1 px gap between them.
