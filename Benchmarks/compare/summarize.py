@@ -46,7 +46,7 @@ def table(runs, title, keys, digits, bold=None):
         for m, v in s.items():
             if m not in [x[0] for x in methods]:
                 methods.append((m, v[0]))
-    out = [f"| {title} | " + " | ".join(r["data"]["name"] + f" ({len(r.get('seeds', [1]))} seeds)" for r in runs) + " |",
+    out = [f"| {title} | " + " | ".join(r["data"]["name"] + f" ({len(r.get('seeds', [1]))} seed{'s' if len(r.get('seeds', [1])) > 1 else ''})" for r in runs) + " |",
            "|---|" + "---:|" * len(runs)]
     for m, t in methods:
         cells = []
