@@ -6,6 +6,9 @@ struct GridAxis {
   var widen = true
   /// Values are whole numbers (negatives per batch, d).
   var integer = false
+  /// The largest value a widening may reach (e.g. no more extra negatives
+  /// than the catalogue has items); nil: unbounded.
+  var maximum: Double? = nil
 
   /// The value one step past `edge` (the largest or smallest tried), or nil
   /// when the axis cannot go further. Positive grids step geometrically (the
@@ -26,6 +29,7 @@ struct GridAxis {
     }
     if integer { next = next.rounded() }
     guard next.isFinite, next != e, !(integer && next < 1) else { return nil }
+    if let maximum, next > maximum { return nil }
     return next
   }
 }

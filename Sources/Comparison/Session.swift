@@ -169,7 +169,10 @@ final class Session {
     case .mseGram:
       notes = try search.run([axis("alpha0", g.mseUnobservedWeights)], trials: { trials }, evaluate: twoTower)
     case .mixed:
-      notes = try search.run([axis("negatives", g.mixedNegatives.map(Float.init), integer: true)], trials: { trials }, evaluate: twoTower)
+      // Uniform extra negatives beyond the catalogue's size add nothing but cost.
+      var negatives = axis("negatives", g.mixedNegatives.map(Float.init), integer: true)
+      negatives.maximum = Double(validation.train.itemCount)
+      notes = try search.run([negatives], trials: { trials }, evaluate: twoTower)
     }
     let best = Self.best(trials, metric: config.tuneMetric)
     return Tuned(trials: trials, chosen: best.map { trials[$0].setting } ?? Setting(), inherited: inherited,

@@ -21,7 +21,10 @@ import LinearAlgebra
 /// `-(1 - P_ii) (grad s_ii - E_neg[grad s_ij])`: each example weighted by
 /// the model's probability of misclassifying it. In logits: the diagonal
 /// keeps `<u_i, v_i> / tau`, every other column gets `- log q_j - log m`,
-/// and accidental hits are always masked.
+/// and accidental hits are always masked. (Derived here from the paper's two
+/// stated properties, the positive always in the denominator and the
+/// misclassification-probability weight; checked against the definition
+/// above by finite differences, not against the authors' code.)
 ///
 /// The gradient with respect to the logits is `G = P - I` (P the row
 /// softmax, zero on masked columns), so `dU = G V / tau` and

@@ -148,6 +148,10 @@ final class ComparisonTests: XCTestCase {
     XCTAssertEqual(axis.step(past: 1, upward: true)!, 1.5, accuracy: 1e-12)
     XCTAssertNil(axis.step(past: 0, upward: false), "0 is the floor of a non-negative grid")
     XCTAssertNil(GridAxis(name: "tau", values: [1], widen: true).step(past: 1, upward: true), "one value gives no step")
+    var capped = GridAxis(name: "negatives", values: [256, 1024], integer: true)
+    capped.maximum = 3000
+    XCTAssertNil(capped.step(past: 1024, upward: true), "4096 is past the maximum")
+    XCTAssertEqual(capped.step(past: 256, upward: false), 64)
 
     // A synthetic objective that peaks at x = 8: from the grid {1, 2} the
     // search walks up 4, 8, 16 and stops (16 is worse than 8), within its budget.
