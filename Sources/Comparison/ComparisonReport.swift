@@ -47,16 +47,9 @@ public enum ComparisonReport {
       s += "± its standard error (sample sd / sqrt(seeds)).\n\n"
       s += "| method | " + columns.map(\.title).joined(separator: " | ") + " | chosen per seed |\n"
       s += "|---|" + String(repeating: "---:|", count: columns.count) + "---|\n"
-      var bestMean: [String: Double] = [:]
-      for c in columns.prefix(5) { bestMean[c.key] = r.summary.compactMap { $0.mean[c.key] }.max() }
+      let bestMean = columnBests(r.summary.map(\.mean))
       for m in r.summary {
-        let cells = columns.map { c -> String in
-          guard let v = m.mean[c.key] else { return "" }
-          let log = c.key.hasPrefix("mean_log")
-          var text = log ? String(format: "%.2f", v) : String(format: "%.4f", v)
-          if let e = m.standardError[c.key] { text += log ? String(format: " ± %.2f", e) : String(format: " ± %.4f", e) }
-          return bestMean[c.key] == v ? "**\(text)**" : text
-        }
+        let cells = metricCells(m.mean, errors: m.standardError, bests: bestMean)
         s += "| \(m.title) | " + cells.joined(separator: " | ") + " | \(m.choices.joined(separator: "; ")) |\n"
       }
       s += "\nBold: the best mean of the column.\n\n"
@@ -78,18 +71,10 @@ public enum ComparisonReport {
     s += multi ? "## Seed \(r.seeds[0]) in detail (test split)\n\n" : "## Results (test split)\n\n"
     s += "| method | chosen on validation | " + columns.map(\.title).joined(separator: " | ") + " | fit s |\n"
     s += "|---|---|" + String(repeating: "---:|", count: columns.count + 1) + "\n"
-    var best: [String: Double] = [:]
-    for c in columns.prefix(5) {
-      best[c.key] = r.methods.compactMap { $0.test[c.key] }.max()
-    }
+    let best = columnBests(r.methods.map(\.test))
     for m in r.methods {
-      let chosen = m.choice
-      let cells = columns.map { c -> String in
-        guard let v = m.test[c.key] else { return "" }
-        let text = c.key.hasPrefix("mean_log") ? String(format: "%.2f", v) : String(format: "%.4f", v)
-        return best[c.key] == v ? "**\(text)**" : text
-      }
-      s += "| \(m.title) | \(chosen) | " + cells.joined(separator: " | ") + String(format: " | %.1f |\n", m.fitSeconds)
+      let cells = metricCells(m.test, bests: best)
+      s += "| \(m.title) | \(m.choice) | " + cells.joined(separator: " | ") + String(format: " | %.1f |\n", m.fitSeconds)
     }
     for n in r.notes { s += "\n\(n).\n" }
     s += "\nBold: the best of the column. mean log P(d)@20 is the mean natural log of the training frequency of the "
@@ -138,6 +123,25 @@ public enum ComparisonReport {
     }
     s += "\n" + settingsParagraph(r.config)
     return s
+  }
+
+  /// The largest value of each of the first five columns (the bolded ones) over `rows`.
+  static func columnBests(_ rows: [[String: Double]]) -> [String: Double] {
+    var best: [String: Double] = [:]
+    for c in columns.prefix(5) { best[c.key] = rows.compactMap { $0[c.key] }.max() }
+    return best
+  }
+
+  /// One row's metric cells: 4 decimals (2 for log-popularity), `± error`
+  /// when given, bold when equal to the column's best.
+  static func metricCells(_ values: [String: Double], errors: [String: Double] = [:], bests: [String: Double]) -> [String] {
+    columns.map { c -> String in
+      guard let v = values[c.key] else { return "" }
+      let format = c.key.hasPrefix("mean_log") ? "%.2f" : "%.4f"
+      var text = String(format: format, v)
+      if let e = errors[c.key] { text += " ± " + String(format: format, e) }
+      return bests[c.key] == v ? "**\(text)**" : text
+    }
   }
 
   /// Parameters whose chosen value is the smallest or largest of three or

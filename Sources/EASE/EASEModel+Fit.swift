@@ -41,7 +41,7 @@ extension EASEModel {
       }
     }
     return EASEModel(config: config, itemFactors: Matrix(rows: n, columns: n, storage: p), inverseDiagonal: diagonal,
-                     rows: SeenItems(train), summary: TrainingSummary(train, userIds: userIds, itemIds: itemIds),
+                     summary: TrainingSummary(train, userIds: userIds, itemIds: itemIds),
                      userIds: userIds, itemIds: itemIds)
   }
 

@@ -31,9 +31,7 @@ extension EASEModel {
     w.ids(itemIds)
     w.matrix(itemFactors)
     w.matrix(Matrix(rows: inverseDiagonal.count, columns: 1, storage: inverseDiagonal))
-    var t = summary
-    t.seen = rows
-    w.optionalTraining(t)
+    w.optionalTraining(summary)  // with its seen items: the rows of X
     try w.write(to: path)
   }
 
@@ -63,15 +61,15 @@ extension EASEModel {
       throw r.fail("inverse diagonal is \(diagonal.rows) x \(diagonal.columns), expected \(n) x 1")
     }
     guard diagonal.storage.allSatisfy({ $0 > 0 }) else { throw r.fail("inverse diagonal has a value <= 0 (it is the diagonal of a positive definite inverse)") }
-    guard let training = try r.optionalTraining(users: users, items: n), let seen = training.seen else {
+    guard let training = try r.optionalTraining(users: users, items: n), training.seen != nil else {
       throw r.fail("the training rows are missing (an EASE model scores from each user's training items)")
     }
     try r.finish()
     do {
-      try MemoryBudget.check(MemoryBudget.product(seen.userCount, n, 4), for: "the dense user rows of an EASE model (\(seen.userCount) users x \(n) items)")
+      try MemoryBudget.check(MemoryBudget.product(users, n, 4), for: "the dense user rows of an EASE model (\(users) users x \(n) items)")
     } catch { throw r.fail("\(error)") }
-    return EASEModel(config: config, itemFactors: weights, inverseDiagonal: diagonal.storage, rows: seen, summary: training,
-                     userIds: try r.idsMatching(userIds, rows: seen.userCount, "user ids"),
+    return EASEModel(config: config, itemFactors: weights, inverseDiagonal: diagonal.storage, summary: training,
+                     userIds: try r.idsMatching(userIds, rows: users, "user ids"),
                      itemIds: try r.idsMatching(itemIds, rows: n, "item ids"))
   }
 }

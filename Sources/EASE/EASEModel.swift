@@ -35,11 +35,13 @@ public struct EASEModel: Sendable {
   public let itemIds: IdMap
   /// What the model was trained on (always present: scoring needs the rows).
   let summary: TrainingSummary
-  /// Each user's training items: the non-zeros of ``userFactors``.
+  /// Each user's training items (``summary``'s seen items): the non-zeros of ``userFactors``.
   let rows: SeenItems
 
-  init(config: EASEConfig, itemFactors: Matrix, inverseDiagonal: [Float], rows: SeenItems, summary: TrainingSummary,
+  /// `summary` must carry each user's training items (``TrainingSummary/seen``): they are the rows of X.
+  init(config: EASEConfig, itemFactors: Matrix, inverseDiagonal: [Float], summary: TrainingSummary,
        userIds: IdMap, itemIds: IdMap) {
+    guard let rows = summary.seen else { preconditionFailure("an EASE model needs its training rows") }
     self.config = config
     self.itemFactors = itemFactors
     self.inverseDiagonal = inverseDiagonal
