@@ -4,7 +4,9 @@ Benchmarks/compare/<dataset>/results.json and prints Markdown tables:
 recall@20 and ndcg@20 per method and dataset (mean ± standard error over
 seeds), coverage@20 and mean log-popularity of the top-20, the data sizes
 and wall times (times.txt), and the paired differences with their 95%
-intervals and verdicts."""
+intervals and verdicts; then, for leave-one-out runs (`--protocol
+leave-one-out`, e.g. amazon-beauty-loo/), HR@10 / NDCG@10 per method and
+their paired differences of NDCG@10."""
 import json
 import os
 import sys
@@ -13,13 +15,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ORDER = ["ml-latest-small", "lastfm-2k", "citeulike", "amazon-beauty", "amazon-book", "epinions"]
 
 
-def load():
+def load(protocol="holdout"):
+    """The results.json files of one protocol, in ORDER then by name."""
     runs = []
     for name in ORDER + sorted(set(os.listdir(HERE)) - set(ORDER)):
         path = os.path.join(HERE, name, "results.json")
         if os.path.isfile(path):
             with open(path) as f:
-                runs.append(json.load(f))
+                r = json.load(f)
+            if r.get("protocol", "holdout") == protocol:
+                runs.append(r)
     return runs
 
 
@@ -86,6 +91,10 @@ def main():
               f"{times.get(d['name'], '%.0f s' % r['seconds'])} |")
     print()
     differences(runs)
+    loo = load("leave-one-out")
+    if loo:
+        print()
+        leave_one_out(loo)
 
 
 def differences(runs):
@@ -111,6 +120,30 @@ def differences(runs):
             extra = f" [{d['a']}]" if q.startswith("best two-tower") else ""
             cells.append(f"{d['difference']:+.4f} ({d['lower']:+.4f}, {d['upper']:+.4f}) {rel:+.1f}% {d_verdict(d)}{extra}")
         print(f"| {q} | " + " | ".join(cells) + " |")
+
+
+def leave_one_out(runs):
+    """Per leave-one-out run: HR@10 / NDCG@10 (mean ± se), HR@20 / NDCG@20, kept epochs, then the NDCG@10 differences."""
+    for r in runs:
+        d = r["data"]
+        seeds = r.get("seeds", [1])
+        print(f"Leave-one-out, {d['name']}: {d['users']:,} users ({d['evaluated_users']:,} evaluated), {d['items']:,} items, "
+              f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''}, {r['seconds']:.0f} s\n")
+        print("| method | HR@10 | NDCG@10 | HR@20 | NDCG@20 | chosen per seed |")
+        print("|---|---:|---:|---:|---:|---|")
+        best = max(s["mean"].get("ndcg@10", -1) for s in r["summary"])
+        for s in r["summary"]:
+            cells = [fmt(s["mean"], s.get("standard_error", {}), k) for k in ["hr@10", "ndcg@10", "hr@20", "ndcg@20"]]
+            if s["mean"].get("ndcg@10") == best:
+                cells = [f"**{c}**" for c in cells]
+            print(f"| {s['title']} | " + " | ".join(cells) + f" | {'; '.join(s['choices'])} |")
+        print()
+        print("| question (a - b) | metric | a - b (95% interval) | relative | verdict |")
+        print("|---|---|---|---:|---|")
+        for x in r.get("differences", []):
+            rel = 100 * x["difference"] / x["mean_b"] if x["mean_b"] else float("nan")
+            print(f"| {x['question']} | {x['metric']} | {x['difference']:+.4f} ({x['lower']:+.4f}, {x['upper']:+.4f}) | {rel:+.1f}% | {d_verdict(x)} |")
+        print()
 
 
 def d_verdict(d):

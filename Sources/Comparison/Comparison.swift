@@ -37,7 +37,9 @@ public struct Comparison {
   /// ``ComparisonConfig/runSeeds``: tuning first (in dependency order), then
   /// the final fits. Each seed re-draws the split (``ComparisonData/resplit``,
   /// when given), the validation split and the initialisations, and tunes
-  /// afresh, so the seeds are independent repetitions of the whole protocol.
+  /// afresh, so the seeds are independent repetitions of the whole protocol
+  /// (with ``ComparisonConfig/Retune/firstSeed``, later seeds refit the first
+  /// seed's choices instead of tuning).
   /// Returns the first seed's details, the means and standard errors over
   /// seeds, and the paired differences of ``questions``.
   public func run(_ data: ComparisonData) throws -> ComparisonResults {
@@ -54,6 +56,7 @@ public struct Comparison {
     let seeds = config.runSeeds
     var runs: [[MethodResult]] = []
     var first: (summary: ComparisonDataSummary, config: ComparisonConfig)?
+    var firstSession: Session?
     for (n, seed) in seeds.enumerated() {
       var c = config
       c.seed = seed
@@ -63,9 +66,17 @@ public struct Comparison {
       seedData.dataset = dataset
       if seeds.count > 1 { log?("seed \(seed) (\(n + 1) of \(seeds.count))\(n > 0 && data.resplit != nil ? ": split re-drawn" : "")") }
       let session = try Session(config: c, data: seedData, log: log)
-      for m in methods { try session.tune(m) }
+      if n > 0, config.retune == .firstSeed, let chooser = firstSession {
+        for m in methods { session.adopt(m, from: chooser, seed: seeds[0]) }
+      } else {
+        for m in methods { try session.tune(m) }
+      }
       runs.append(try methods.map { try session.finish($0).result })
       if first == nil { first = (session.summary(data.name), c) }
+      if firstSession == nil { firstSession = session }
+    }
+    if seeds.count > 1, config.retune == .firstSeed {
+      notes.append("hyperparameters were tuned on seed \(seeds[0])'s validation split only; seeds \(seeds.dropFirst().map(String.init).joined(separator: ", ")) refit those choices on their own split and initialisation (--retune first), so the intervals measure split and initialisation noise, not tuning noise")
     }
     var config = self.config
     config.seed = seeds[0]

@@ -54,6 +54,21 @@ public struct ComparisonConfig: Sendable, Codable, Equatable {
   public var ialsDimensions: [Int] = [64, 128, 256, 512, 1024]
   /// iALS switches to the block solver (iALS++) above this dimension.
   public var blockSolverAbove = 128
+  /// Whether every seed tunes afresh or later seeds reuse the first seed's choices.
+  public var retune: Retune = .everySeed
+
+  /// Which seeds of a multi-seed comparison run the grid searches.
+  public enum Retune: String, Sendable, Codable, CaseIterable {
+    /// Every seed tunes every method on its own validation split: the
+    /// intervals include the variance of tuning (the default).
+    case everySeed = "every"
+    /// The first seed tunes; later seeds refit its chosen settings on their
+    /// own split and initialisation (no grid searches). The intervals then
+    /// hold the choices fixed: they measure split and initialisation noise,
+    /// not tuning noise. For datasets whose per-seed grids would not fit the
+    /// time budget (amazon-book, epinions).
+    case firstSeed = "first"
+  }
 
   public init() {}
 
@@ -63,7 +78,7 @@ public struct ComparisonConfig: Sendable, Codable, Equatable {
   enum CodingKeys: String, CodingKey {
     case methods, dimension, twoTower, ials, ease, mseOptimizer, mseLearningRate, mseL2, grids, validationFraction
     case tuneMetric, ks, popularityBuckets, curveUsers, threads, seed, seeds, bootstrapReplicates
-    case gridWidenings, ialsDimensions, blockSolverAbove
+    case gridWidenings, ialsDimensions, blockSolverAbove, retune
   }
 
   /// Settings written before a field existed get its default.
@@ -91,6 +106,7 @@ public struct ComparisonConfig: Sendable, Codable, Equatable {
     gridWidenings = try c.decodeIfPresent(Int.self, forKey: .gridWidenings) ?? 0
     ialsDimensions = try c.decodeIfPresent([Int].self, forKey: .ialsDimensions) ?? []
     blockSolverAbove = try c.decodeIfPresent(Int.self, forKey: .blockSolverAbove) ?? d.blockSolverAbove
+    retune = try c.decodeIfPresent(Retune.self, forKey: .retune) ?? d.retune
   }
 
   /// CI-sized settings: the quick grids, 2 two-tower epochs, 3 iALS epochs.

@@ -43,7 +43,9 @@ public enum ComparisonReport {
     if multi {
       s += "## Results over \(r.seeds.count) seeds (test split)\n\n"
       s += "Seeds \(r.seeds.map(String.init).joined(separator: ", ")): each seed re-draws the split (when it is not fixed by a test file), "
-      s += "the validation split and the initialisation, and tunes every method afresh. Each cell is the mean over seeds "
+      s += r.config.retune == .firstSeed
+        ? "the validation split and the initialisation; seed \(r.seeds[0]) tuned every method and the later seeds refitted its choices (`--retune first`). Each cell is the mean over seeds "
+        : "the validation split and the initialisation, and tunes every method afresh. Each cell is the mean over seeds "
       s += "± its standard error (sample sd / sqrt(seeds)).\n\n"
       s += "| method | " + columns.map(\.title).joined(separator: " | ") + " | chosen per seed |\n"
       s += "|---|" + String(repeating: "---:|", count: columns.count) + "---|\n"

@@ -14,9 +14,10 @@ import LinearAlgebra
 public struct PairedDifference: Sendable, Codable, Equatable {
   /// What is compared, e.g. "prior vs logQ (exact)".
   public var question: String
-  /// The method whose metric is first (`a - b`).
-  public var a: ComparisonMethod
-  public var b: ComparisonMethod
+  /// The method whose metric is first (`a - b`), by its name
+  /// (``ComparisonMethod`` or ``SequenceMethod`` raw value).
+  public var a: String
+  public var b: String
   public var metric: String
   /// Mean over seeds of the methods' test metric.
   public var meanA: Double
@@ -49,6 +50,15 @@ public struct PairedDifference: Sendable, Codable, Equatable {
   /// - Complexity: O(replicates x total users).
   public static func estimate(
     question: String, a: ComparisonMethod, b: ComparisonMethod, metric: String,
+    valuesA: [[Double]], valuesB: [[Double]], replicates: Int = 2000, seed: UInt64 = 0xB007
+  ) -> PairedDifference {
+    estimate(question: question, a: a.rawValue, b: b.rawValue, metric: metric, valuesA: valuesA, valuesB: valuesB,
+             replicates: replicates, seed: seed)
+  }
+
+  /// The same for methods named by strings.
+  public static func estimate(
+    question: String, a: String, b: String, metric: String,
     valuesA: [[Double]], valuesB: [[Double]], replicates: Int = 2000, seed: UInt64 = 0xB007
   ) -> PairedDifference {
     precondition(valuesA.count == valuesB.count && !valuesA.isEmpty, "one list of users per seed for both methods")
@@ -107,10 +117,18 @@ public struct MethodSummary: Sendable, Codable, Equatable {
   init(method: ComparisonMethod, title: String, perSeed: [MethodResult]) {
     self.method = method
     self.title = title
+    (mean, standardError, values) = Self.statistics(perSeed.map(\.test))
+    self.choices = perSeed.map(\.choice)
+  }
+
+  /// Per metric present in every seed: the mean, the standard error of the
+  /// mean (sample sd / sqrt(seeds), only with two or more seeds) and the
+  /// values in seed order.
+  static func statistics(_ perSeed: [[String: Double]]) -> (mean: [String: Double], se: [String: Double], values: [String: [Double]]) {
     var mean: [String: Double] = [:], se: [String: Double] = [:], values: [String: [Double]] = [:]
-    let keys = Set(perSeed.flatMap { $0.test.keys })
+    let keys = Set(perSeed.flatMap(\.keys))
     for k in keys {
-      let v = perSeed.compactMap { $0.test[k] }
+      let v = perSeed.compactMap { $0[k] }
       guard v.count == perSeed.count else { continue }
       let m = v.reduce(0, +) / Double(v.count)
       mean[k] = m
@@ -120,9 +138,6 @@ public struct MethodSummary: Sendable, Codable, Equatable {
         se[k] = (variance / Double(v.count)).squareRoot()
       }
     }
-    self.mean = mean
-    self.standardError = se
-    self.values = values
-    self.choices = perSeed.map(\.choice)
+    return (mean, se, values)
   }
 }

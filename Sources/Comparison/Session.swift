@@ -87,6 +87,16 @@ final class Session {
     }
   }
 
+  /// Takes `method`'s choice (and its parents') from another seed's session
+  /// without a grid search: no trials, zero tuning time, a note naming the seed.
+  func adopt(_ method: ComparisonMethod, from other: Session, seed: UInt64) {
+    if tuned[method] != nil { return }
+    if let p = method.parent { adopt(p, from: other, seed: seed) }
+    guard let t = other.tuned[method] else { return }
+    tuned[method] = Tuned(trials: [], chosen: t.chosen, inherited: t.inherited, seconds: 0,
+                          notes: ["settings chosen on seed \(seed)'s validation split (--retune first)"])
+  }
+
   private func grid(_ m: ComparisonMethod) throws -> Tuned {
     let g = config.grids
     var trials: [Trial] = []

@@ -82,6 +82,16 @@ public struct TwoTowerModel: Sendable {
     return net.queries(histories: [history], threads: 1)
   }
 
+  /// The attention tower's query vectors after each of `histories` (row j
+  /// of the returned `histories.count x d` row-major buffer is history j's
+  /// last state), or nil when the model has no attention tower or a history
+  /// is empty. Histories are encoded in batches over `threads` workers.
+  /// - Complexity: O(sum_j L_j · (d² + L_j·d) · blocks).
+  public func sequenceQueries(histories: [[Int32]], threads: Int) -> [Float]? {
+    guard let net = sequenceNetwork, !histories.contains(where: \.isEmpty) else { return nil }
+    return net.queries(histories: histories, threads: threads, chunk: 256)  // the chunk of the fit's own evaluation
+  }
+
   /// Output dimension d.
   public var dimension: Int { itemEmbeddings.columns }
 

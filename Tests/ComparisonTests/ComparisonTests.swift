@@ -203,6 +203,43 @@ final class ComparisonTests: XCTestCase {
     XCTAssertEqual(prior.curve.count, 2)
   }
 
+  /// `--retune first`: later seeds run no grid (no validation fits in the
+  /// log), carry the first seed's choices (the child's inherited tau too),
+  /// and their test numbers equal a direct fit of that choice at their seed.
+  func testRetuneFirstRefitsTheFirstSeedsChoices() throws {
+    var config = smallConfig([.ials, .gram])
+    config.grids.gramWeights = [0.5, 5]
+    config.seeds = [1, 2]
+    config.retune = .firstSeed
+    var lines: [String] = []
+    let r = try Comparison(config: config, log: { lines.append($0) }).run(Self.data)
+    let seed2 = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("seed 2") })
+    XCTAssertFalse(lines[seed2...].contains { $0.contains(": validation recall@20") }, "seed 2 ran a grid")
+    XCTAssertEqual(lines[..<seed2].filter { $0.contains("  ials ") && $0.contains(": validation recall@20") }.count, 4)
+    for m in r.summary {
+      XCTAssertEqual(m.choices.count, 2)
+      XCTAssertEqual(m.choices[0], m.choices[1], "\(m.method) changed its choice on seed 2")
+    }
+    XCTAssertTrue(r.notes.contains { $0.contains("--retune first") })
+    // Seed 2's iALS number is a direct fit of seed 1's choice with seed 2's initialisation.
+    let d = Self.data
+    let ials = try XCTUnwrap(r[.ials])
+    let train = InteractionMatrix(d.dataset.split.train), test = InteractionMatrix(d.dataset.split.test)
+    var c = config.ials
+    c.factors = 8; c.threads = 2; c.seed = 2
+    c.unobservedWeight = Float(ials.chosen["alpha0"]!); c.regularization = Float(ials.chosen["lambda"]!)
+    let direct = try IALSModel.fit(train, userIds: IdMap(), itemIds: IdMap(), config: c)
+    let summary = try XCTUnwrap(r.summary.first { $0.method == .ials })
+    assertClose(summary.values["recall@20"]![1], evaluate(direct, train, test)["recall@20"]!, relative: 1e-9)
+
+    // The default tunes on every seed: seed 2 logs its own grid.
+    config.retune = .everySeed
+    lines = []
+    _ = try Comparison(config: config, log: { lines.append($0) }).run(Self.data)
+    let again = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("seed 2") })
+    XCTAssertEqual(lines[again...].filter { $0.contains("  ials ") && $0.contains(": validation recall@20") }.count, 4)
+  }
+
   func testChildrenInheritTheParentsTemperatureEvenWhenItIsNotCompared() throws {
     var config = smallConfig([.gram])
     config.grids.gramWeights = [0.5, 5]

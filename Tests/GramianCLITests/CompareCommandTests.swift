@@ -144,4 +144,58 @@ final class CompareCommandTests: XCTestCase {
     XCTAssertTrue(r.stderr.contains("unknown method 'bpr'"), r.stderr)
     XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
   }
+
+  /// `--protocol leave-one-out` on a lists file: every sequence method runs,
+  /// the report is written, and the popularity row equals leave-one-out
+  /// popularity computed here from the file (training + validation counts,
+  /// history excluded, strictly higher items counted).
+  func testLeaveOneOutComparisonOnSequences() throws {
+    var state: UInt64 = 11
+    func next() -> UInt64 {  // a fixed LCG: the same file every run
+      state = state &* 6364136223846793005 &+ 1442695040888963407
+      return state >> 33
+    }
+    var lines: [String] = []
+    var seqs: [[Int]] = []
+    for u in 0..<80 {
+      let start = Int(next() % 40), n = 3 + Int(next() % 6)
+      let s = (0..<n).map { (start + $0 * (1 + u % 2)) % 40 }
+      seqs.append(s)
+      lines.append("u\(u) " + s.map { "i\($0)" }.joined(separator: " "))
+    }
+    let file = dir.appendingPathComponent("seq.txt")
+    try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+    let report = dir.appendingPathComponent("loo").path
+    let r = try GramianExecutable.run([
+      "compare", "--protocol", "leave-one-out", "--train", file.path, "--format", "lists", "--quick", "--dim", "8",
+      "--max-len", "8", "--blocks", "1", "--batch-size", "16", "--output", report, "--json", "--threads", "2",
+    ])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let result = try XCTUnwrap(try json(r.stdout)["result"] as? [String: Any])
+    let methods = try XCTUnwrap(result["methods"] as? [[String: Any]])
+    XCTAssertEqual(methods.compactMap { $0["method"] as? String }, [
+      "popularity", "ials", "attention-softmax", "attention-logq", "attention-prior", "attention-gram", "attention-logq-gram",
+      "attention-full", "attention-bce",
+    ])
+    // Popularity by hand, over the external ids of the file.
+    var counts: [Int: Int] = [:]
+    for s in seqs { for i in s.dropLast() { counts[i, default: 0] += 1 } }
+    var hits = 0
+    for s in seqs {
+      let target = s.last!, seen = Set(s.dropLast())
+      let rank = Set(seqs.joined()).filter { $0 != target && !seen.contains($0) && counts[$0, default: 0] > counts[target, default: 0] }.count
+      if rank < 10 { hits += 1 }
+    }
+    let test = try XCTUnwrap(methods[0]["test"] as? [String: Double])
+    XCTAssertEqual(test["hr@10"]!, Double(hits) / Double(seqs.count), accuracy: 1e-12)
+    let md = try String(contentsOfFile: report + "/report.md", encoding: .utf8)
+    XCTAssertTrue(md.contains("# Leave-one-out comparison on seq"), md)
+    XCTAssertTrue(FileManager.default.fileExists(atPath: report + "/results.json"))
+
+    // A test file contradicts the protocol: a clear error naming the fix.
+    let bad = try GramianExecutable.run(["compare", "--protocol", "leave-one-out", "--train", file.path, "--format", "lists",
+                                         "--test", file.path, "--quick", "--output", report])
+    XCTAssertNotEqual(bad.status, 0)
+    XCTAssertTrue(bad.stderr.contains("drop --test"), bad.stderr)
+  }
 }

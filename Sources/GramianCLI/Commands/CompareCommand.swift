@@ -41,6 +41,8 @@ struct ComparisonOptions: ParsableArguments {
   @Option(help: "ials-dims: use the block solver (iALS++) above this dimension.") var blockSolverAbove = 128
   @Option(help: "Times a grid may extend itself past each edge when its best point lies there (0: fixed grids; --quick 0).")
   var gridWidenings: Int?
+  @Option(help: "compare: which seeds tune: every (each seed runs every grid on its own validation split) or first (later seeds refit the first seed's choices; the intervals then hold tuning fixed).")
+  var retune: ComparisonConfig.Retune = .everySeed
   @Flag(help: "CI-sized run: one or two points per grid, 2 two-tower epochs, 3 iALS epochs.") var quick = false
 
   var userFeatures: String? { inputs.userFeatures }
@@ -97,6 +99,7 @@ struct ComparisonOptions: ParsableArguments {
     } else {
       c.seeds = quick ? [common.seed] : [common.seed, common.seed &+ 1, common.seed &+ 2]
     }
+    c.retune = retune
     do { try c.validate() } catch { throw ValidationError("\(error)") }
     return c
   }
@@ -115,6 +118,68 @@ struct ComparisonOptions: ParsableArguments {
   }
 }
 
+/// `compare --protocol`: how the test set is made.
+enum ComparisonProtocol: String, ExpressibleByArgument, CaseIterable {
+  /// A held-out set of pairs (random, by time, or a --test file): the pairwise methods.
+  case holdout
+  /// Each user's last item is the test item, the one before it validation: the attention tower's variants.
+  case leaveOneOut = "leave-one-out"
+}
+
+/// The attention tower's shape and early stopping for `compare --protocol leave-one-out`.
+struct SequenceComparisonOptions: ParsableArguments {
+  @Option(help: "leave-one-out: the last N items the attention tower reads.") var maxLen = SequenceTowerConfig().maxLength
+  @Option(help: "leave-one-out: self-attention blocks.") var blocks = SequenceTowerConfig().blocks
+  @Option(help: "leave-one-out: attention heads (must divide --dim).") var heads = SequenceTowerConfig().heads
+  @Option(help: "leave-one-out: dropout on embeddings, attention weights and feed-forward rows.") var dropout: Float = 0.5
+  @Option(help: "leave-one-out: validation NDCG@10 every N epochs; the best network is kept (early stopping).") var evalEvery: Int?
+  @Option(help: "leave-one-out: stop after this many evaluations without a better validation NDCG@10.") var patience = 4
+
+  func config(_ options: ComparisonOptions, methods: String, common: CommonOptions) throws -> SequenceComparisonConfig {
+    var c = SequenceComparisonConfig()
+    c.methods = try SequenceMethod.parseList(methods)
+    c.twoTower.embeddingDim = options.dim
+    let defaults = c.twoTower
+    options.training.apply(to: &c.twoTower, defaults: defaults)
+    c.twoTower.sequence!.maxLength = maxLen
+    c.twoTower.sequence!.blocks = blocks
+    c.twoTower.sequence!.heads = heads
+    c.twoTower.sequence!.dropout = dropout
+    c.patience = patience
+    c.ials.epochs = options.ialsEpochs
+    c.ials.solver = options.ialsSolver
+    c.ials.confidence = options.ialsConfidence
+    c.threads = common.threadCount
+    c.seed = common.seed
+    c.bootstrapReplicates = options.bootstrap
+    c.retune = options.retune
+    if options.quick { c = .quick(c) }
+    if let evalEvery { c.evaluateEvery = evalEvery }
+    func floats(_ text: String?, _ flag: String) throws -> [Float]? {
+      try text.map { try ListOption.parse($0, flag: flag, expecting: "numbers separated by commas") }
+    }
+    if let v = try floats(options.alpha0s, "--unobserved-weight") { c.ialsUnobservedWeights = v }
+    if let v = try floats(options.lambdas, "--reg") { c.ialsRegularizations = v }
+    if let v = try floats(options.betas, "--prior-exponent") { c.priorExponents = v }
+    if let v = try floats(options.gramWeights, "--gram-weight") { c.gramWeights = v }
+    if let v = try floats(options.temperatures, "--temperature") {
+      guard v.count == 1 else { throw ValidationError("--protocol leave-one-out takes one --temperature (the attention tower's), got \(v.count)") }
+      c.twoTower.temperature = v[0]
+    }
+    if let g = options.gridWidenings {
+      guard g >= 0 else { throw ValidationError("--grid-widenings must be >= 0, got \(g)") }
+      c.gridWidenings = g
+    }
+    if let seeds = options.seeds {
+      c.seeds = try ListOption.parse(seeds, flag: "--seeds", expecting: "whole numbers separated by commas, e.g. 1,2,3") { (_: UInt64) in true }
+    } else {
+      c.seeds = options.quick ? [common.seed] : [common.seed, common.seed &+ 1, common.seed &+ 2]
+    }
+    do { try c.validate() } catch { throw ValidationError("\(error)") }
+    return c
+  }
+}
+
 struct CompareCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "compare",
@@ -124,6 +189,9 @@ struct CompareCommand: ParsableCommand {
       the chosen settings are refitted on the whole training split and evaluated once on the test split. \
       Writes report.md, results.json and SVG charts to --output.
       Methods: \(ComparisonMethod.allCases.map(\.rawValue).joined(separator: ", ")).
+      With --protocol leave-one-out (users' items in time order: a lists file, or timestamps), each user's last item \
+      is the test item and the one before it validation; the methods are \(SequenceMethod.allCases.map(\.rawValue).joined(separator: ", ")), \
+      the attention tower's epochs chosen by early stopping on validation NDCG@10.
       """)
 
   @Option(help: "Training interactions.") var train: String
@@ -131,13 +199,17 @@ struct CompareCommand: ParsableCommand {
   @OptionGroup var reader: ReaderOptions
   @Option(help: "Comma-separated methods, or all.") var methods = "all"
   @Option(help: "Report folder (created; files in it are replaced).") var output = "report"
+  @Option(name: .customLong("protocol"), help: "holdout (a test set of pairs: the pairwise methods) or leave-one-out (each user's last item is the test item: the attention tower's variants, popularity and iALS; --methods from \(SequenceMethod.allCases.map(\.rawValue).joined(separator: ", "))).")
+  var evaluationProtocol: ComparisonProtocol = .holdout
   @OptionGroup var options: ComparisonOptions
+  @OptionGroup(title: "Leave-one-out options") var sequence: SequenceComparisonOptions
   @OptionGroup var common: CommonOptions
 
   func run() throws {
     // An unwritable report folder fails now, not after the comparison.
     try Paths.createParent(of: output)
     _ = try OutputFolder(path: output)
+    if evaluationProtocol == .leaveOneOut { return try runLeaveOneOut() }
     var config = try options.config(common: common)
     config.methods = try ComparisonMethod.parseList(methods)
     var split = self.split
@@ -159,6 +231,34 @@ struct CompareCommand: ParsableCommand {
     Console.info("report written to \(output.hasSuffix("/") ? output : output + "/"): \(files.joined(separator: ", "))")
     if common.json {
       struct Output: Encodable { var report: String; var files: [String]; var result: ComparisonResults }
+      try Console.json(Output(report: output, files: files, result: result))
+    }
+  }
+}
+
+extension CompareCommand {
+  /// `--protocol leave-one-out`: the attention tower's variants, popularity and iALS on users' item sequences.
+  func runLeaveOneOut() throws {
+    if split.holdsOut {
+      throw ValidationError("--protocol leave-one-out makes its own split (each user's last item is the test item, the one before it validation): drop --test and --split")
+    }
+    let config = try sequence.config(options, methods: methods, common: common)
+    // The whole file is read; the leave-one-out split makes the test set.
+    let loaded = try InteractionDataset.load(
+      train, options: try reader.readOptions(), duplicates: reader.duplicates, test: nil, split: nil, seed: common.seed,
+      log: { line in if !line.hasPrefix("training on the whole file") { Console.info(line) } })
+    let data = SequenceData(loaded.split.train, userCount: loaded.train.userCount, itemCount: loaded.train.itemCount)
+    let loo = LeaveOneOutSplit(data)
+    let name = options.name ?? URL(fileURLWithPath: train).deletingPathExtension().lastPathComponent
+    Console.info("leave-one-out comparison of \(config.methods.map(\.rawValue).joined(separator: ", ")) on \(name): \(loo.userCount) users (\(loo.evaluatedUsers) evaluated), \(loo.itemCount) items\(options.quick ? " (quick)" : "")")
+    var result = try SequenceComparison(config: config, log: { Console.info($0) })
+      .run(loo, name: name, userIds: loaded.userIds, itemIds: loaded.itemIds)
+    result.command = ComparisonOptions.commandLine
+    let files = try SequenceComparisonReport.write(result, to: output, command: result.command)
+    Console.result(MetricsTable.sequenceComparison(result), json: common.json)
+    Console.info("report written to \(output.hasSuffix("/") ? output : output + "/"): \(files.joined(separator: ", "))")
+    if common.json {
+      struct Output: Encodable { var report: String; var files: [String]; var result: SequenceComparisonResults }
       try Console.json(Output(report: output, files: files, result: result))
     }
   }
@@ -208,3 +308,4 @@ struct TuneCommand: ParsableCommand {
 }
 
 extension ComparisonMethod: ExpressibleByArgument {}
+extension ComparisonConfig.Retune: ExpressibleByArgument {}

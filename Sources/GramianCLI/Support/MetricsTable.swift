@@ -47,6 +47,34 @@ enum MetricsTable {
   }
 }
 
+extension MetricsTable {
+  /// The leave-one-out comparison as a console table (means over seeds with several).
+  static func sequenceComparison(_ r: SequenceComparisonResults) -> String {
+    let nameWidth = max(10, r.methods.map(\.title.count).max() ?? 0)
+    let cols = SequenceComparisonReport.columns
+    var out = "method".padding(toLength: nameWidth, withPad: " ", startingAt: 0)
+    for c in cols { out += "  " + c.key.leftPad(10) }
+    out += "  " + "fit s".leftPad(8)
+    out += "\n" + String(repeating: "-", count: nameWidth + cols.count * 12 + 10)
+    let multi = r.seeds.count > 1
+    for (i, m) in r.methods.enumerated() {
+      out += "\n" + m.title.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
+      let values = multi ? r.summary[i].mean : m.test
+      for c in cols { out += "  " + String(format: "%.4f", values[c.key] ?? .nan).leftPad(10) }
+      out += "  " + String(format: "%.1f", m.fitSeconds).leftPad(8)
+    }
+    if multi { out += "\n(means over seeds \(r.seeds.map(String.init).joined(separator: ", ")); fit s: seed \(r.seeds[0]))" }
+    let ndcg = r.differences.filter { $0.metric == "ndcg@10" }
+    if !ndcg.isEmpty {
+      out += "\n\nndcg@10 differences, 95% intervals:"
+      for d in ndcg {
+        out += "\n  " + d.question + String(format: ": %+.4f (%+.4f, %+.4f) ", d.difference, d.lower, d.upper) + d.verdict
+      }
+    }
+    return out
+  }
+}
+
 extension String {
   func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
 }
