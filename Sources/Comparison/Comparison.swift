@@ -55,7 +55,6 @@ public struct Comparison {
     }
     let seeds = config.runSeeds
     var runs: [[MethodResult]] = []
-    var first: (summary: ComparisonDataSummary, config: ComparisonConfig)?
     var firstSession: Session?
     for (n, seed) in seeds.enumerated() {
       var c = config
@@ -72,7 +71,6 @@ public struct Comparison {
         for m in methods { try session.tune(m) }
       }
       runs.append(try methods.map { try session.finish($0).result })
-      if first == nil { first = (session.summary(data.name), c) }
       if firstSession == nil { firstSession = session }
     }
     if seeds.count > 1, config.retune == .firstSeed {
@@ -80,7 +78,7 @@ public struct Comparison {
     }
     var config = self.config
     config.seed = seeds[0]
-    var result = ComparisonResults(data: first!.summary, config: config, methods: runs[0],
+    var result = ComparisonResults(data: firstSession!.summary(data.name), config: config, methods: runs[0],
                                    seconds: seconds(start.duration(to: clock.now)), notes: notes)
     result.seeds = seeds
     result.summary = methods.indices.map { i in

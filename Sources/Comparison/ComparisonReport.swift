@@ -12,10 +12,15 @@ public enum ComparisonReport {
 
   /// The JSON of `result` (sorted keys, indented; non-finite numbers as "inf", "-inf", "nan").
   public static func json(_ result: ComparisonResults) throws -> Data {
+    try encoder.encode(result)
+  }
+
+  /// The encoder of every comparison's results.json (both protocols).
+  static var encoder: JSONEncoder {
     let e = JSONEncoder()
     e.outputFormatting = [.prettyPrinted, .sortedKeys]
     e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    return try e.encode(result)
+    return e
   }
 
   /// Reads back what ``json(_:)`` wrote.

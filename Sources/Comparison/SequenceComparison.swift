@@ -218,8 +218,12 @@ final class SequenceSession {
                         itemFactors: model.itemFactors, itemBias: bias)
   }
 
+  /// `log P(d)` from the training items (validation) or training + validation items (test), computed once each.
+  lazy var validationLogPrior = TwoTowerModel.logPrior(counts: counts(withValidation: false))
+  lazy var testLogPrior = TwoTowerModel.logPrior(counts: counts(withValidation: true))
+
   func priorBias(beta: Double, test: Bool) -> [Float]? {
-    beta == 0 ? nil : TwoTowerModel.logPrior(counts: counts(withValidation: test)).map { Float(beta) * $0 }
+    beta == 0 ? nil : (test ? testLogPrior : validationLogPrior).map { Float(beta) * $0 }
   }
 
   // MARK: Tuning

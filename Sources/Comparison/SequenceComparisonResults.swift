@@ -122,10 +122,7 @@ public enum SequenceComparisonReport {
   ]
 
   public static func json(_ r: SequenceComparisonResults) throws -> Data {
-    let e = JSONEncoder()
-    e.outputFormatting = [.prettyPrinted, .sortedKeys]
-    e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    return try e.encode(r)
+    try ComparisonReport.encoder.encode(r)
   }
 
   static func cells(_ values: [String: Double], errors: [String: Double] = [:], bests: [String: Double]) -> [String] {
