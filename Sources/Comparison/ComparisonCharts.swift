@@ -52,17 +52,20 @@ enum ComparisonCharts {
       }
     }
 
-    // iALS dimension search: validation metric against d at the chosen regularisation.
-    if let dims = r[.ialsDimensions], let chosen = dims.trials.first(where: { $0.setting == dims.chosen }) {
-      let a0 = chosen.setting["alpha0"], l = chosen.setting["lambda"]
-      let points = dims.trials.filter { $0.setting["alpha0"] == a0 && $0.setting["lambda"] == l }
+    // The dimension searches: validation metric against d at each one's chosen settings.
+    var dimensionSeries: [Series] = []
+    for m in [ComparisonMethod.ialsDimensions, .twoTowerDimensions] {
+      guard let res = r[m], res.chosen["d"] != nil else { continue }
+      // The trials sharing every setting but d with the choice.
+      let fixed = res.chosen.parameters.filter { $0.name != "d" }
+      let points = res.trials.filter { t in fixed.allSatisfy { t.setting[$0.name] == $0.value } }
         .compactMap { t in t.setting["d"].map { Point(x: $0, y: value(t)) } }.sorted { $0.x < $1.x }
-      if points.count >= 2 {
-        let chart = LineChart(title: "iALS: validation \(metric) against the dimension d (\(r.data.name))",
-                              xLabel: "d (log scale)", yLabel: "validation \(metric)", xScale: .log10,
-                              series: [Series(name: "iALS, alpha0=\(Setting.format(a0 ?? 0)) lambda=\(Setting.format(l ?? 0))", points: points)])
-        out.append(Rendered(file: "ials-dimension.svg", caption: "iALS validation \(metric) against d", svg: try chart.svg()))
-      }
+      if points.count >= 2 { dimensionSeries.append(Series(name: "\(res.title), \(Setting(fixed))", points: points)) }
+    }
+    if !dimensionSeries.isEmpty {
+      let chart = LineChart(title: "Validation \(metric) against the dimension d (\(r.data.name))",
+                            xLabel: "d (log scale)", yLabel: "validation \(metric)", xScale: .log10, series: dimensionSeries)
+      out.append(Rendered(file: "ials-dimension.svg", caption: "validation \(metric) against d (iALS; the best two-tower method)", svg: try chart.svg()))
     }
 
     let curves = r.methods.filter { !$0.curve.isEmpty }

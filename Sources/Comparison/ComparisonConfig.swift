@@ -52,6 +52,10 @@ public struct ComparisonConfig: Sendable, Codable, Equatable {
   /// The dimensions `ials-dims` tries in order, stopping at the first that
   /// does not improve validation (empty: ``dimension`` only).
   public var ialsDimensions: [Int] = [64, 128, 256, 512, 1024]
+  /// The dimensions `two-tower-dims` tries in order with the best two-tower
+  /// method's settings, stopping at the first that does not improve
+  /// validation (empty: ``dimension`` only). The default is iALS's budget.
+  public var twoTowerDimensions: [Int] = [64, 128, 256, 512, 1024]
   /// iALS switches to the block solver (iALS++) above this dimension.
   public var blockSolverAbove = 128
   /// Whether every seed tunes afresh or later seeds reuse the first seed's choices.
@@ -78,7 +82,7 @@ public struct ComparisonConfig: Sendable, Codable, Equatable {
   enum CodingKeys: String, CodingKey {
     case methods, dimension, twoTower, ials, ease, mseOptimizer, mseLearningRate, mseL2, grids, validationFraction
     case tuneMetric, ks, popularityBuckets, curveUsers, threads, seed, seeds, bootstrapReplicates
-    case gridWidenings, ialsDimensions, blockSolverAbove, retune
+    case gridWidenings, ialsDimensions, twoTowerDimensions, blockSolverAbove, retune
   }
 
   /// Settings written before a field existed get its default.
@@ -105,6 +109,7 @@ public struct ComparisonConfig: Sendable, Codable, Equatable {
     bootstrapReplicates = try c.decodeIfPresent(Int.self, forKey: .bootstrapReplicates) ?? d.bootstrapReplicates
     gridWidenings = try c.decodeIfPresent(Int.self, forKey: .gridWidenings) ?? 0
     ialsDimensions = try c.decodeIfPresent([Int].self, forKey: .ialsDimensions) ?? []
+    twoTowerDimensions = try c.decodeIfPresent([Int].self, forKey: .twoTowerDimensions) ?? []
     blockSolverAbove = try c.decodeIfPresent(Int.self, forKey: .blockSolverAbove) ?? d.blockSolverAbove
     retune = try c.decodeIfPresent(Retune.self, forKey: .retune) ?? d.retune
   }
@@ -118,6 +123,7 @@ public struct ComparisonConfig: Sendable, Codable, Equatable {
     c.curveUsers = min(c.curveUsers, 200)
     c.gridWidenings = 0
     c.ialsDimensions = [16, 32]
+    c.twoTowerDimensions = [16, 32]
     return c
   }
 
@@ -137,6 +143,9 @@ public struct ComparisonConfig: Sendable, Codable, Equatable {
     if Set(seeds).count != seeds.count { throw .invalidConfig("seeds must differ, got \(seeds)") }
     if gridWidenings < 0 { throw .invalidConfig("grid widenings must be >= 0, got \(gridWidenings)") }
     if ialsDimensions.contains(where: { $0 < 1 }) { throw .invalidConfig("iALS dimensions must be >= 1, got \(ialsDimensions)") }
+    if twoTowerDimensions.contains(where: { $0 < 1 }) {
+      throw .invalidConfig("two-tower dimensions must be >= 1, got \(twoTowerDimensions)")
+    }
     if bootstrapReplicates < 100 { throw .invalidConfig("bootstrap replicates must be at least 100, got \(bootstrapReplicates)") }
     try grids.validate()
   }

@@ -39,6 +39,13 @@ public enum ComparisonMethod: String, CaseIterable, Sendable, Codable {
   /// In-batch negatives mixed with uniformly sampled items (Yang et al.,
   /// "Mixed negative sampling", WWW 2020), accidental hits removed.
   case mixed
+  /// The best two-tower method at ``ComparisonConfig/dimension`` (by its best
+  /// validation point among the two-tower methods compared), then d doubled
+  /// through ``ComparisonConfig/twoTowerDimensions`` with that method's
+  /// chosen settings while validation improves: the two-tower's own
+  /// dimension budget, beside ``ialsDimensions`` (issue 18). The prior's beta
+  /// and the other settings are kept, not re-tuned, at the larger d.
+  case twoTowerDimensions = "two-tower-dims"
 
   /// A short label for tables and legends.
   public var title: String {
@@ -56,6 +63,7 @@ public enum ComparisonMethod: String, CaseIterable, Sendable, Codable {
     case .logQGram: "softmax + logQ + Gram"
     case .mseGram: "MSE + Gram"
     case .mixed: "softmax, mixed negatives"
+    case .twoTowerDimensions: "best two-tower, d searched"
     }
   }
 
@@ -74,6 +82,11 @@ public enum ComparisonMethod: String, CaseIterable, Sendable, Codable {
 
   /// Trains a two-tower model.
   public var isTwoTower: Bool { ![.popularity, .ials, .ialsDimensions, .ease].contains(self) }
+
+  /// A two-tower method at the fixed ``ComparisonConfig/dimension`` (every
+  /// two-tower method but ``twoTowerDimensions``): the candidates of the
+  /// equal-d comparisons and of the dimension search's base.
+  public var isTwoTowerAtFixedDimension: Bool { isTwoTower && self != .twoTowerDimensions }
 
   /// Parses a comma-separated list (`all` for every method), keeping the
   /// canonical order. Throws a message naming the unknown entry.

@@ -206,7 +206,7 @@ final class SequenceSession {
   }
 
   /// Ranks of the validation (or test) targets under `scorer`, whose rows are `rows`.
-  func ranks(_ scorer: some Scorer, rows: [Int32], test: Bool) -> [Int] {
+  func ranks(_ scorer: some Scorer, rows: [Int32], test: Bool) -> [TiedRank] {
     LeaveOneOutRanking.ranks(scorer, rows: rows, histories: test ? testHistories : validationHistories,
                              targets: test ? testTargets : validationTargets, threads: config.threads)
   }
@@ -360,7 +360,7 @@ final class SequenceSession {
     let everyone = Array(0..<Int32(evaluated.count))
     var fitSeconds = 0.0, sequencesPerSecond: Double? = nil
     var validation: [String: Double] = t.trials.isEmpty ? [:] : t.trials[Session.best(t.trials, metric: SequenceComparisonConfig.tuneMetric)!].metrics
-    let (r, sec) = try wallSeconds { () throws -> [Int] in
+    let (r, sec) = try wallSeconds { () throws -> [TiedRank] in
       switch method {
       case .popularity:
         let c = counts(withValidation: true).map(Float.init)

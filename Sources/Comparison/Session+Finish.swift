@@ -46,6 +46,14 @@ extension Session {
           : "a softmax fit at the chosen tau; beta is applied at serving time"
         return FinalFit(model: run.model.withPriorExponent(beta), seconds: run.seconds,
                         curve: run.curves[beta] ?? [], examplesPerSecond: run.examplesPerSecond, notes: [note])
+      case .twoTowerDimensions:
+        guard let base = t.base else { fatalError("two-tower-dims finished without a base method") }
+        let beta = base == .prior ? Float(t.chosen["beta"] ?? 0) : 0
+        let run = try fitTwoTower(twoTowerConfig(base, t.chosen, inherited: Setting(), fold: full), on: full,
+                                  curveBetas: config.curveUsers > 0 ? [beta] : [])
+        let model: any Recommender = base == .prior ? run.model.withPriorExponent(beta) : run.model
+        return FinalFit(model: model, seconds: run.seconds, curve: run.curves[beta] ?? [],
+                        examplesPerSecond: run.examplesPerSecond)
       default:
         var betas: [Float] = config.curveUsers > 0 ? [0] : []
         if method == .softmax, config.curveUsers > 0, config.methods.contains(.prior), let p = tuned[.prior]?.chosen,

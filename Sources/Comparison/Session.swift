@@ -29,6 +29,8 @@ final class Session {
     var models: [Double: TwoTowerModel] = [:]
     /// What the grid search widened (for the report).
     var notes: [String] = []
+    /// two-tower-dims only: the two-tower method whose settings it scales.
+    var base: ComparisonMethod? = nil
   }
   var tuned: [ComparisonMethod: Tuned] = [:]
 
@@ -94,7 +96,9 @@ final class Session {
     if let p = method.parent { adopt(p, from: other, seed: seed) }
     guard let t = other.tuned[method] else { return }
     tuned[method] = Tuned(trials: [], chosen: t.chosen, inherited: t.inherited, seconds: 0,
-                          notes: ["settings chosen on seed \(seed)'s validation split (--retune first)"])
+                          notes: ["settings chosen on seed \(seed)'s validation split (--retune first)"]
+                            + (t.base.map { [Self.baseNote($0, dimension: config.dimension)] } ?? []),
+                          base: t.base)
   }
 
   private func grid(_ m: ComparisonMethod) throws -> Tuned {
@@ -126,6 +130,7 @@ final class Session {
     }
     let search = GridSearch(metric: config.tuneMetric, widenings: config.gridWidenings)
     var notes: [String] = []
+    var base: ComparisonMethod? = nil
     switch m {
     case .popularity:
       return Tuned(trials: [], chosen: Setting(), inherited: inherited, seconds: 0)
@@ -183,10 +188,66 @@ final class Session {
       var negatives = axis("negatives", g.mixedNegatives.map(Float.init), integer: true)
       negatives.maximum = Double(validation.train.itemCount)
       notes = try search.run([negatives], trials: { trials }, evaluate: twoTower)
+    case .twoTowerDimensions:
+      // The best compared two-tower method at --dim (a method's value: its best
+      // validation point), then d doubled with its settings while validation improves.
+      let b = try dimensionSearchBase()
+      base = b
+      notes = [Self.baseNote(b, dimension: config.dimension)]
+      let bt = tuned[b]!
+      let baseTrial = bt.trials[Self.best(bt.trials, metric: config.tuneMetric)!]
+      let settings = Setting(bt.inherited.parameters + baseTrial.setting.parameters)
+      func fitAt(_ s: Setting) throws {
+        let run = try fitTwoTower(twoTowerConfig(b, s, inherited: Setting(), fold: validation), on: validation, curveBetas: [])
+        let model: any Recommender = b == .prior ? run.model.withPriorExponent(Float(s["beta"] ?? 0)) : run.model
+        record(s, validation.evaluate(model, ks: [tuneK], threads: config.threads), run.seconds)
+      }
+      let dims = config.twoTowerDimensions.isEmpty ? [config.dimension] : config.twoTowerDimensions
+      let first = Setting([Parameter("d", Double(dims[0]))] + settings.parameters)
+      if dims[0] == config.dimension {
+        // The base's own validation fit at this d (same seed, same settings): reused.
+        trials = [Trial(setting: first, metrics: baseTrial.metrics, fitSeconds: baseTrial.fitSeconds)]
+        notes.append("d=\(dims[0]) is \(b.rawValue)'s own validation fit")
+      } else {
+        try fitAt(first)
+      }
+      for d in dims.dropFirst() {
+        let previous = trials[Self.best(trials, metric: config.tuneMetric)!]
+        var s = previous.setting
+        s.set("d", Double(d))
+        try fitAt(s)
+        if (trials.last!.metrics[config.tuneMetric] ?? 0) <= (previous.metrics[config.tuneMetric] ?? 0) {
+          log?("  two-tower-dims: d=\(d) did not improve on d=\(Setting.format(previous.setting["d"] ?? 0)); stopping")
+          break
+        }
+      }
     }
     let best = Self.best(trials, metric: config.tuneMetric)
     return Tuned(trials: trials, chosen: best.map { trials[$0].setting } ?? Setting(), inherited: inherited,
-                 seconds: 0, models: models, notes: notes)
+                 seconds: 0, models: models, notes: notes, base: base)
+  }
+
+  /// The two-tower method `two-tower-dims` scales: of the compared two-tower
+  /// methods tuned at ``ComparisonConfig/dimension`` with a grid of their own,
+  /// the one whose best validation point is highest (the first in
+  /// ``ComparisonMethod/allCases`` order among ties); softmax, tuned here,
+  /// when none was compared.
+  func dimensionSearchBase() throws -> ComparisonMethod {
+    let metric = config.tuneMetric
+    func value(_ m: ComparisonMethod) -> Double? {
+      guard let t = tuned[m], let b = Self.best(t.trials, metric: metric) else { return nil }
+      return t.trials[b].metrics[metric] ?? 0
+    }
+    let candidates = ComparisonMethod.allCases.filter { $0.isTwoTowerAtFixedDimension && config.methods.contains($0) && value($0) != nil }
+    guard let first = candidates.first else {
+      try tune(.softmax)
+      return .softmax
+    }
+    return candidates.dropFirst().reduce(first) { value($1)! > value($0)! ? $1 : $0 }
+  }
+
+  static func baseNote(_ base: ComparisonMethod, dimension: Int) -> String {
+    "scales \(base.rawValue) (\(base.title)), the two-tower method with the best validation point at d=\(dimension); its other settings are kept at every d"
   }
 
   /// Index of the trial with the highest `metric` (the first among ties).
@@ -227,7 +288,8 @@ final class Session {
 
   func twoTowerConfig(_ m: ComparisonMethod, _ s: Setting, inherited: Setting, fold: Fold) -> TwoTowerConfig {
     var c = config.twoTower
-    if c.layers.isEmpty { c.embeddingDim = config.dimension }
+    let d = s["d"].map { Int($0) } ?? config.dimension
+    if c.layers.isEmpty { c.embeddingDim = d } else { c.layers[c.layers.count - 1] = d }
     c.threads = config.threads
     c.seed = config.seed
     c.loss = .softmax

@@ -137,6 +137,74 @@ final class ComparisonTests: XCTestCase {
     assertClose(m.test["recall@20"]!, evaluate(direct, train, test)["recall@20"]!, relative: 1e-9)
   }
 
+  /// The two-tower dimension search scales the compared two-tower method
+  /// whose best validation point is highest: its first d reuses that fit,
+  /// each larger d is tried only while validation improves, the choice is
+  /// the argmax of what it printed, and the refit equals a direct fit.
+  func testTwoTowerDimensionSearchScalesTheBestTwoTowerMethod() throws {
+    var config = smallConfig([.ials, .softmax, .logQExact, .twoTowerDimensions])
+    config.twoTowerDimensions = [8, 16, 32]
+    var lines: [String] = []
+    let r = try Comparison(config: config, log: { lines.append($0) }).run(Self.data)
+    let m = try XCTUnwrap(r[.twoTowerDimensions])
+    let bestOf = { (x: MethodResult) in x.trials.map { $0.metrics["recall@20"]! }.max()! }
+    let softmax = try XCTUnwrap(r[.softmax]), logq = try XCTUnwrap(r[.logQExact])
+    let base = bestOf(logq) > bestOf(softmax) ? logq : softmax
+    XCTAssertTrue(m.notes.contains { $0.hasPrefix("scales \(base.method.rawValue) ") }, "\(m.notes)")
+    XCTAssertEqual(m.trials[0].setting, Setting([Parameter("d", 8), Parameter("tau", base.chosen["tau"]!)]))
+    assertClose(m.trials[0].metrics["recall@20"]!, bestOf(base))
+    var printed: [(d: Double, value: Double)] = []
+    for line in lines where line.contains("two-tower-dims d=") && line.contains("validation recall@20") {
+      let d = Double(line.split(separator: "d=")[1].split(separator: " ")[0])!
+      printed.append((d, Double(line.split(separator: "recall@20 ")[1].split(separator: " ")[0])!))
+    }
+    XCTAssertEqual(printed.count, m.trials.count - 1, "every d after the first is fitted and printed")
+    let values = [(8.0, m.trials[0].metrics["recall@20"]!)] + printed.map { ($0.d, $0.value) }
+    for k in 1..<values.count where k < values.count - 1 {
+      XCTAssertGreaterThan(values[k].1, values[k - 1].1, "d=\(values[k].0) did not improve, yet the search went on")
+    }
+    XCTAssertEqual(m.chosen["d"], values.max { $0.1 < $1.1 }!.0)
+    // The refit: the base's loss at the chosen d, fitted directly.
+    let d = Self.data
+    let train = InteractionMatrix(d.dataset.split.train), test = InteractionMatrix(d.dataset.split.test)
+    var c = config.twoTower
+    c.embeddingDim = Int(m.chosen["d"]!); c.threads = 2; c.seed = config.seed; c.temperature = Float(m.chosen["tau"]!)
+    if base.method == .logQExact { c.logQ = .exact }
+    let direct = try TwoTowerModel.fit(TwoTowerData(train: train), userIds: d.dataset.userIds, itemIds: d.dataset.itemIds, config: c)
+    assertClose(m.test["recall@20"]!, evaluate(direct, train, test)["recall@20"]!, relative: 1e-9)
+    // The equal-d question names a fixed-d method, never the searched one.
+    let equal = try XCTUnwrap(r.differences.first { $0.question.hasPrefix("best two-tower (") })
+    XCTAssertNotEqual(equal.a, ComparisonMethod.twoTowerDimensions.rawValue)
+  }
+
+  /// With the prior as the only compared two-tower method, the search scales
+  /// softmax at the prior's tau and serves it with the prior's beta; with
+  /// `--retune first`, seed 2 refits seed 1's choice (base included) without a grid.
+  func testTwoTowerDimensionSearchKeepsThePriorsBetaAcrossSeeds() throws {
+    var config = smallConfig([.prior, .twoTowerDimensions])
+    config.twoTowerDimensions = [8, 16]
+    config.seeds = [1, 2]
+    config.retune = .firstSeed
+    var lines: [String] = []
+    let r = try Comparison(config: config, log: { lines.append($0) }).run(Self.data)
+    let m = try XCTUnwrap(r[.twoTowerDimensions]), prior = try XCTUnwrap(r[.prior])
+    XCTAssertEqual(m.chosen["beta"], prior.chosen["beta"])
+    XCTAssertEqual(m.chosen["tau"], prior.chosen["tau"])
+    let seed2 = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("seed 2") })
+    XCTAssertFalse(lines[seed2...].contains { $0.contains(": validation recall@20") }, "seed 2 ran a grid")
+    let summary = try XCTUnwrap(r.summary.first { $0.method == .twoTowerDimensions })
+    XCTAssertEqual(summary.choices[0], summary.choices[1])
+    let d = Self.data
+    let train = InteractionMatrix(d.dataset.split.train), test = InteractionMatrix(d.dataset.split.test)
+    for (n, seed) in [UInt64(1), 2].enumerated() {
+      var c = config.twoTower
+      c.embeddingDim = Int(m.chosen["d"]!); c.threads = 2; c.seed = seed; c.temperature = Float(m.chosen["tau"]!)
+      let direct = try TwoTowerModel.fit(TwoTowerData(train: train), userIds: d.dataset.userIds, itemIds: d.dataset.itemIds, config: c)
+      let served = direct.withPriorExponent(Float(m.chosen["beta"]!))
+      assertClose(summary.values["recall@20"]![n], evaluate(served, train, test)["recall@20"]!, relative: 1e-9)
+    }
+  }
+
   /// A grid whose best point is on its edge extends itself one step past
   /// it (geometrically for positive grids), a bounded number of times.
   func testGridsWidenPastTheirEdges() throws {

@@ -47,14 +47,16 @@ final class SequenceComparisonTests: XCTestCase {
   }
 
   /// Brute force: for each user, count the non-history items other than the
-  /// target that score strictly higher, scoring by explicit dot products.
-  func bruteForceRanks(queries: [[Float]], items: [[Float]], bias: [Float]? = nil, histories: [[Int32]], targets: [Int32]) -> [Int] {
+  /// target that score strictly higher and those that tie, scoring by
+  /// explicit dot products.
+  func bruteForceRanks(queries: [[Float]], items: [[Float]], bias: [Float]? = nil, histories: [[Int32]], targets: [Int32]) -> [TiedRank] {
     zip(queries.indices, targets).map { j, t in
       func score(_ i: Int) -> Double {
         zip(queries[j], items[i]).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } + Double(bias?[i] ?? 0)
       }
       let st = score(Int(t)), seen = Set(histories[j].map(Int.init))
-      return items.indices.filter { $0 != Int(t) && !seen.contains($0) && score($0) > st }.count
+      let candidates = items.indices.filter { $0 != Int(t) && !seen.contains($0) }
+      return TiedRank(above: candidates.filter { score($0) > st }.count, tied: candidates.filter { score($0) == st }.count)
     }
   }
 

@@ -39,6 +39,30 @@ final class SequenceFitTests: XCTestCase {
     XCTAssertEqual(m.ndcg20, (1 + 1 / log2(11.0) + 1 / log2(12.0) + 1 / log2(21.0)) / 5, accuracy: 1e-12)
   }
 
+  /// Ties count in expectation over a random order of the tied items, by
+  /// hand; all-equal scores give the chance level, a NaN never helps.
+  func testTiedRanksAreExpectationsOverTheTie() {
+    // 2 above, 3 tied: the target is equally likely at positions 2, 3, 4, 5.
+    let r = TiedRank(above: 2, tied: 3)
+    XCTAssertEqual(r.hit(10), 1)
+    XCTAssertEqual(r.hit(4), 0.5)
+    XCTAssertEqual(r.hit(2), 0)
+    XCTAssertEqual(r.gain(4), (1 / log2(4.0) + 1 / log2(5.0)) / 4, accuracy: 1e-12)
+    XCTAssertEqual(r.gain(2), 0)
+    XCTAssertEqual(TiedRank(above: 3).gain(10), 1 / log2(5.0), accuracy: 1e-12)
+    func place(_ row: [Float], target: Int, excluded: Set<Int> = []) -> TiedRank {
+      let mask = row.indices.map { excluded.contains($0) }
+      return row.withUnsafeBufferPointer { TiedRank.of(target: target, in: $0.baseAddress!, count: row.count, excluded: mask) }
+    }
+    // A collapsed model (every score 0) over 100 candidates: HR@10 = 10 / 101, not 1.
+    let flat = place([Float](repeating: 0, count: 102), target: 0, excluded: [1])
+    XCTAssertEqual(flat, TiedRank(above: 0, tied: 100))
+    XCTAssertEqual(SequenceMetrics(ranks: [flat]).hr10, 10.0 / 101, accuracy: 1e-12)
+    XCTAssertEqual(place([.nan, 1, 0, -1], target: 0), TiedRank(above: 3, tied: 0))
+    XCTAssertEqual(place([0.5, .nan, 1, 0.5, 0.2], target: 0), TiedRank(above: 2, tied: 1))
+    XCTAssertEqual(place([0.5, 0.9, 0.1], target: 0, excluded: [1]), TiedRank(above: 0, tied: 0))
+  }
+
   /// Users walk a cycle over the items (each item followed by the next):
   /// the next item is fully determined by the last one.
   static func cycles(users: Int = 300, items: Int = 120, seed: UInt64 = 1) -> SequenceData {
@@ -92,7 +116,8 @@ final class SequenceFitTests: XCTestCase {
       let v = model.itemEmbeddings
       func score(_ i: Int) -> Float { (0..<q.count).reduce(0) { $0 + q[$1] * v.storage[i * q.count + $1] } }
       let t = Int(split.test[u]), st = score(t)
-      let expected = (0..<split.itemCount).filter { !history.contains(Int32($0)) && $0 != t && score($0) > st }.count
+      let candidates = (0..<split.itemCount).filter { !history.contains(Int32($0)) && $0 != t }
+      let expected = TiedRank(above: candidates.filter { score($0) > st }.count, tied: candidates.filter { score($0) == st }.count)
       XCTAssertEqual(ranks[r], expected, "user \(u)")
       r += 1
     }

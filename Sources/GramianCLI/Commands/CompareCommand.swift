@@ -38,6 +38,8 @@ struct ComparisonOptions: ParsableArguments {
   @Option(help: "Bootstrap replicates of each paired interval.") var bootstrap = 2000
   @Option(help: "ials-dims: the dimensions tried in order while validation improves (default 64,128,256,512,1024; --quick 16,32).")
   var dims: String?
+  @Option(help: "two-tower-dims: the dimensions tried in order with the best two-tower method's settings while validation improves (default: those of --dims).")
+  var twoTowerDims: String?
   @Option(help: "ials-dims: use the block solver (iALS++) above this dimension.") var blockSolverAbove = 128
   @Option(help: "Times a grid may extend itself past each edge when its best point lies there (0: fixed grids; --quick 0).")
   var gridWidenings: Int?
@@ -86,6 +88,13 @@ struct ComparisonOptions: ParsableArguments {
       c.ialsDimensions = try ListOption.parse(dims, flag: "--dims", expecting: "increasing dimensions like 64,128,256") { (d: Int) in d >= 1 }
       guard zip(c.ialsDimensions, c.ialsDimensions.dropFirst()).allSatisfy({ $0 < $1 }) else {
         throw ValidationError("--dims must increase, got '\(dims)'")
+      }
+    }
+    if let list = twoTowerDims ?? dims {
+      let flag = twoTowerDims == nil ? "--dims" : "--two-tower-dims"
+      c.twoTowerDimensions = try ListOption.parse(list, flag: flag, expecting: "increasing dimensions like 64,128,256") { (d: Int) in d >= 1 }
+      guard zip(c.twoTowerDimensions, c.twoTowerDimensions.dropFirst()).allSatisfy({ $0 < $1 }) else {
+        throw ValidationError("\(flag) must increase, got '\(list)'")
       }
     }
     guard blockSolverAbove >= 1 else { throw ValidationError("--block-solver-above must be at least 1") }
