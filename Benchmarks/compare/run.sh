@@ -47,7 +47,7 @@ for d in "${DATASETS[@]}"; do
     amazon-beauty)  # 198,502 pairs, 22,363 users, 12,101 items (5-core)
       run amazon-beauty --train "$SHARED/datasets/amazon-beauty/sequences.txt" --format lists \
         --split random --test-fraction 0.2 --seed 1 --batch-size 512 --epochs 20 ;;
-    citeulike)  # the fixed split: 134,860 training pairs, 7,947 users, 25,584 items (wide item side)
+    citeulike)  # the fixed split: 101,708 training pairs, 7,876 users x 23,973 items with training data (wide item side)
       run citeulike --train "$SHARED/datasets/citeulike/train.txt" --test "$SHARED/datasets/citeulike/test.txt" \
         --format lists --batch-size 512 --epochs 20 --retune first ;;
     epinions)  # the fixed split: 664,823 pairs, 40,163 users, 139,738 items (EASE's item limit refuses it)
