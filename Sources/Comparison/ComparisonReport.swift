@@ -132,16 +132,19 @@ public enum ComparisonReport {
     return s
   }
 
-  /// The largest value of each of the first five columns (the bolded ones) over `rows`.
-  static func columnBests(_ rows: [[String: Double]]) -> [String: Double] {
+  /// The largest value of each of `columns` over `rows` (default: the
+  /// holdout report's first five columns, the bolded ones).
+  static func columnBests(_ rows: [[String: Double]],
+                          columns: [(key: String, title: String)] = Array(ComparisonReport.columns.prefix(5))) -> [String: Double] {
     var best: [String: Double] = [:]
-    for c in columns.prefix(5) { best[c.key] = rows.compactMap { $0[c.key] }.max() }
+    for c in columns { best[c.key] = rows.compactMap { $0[c.key] }.max() }
     return best
   }
 
   /// One row's metric cells: 4 decimals (2 for log-popularity), `± error`
   /// when given, bold when equal to the column's best.
-  static func metricCells(_ values: [String: Double], errors: [String: Double] = [:], bests: [String: Double]) -> [String] {
+  static func metricCells(_ values: [String: Double], errors: [String: Double] = [:], bests: [String: Double],
+                          columns: [(key: String, title: String)] = ComparisonReport.columns) -> [String] {
     columns.map { c -> String in
       guard let v = values[c.key] else { return "" }
       let format = c.key.hasPrefix("mean_log") ? "%.2f" : "%.4f"

@@ -125,21 +125,6 @@ public enum SequenceComparisonReport {
     try ComparisonReport.encoder.encode(r)
   }
 
-  static func cells(_ values: [String: Double], errors: [String: Double] = [:], bests: [String: Double]) -> [String] {
-    columns.map { c in
-      guard let v = values[c.key] else { return "" }
-      var text = String(format: "%.4f", v)
-      if let e = errors[c.key] { text += " ± " + String(format: "%.4f", e) }
-      return bests[c.key] == v ? "**\(text)**" : text
-    }
-  }
-
-  static func bests(_ rows: [[String: Double]]) -> [String: Double] {
-    var b: [String: Double] = [:]
-    for c in columns { b[c.key] = rows.compactMap { $0[c.key] }.max() }
-    return b
-  }
-
   public static func markdown(_ r: SequenceComparisonResults, command: String? = nil) -> String {
     let d = r.data, t = r.config.twoTower, seq = t.sequence ?? SequenceTowerConfig()
     var s = "# Leave-one-out comparison on \(d.name)\n\n"
@@ -167,9 +152,9 @@ public enum SequenceComparisonReport {
       s += "Mean over seeds ± standard error.\n\n"
       s += "| method | " + columns.map(\.title).joined(separator: " | ") + " | chosen per seed |\n"
       s += "|---|" + String(repeating: "---:|", count: columns.count) + "---|\n"
-      let b = bests(r.summary.map(\.mean))
+      let b = ComparisonReport.columnBests(r.summary.map(\.mean), columns: columns)
       for m in r.summary {
-        s += "| \(m.title) | " + cells(m.mean, errors: m.standardError, bests: b).joined(separator: " | ") + " | \(m.choices.joined(separator: "; ")) |\n"
+        s += "| \(m.title) | " + ComparisonReport.metricCells(m.mean, errors: m.standardError, bests: b, columns: columns).joined(separator: " | ") + " | \(m.choices.joined(separator: "; ")) |\n"
       }
       s += "\nBold: the best mean of the column.\n\n"
     }
@@ -188,11 +173,11 @@ public enum SequenceComparisonReport {
     s += multi ? "## Seed \(r.seeds[0]) in detail\n\n" : "## Results (test items)\n\n"
     s += "| method | chosen on validation | valid NDCG@10 | " + columns.map(\.title).joined(separator: " | ") + " | fit s | sequences/s |\n"
     s += "|---|---|---:|" + String(repeating: "---:|", count: columns.count + 2) + "\n"
-    let b = bests(r.methods.map(\.test))
+    let b = ComparisonReport.columnBests(r.methods.map(\.test), columns: columns)
     for m in r.methods {
       let valid = m.validation["ndcg@10"].map { String(format: "%.4f", $0) } ?? ""
       let rate = m.sequencesPerSecond.map { String(format: "%.0f", $0) } ?? ""
-      s += "| \(m.title) | \(m.choice) | \(valid) | " + cells(m.test, bests: b).joined(separator: " | ")
+      s += "| \(m.title) | \(m.choice) | \(valid) | " + ComparisonReport.metricCells(m.test, bests: b, columns: columns).joined(separator: " | ")
       s += String(format: " | %.1f | ", m.fitSeconds) + rate + " |\n"
     }
     for n in r.notes { s += "\n\(n).\n" }

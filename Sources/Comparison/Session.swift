@@ -129,6 +129,21 @@ final class Session {
       GridAxis(name: name, values: values.map(Double.init), widen: widen, integer: integer)
     }
     let search = GridSearch(metric: config.tuneMetric, widenings: config.gridWidenings)
+    /// The dimension searches' second stage: each of `dims` in turn at the best
+    /// setting so far, stopping at the first that does not improve on it.
+    func doubleDimension(_ dims: ArraySlice<Int>, fit: (Setting) throws -> Void) throws {
+      for d in dims {
+        guard let b = Self.best(trials, metric: config.tuneMetric) else { return }
+        let previous = trials[b]
+        var s = previous.setting
+        s.set("d", Double(d))
+        try fit(s)
+        if (trials.last!.metrics[config.tuneMetric] ?? 0) <= (previous.metrics[config.tuneMetric] ?? 0) {
+          log?("  \(m.rawValue): d=\(d) did not improve on d=\(Setting.format(previous.setting["d"] ?? 0)); stopping")
+          return
+        }
+      }
+    }
     var notes: [String] = []
     var base: ComparisonMethod? = nil
     switch m {
@@ -152,17 +167,7 @@ final class Session {
         notes = try search.run([axis("d", [Float(dims[0])], widen: false, integer: true), axis("alpha0", g.ialsUnobservedWeights),
                                 axis("lambda", g.ialsRegularizations)], trials: { trials }, evaluate: ials)
       }
-      for d in dims.dropFirst() {
-        guard let b = Self.best(trials, metric: config.tuneMetric) else { break }
-        let previous = trials[b]
-        var s = previous.setting
-        s.set("d", Double(d))
-        try ials(s)
-        if (trials.last!.metrics[config.tuneMetric] ?? 0) <= (previous.metrics[config.tuneMetric] ?? 0) {
-          log?("  ials-dims: d=\(d) did not improve on d=\(Setting.format(previous.setting["d"] ?? 0)); stopping")
-          break
-        }
-      }
+      try doubleDimension(dims.dropFirst(), fit: ials)
     case .ease:
       notes = try search.run([axis("lambda", g.easeRegularizations)], trials: { trials }) { s in
         let (model, sec) = try wallSeconds { try EASEModel.fit(validation.train, config: easeConfig(s)) }
@@ -211,16 +216,7 @@ final class Session {
       } else {
         try fitAt(first)
       }
-      for d in dims.dropFirst() {
-        let previous = trials[Self.best(trials, metric: config.tuneMetric)!]
-        var s = previous.setting
-        s.set("d", Double(d))
-        try fitAt(s)
-        if (trials.last!.metrics[config.tuneMetric] ?? 0) <= (previous.metrics[config.tuneMetric] ?? 0) {
-          log?("  two-tower-dims: d=\(d) did not improve on d=\(Setting.format(previous.setting["d"] ?? 0)); stopping")
-          break
-        }
-      }
+      try doubleDimension(dims.dropFirst(), fit: fitAt)
     }
     let best = Self.best(trials, metric: config.tuneMetric)
     return Tuned(trials: trials, chosen: best.map { trials[$0].setting } ?? Setting(), inherited: inherited,
