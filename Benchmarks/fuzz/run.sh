@@ -4,6 +4,7 @@
 #
 #   Benchmarks/fuzz/run.sh [TARGET ...]
 #   RUNS=1000000 (executions per target; default) or SECONDS_PER_TARGET=N
+#   JOBS=2 runs two targets at a time (default 1; one a core at most)
 #
 # Each target starts from its committed seeds (corpus/TARGET) and grows a
 # working corpus in $WORK/TARGET (default /tmp/gramian-fuzz-work), so the
@@ -30,8 +31,8 @@ if [ -n "${SECONDS_PER_TARGET:-}" ]; then LIMIT=(-max_total_time="$SECONDS_PER_T
 # Swift's backtracer would wait on a crashing fuzzer; ASan reports suffice.
 export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:handle_abort=1:allocator_may_return_null=1}
-status=0
-for t in "${TARGETS[@]}"; do
+fuzz_one() {
+  local t=$1 start marker rc secs execs cov corp crashes
   mkdir -p "$WORK/$t" "$WORK/crashes/$t"
   start=$(date +%s)
   marker=$(mktemp)  # crashes counted are those written by this run
@@ -44,7 +45,23 @@ for t in "${TARGETS[@]}"; do
   corp=$(ls "$WORK/$t" | wc -l)
   crashes=$(find "$WORK/crashes/$t" -type f -newer "$marker" | wc -l)
   rm -f "$marker"
+  # One printf per line: lines of concurrent jobs do not interleave.
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "${execs:-0}" "${cov:-0}" "$corp" "$crashes" "$secs" "$rc" | tee -a "$RESULTS/summary.tsv"
-  [ "$rc" -eq 0 ] || status=1
+  return "$rc"
+}
+status=0
+JOBS=${JOBS:-1}
+running=0
+for t in "${TARGETS[@]}"; do
+  if [ "$running" -ge "$JOBS" ]; then
+    wait -n || status=1
+    running=$((running - 1))
+  fi
+  fuzz_one "$t" &
+  running=$((running + 1))
+done
+while [ "$running" -gt 0 ]; do
+  wait -n || status=1
+  running=$((running - 1))
 done
 exit $status

@@ -5,7 +5,6 @@ import LinearAlgebra
 import HummingbirdCore
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 /// `gramian serve`: a model (and its HNSW index) behind an HTTP/1.1 JSON API
 /// on Hummingbird 2, with posted events stored in SQLite and folded into the
@@ -157,11 +156,11 @@ struct PeriodicService: Service {
 /// Tells when a file's modification time or size changes.
 final class FileWatcher: Sendable {
   let path: String
-  private let last: Mutex<String?>
+  private let last: Locked<String?>
 
   init(path: String) {
     self.path = path
-    last = Mutex(nil)
+    last = Locked(nil)
     _ = changed()
   }
 

@@ -1,6 +1,5 @@
 import Gramian
 import LinearAlgebra
-import Synchronization
 
 /// Scores concurrent exact `recommend` requests together: one pass of the
 /// waiting query vectors over the item factors instead of one sgemv per
@@ -50,7 +49,7 @@ final class RecommendBatcher: Sendable {
   let model: any Recommender
   let maxBatch: Int
   let maxLeaders: Int
-  private let state = Mutex(State())
+  private let state = Locked(State())
 
   /// The item factors in 8-item panels (``Kernels/packPanels8(n:d:v:ldv:out:)``).
   let panels: [Float]

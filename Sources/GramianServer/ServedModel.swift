@@ -1,6 +1,5 @@
 import Foundation
 import Gramian
-import Synchronization
 
 /// One loaded model and its index, immutable once built: requests hold a
 /// reference for their whole lifetime, so a reload never changes a model
@@ -23,7 +22,7 @@ public final class ServedModel: Sendable {
   /// Batches concurrent exact requests on ``model`` (no per-request prior).
   let batcher: RecommendBatcher
   /// Models with another prior exponent, made on first use.
-  private let variants = Mutex<[Float: Variant]>([:])
+  private let variants = Locked<[Float: Variant]>([:])
 
   struct Variant: Sendable {
     let model: any Recommender
@@ -88,11 +87,11 @@ public final class ServedModel: Sendable {
 
 /// The model being served, swapped atomically by reloads.
 public final class ModelStore: Sendable {
-  private let current: Mutex<ServedModel>
-  private let reloading = Mutex(false)
+  private let current: Locked<ServedModel>
+  private let reloading = Locked(false)
 
   public init(_ model: ServedModel) {
-    current = Mutex(model)
+    current = Locked(model)
   }
 
   /// The model to answer one request with (hold it for the whole request).

@@ -1,6 +1,5 @@
 import Foundation
 import Gramian
-import Synchronization
 
 /// The users' posted events and their refreshed query vectors.
 ///
@@ -29,7 +28,7 @@ public final class UserStates: Sendable {
     }
   }
 
-  private let states = Mutex<[String: State]>([:])
+  private let states = Locked<[String: State]>([:])
 
   public init() {}
 

@@ -3,7 +3,8 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Synchronization
+
+import LinearAlgebra
 
 /// A binary cache of ``Interactions``: loading it skips text parsing and id
 /// interning (raw arrays are read straight into memory and checked).
@@ -188,6 +189,6 @@ public enum InteractionCache {
 
 /// The id maps built by the loader's jobs, each set by exactly one job.
 private final class IdMapJobs: Sendable {
-  let users = Mutex<Result<IdMap, DataError>?>(nil)
-  let items = Mutex<Result<IdMap, DataError>?>(nil)
+  let users = Locked<Result<IdMap, DataError>?>(nil)
+  let items = Locked<Result<IdMap, DataError>?>(nil)
 }

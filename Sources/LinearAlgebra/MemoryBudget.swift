@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// The memory a computation may plan to use, checked before it allocates:
 /// a size parameter given by mistake (`--factors 100000000`, `--M 1e8`)
@@ -12,7 +11,7 @@ import Synchronization
 /// computation holds at once, not exact: they are meant to catch sizes off
 /// by orders of magnitude, so the check refuses only above the budget.
 public enum MemoryBudget {
-  private static let override = Mutex<Int?>(nil)
+  private static let override = Locked<Int?>(nil)
 
   /// A budget in bytes set by the caller (nil: the machine's memory).
   public static var limit: Int? {

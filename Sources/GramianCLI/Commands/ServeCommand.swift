@@ -2,8 +2,8 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import GramianServer
+import LinearAlgebra
 import Logging
-import Synchronization
 
 extension UnknownUserPolicy: ExpressibleByArgument {}
 
@@ -87,7 +87,7 @@ struct ServeCommand: ParsableCommand {
       Console.info("gramian serve: listening on http://\(host):\(port)")
     })
     let done = DispatchSemaphore(value: 0)
-    let failure = Mutex<String?>(nil)
+    let failure = Locked<String?>(nil)
     Task {
       do { try await app.runService() } catch { failure.withLock { $0 = "\(error)" } }
       done.signal()
