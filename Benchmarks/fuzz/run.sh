@@ -3,7 +3,8 @@
 # figures: executions, coverage (edges), corpus size, crashes.
 #
 #   Benchmarks/fuzz/run.sh [TARGET ...]
-#   RUNS=1000000 (executions per target; default) or SECONDS_PER_TARGET=N
+#   RUNS=1000000 (executions per target; default) and/or SECONDS_PER_TARGET=N
+#   (a time cap per target; a run stops at whichever comes first)
 #   JOBS=2 runs two targets at a time (default 1; one a core at most)
 #
 # Each target starts from its committed seeds (corpus/TARGET) and grows a
@@ -26,8 +27,8 @@ RESULTS=${RESULTS:-$HERE/results}
 mkdir -p "$RESULTS"
 { echo "# $(date -u +%FT%TZ) $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(lscpu | grep -o 'avx512f' | head -1 || true)"
   printf 'target\texecutions\tedges\tcorpus\tcrashes\tseconds\texit\n'; } >> "$RESULTS/summary.tsv"
-LIMIT=(-runs="$RUNS")
-if [ -n "${SECONDS_PER_TARGET:-}" ]; then LIMIT=(-max_total_time="$SECONDS_PER_TARGET"); fi
+LIMIT=(-runs="$RUNS")  # with SECONDS_PER_TARGET, whichever comes first
+if [ -n "${SECONDS_PER_TARGET:-}" ]; then LIMIT+=(-max_total_time="$SECONDS_PER_TARGET"); fi
 # Swift's backtracer would wait on a crashing fuzzer; ASan reports suffice.
 export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:handle_abort=1:allocator_may_return_null=1}

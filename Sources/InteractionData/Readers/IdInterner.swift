@@ -5,15 +5,32 @@
 /// in a flat array indexed by their value; other ids go through a
 /// ``ByteKeyTable``. Each byte string takes exactly one of the two routes,
 /// so an id is never stored twice.
+///
+/// The flat array grows only while it stays dense: at most ``smallSlack``
+/// slots plus ``slotsPerId`` per id known. A decimal id beyond that goes to
+/// a dictionary (``sparse``) until the array has grown past it (its entry
+/// then moves over), so a one-line file naming user 16777215 costs a
+/// dictionary entry, not a 64 MiB array filled with -1 (fuzzing found the
+/// text readers spending most of their time there).
 struct IdInterner {
   /// The map being read against (and extended, when `addNewIds`).
   private(set) var map: IdMap
   let addNewIds: Bool
+  /// Index of each canonical decimal id below `small.count` (-1: none).
   private var small: [Int32] = []
+  /// Index of each canonical decimal id at or above `small.count`.
+  private var sparse: [Int: Int32] = [:]
   private var table: ByteKeyTable
 
   /// Largest value + 1 taken by the flat array (64 MiB of Int32 at most).
   static let smallLimit = 1 << 24
+  /// Slots the flat array may always take (256 KiB).
+  static let smallSlack = 1 << 16
+  /// Slots it may take per id known, beyond ``smallSlack``.
+  static let slotsPerId = 16
+
+  /// Slots of the flat array (for tests).
+  var flatSlots: Int { small.count }
 
   /// Result codes of ``intern(_:_:)`` besides an index >= 0.
   static let unknown: Int32 = -1
@@ -47,18 +64,36 @@ struct IdInterner {
   private mutating func seed(_ p: UnsafePointer<UInt8>, _ n: Int, index: Int32) {
     let v = Self.smallValue(p, n)
     if v >= 0 {
-      growSmall(v)
-      small[v] = index
+      placeSmall(v, index)
     } else {
       table.insert(p, n, hash: ByteKeyTable.hash(p, n), value: index)
     }
   }
 
-  private mutating func growSmall(_ v: Int) {
-    if v >= small.count {
-      let size = min(Self.smallLimit, max(v + 1, 2 * small.count, 1024))
-      small.append(contentsOf: repeatElement(-1, count: size - small.count))
+  /// Stores the index of decimal id `v`: in the flat array when it holds
+  /// `v` or can grow to, else in ``sparse``.
+  private mutating func placeSmall(_ v: Int, _ index: Int32) {
+    if v < small.count || growSmall(toHold: v) {
+      small[v] = index
+    } else {
+      sparse[v] = index
     }
+  }
+
+  /// Grows the flat array to hold `v` (doubling, at least 1,024 slots) if
+  /// that keeps it within the density bound, and moves the ``sparse``
+  /// entries it now covers; false (nothing changed) otherwise.
+  private mutating func growSmall(toHold v: Int) -> Bool {
+    let bound = min(Self.smallLimit, Self.smallSlack + Self.slotsPerId * (map.count + 1))
+    var size = min(Self.smallLimit, max(v + 1, 2 * small.count, 1024))
+    if size > bound { size = v + 1 }
+    guard size <= bound else { return false }
+    small.append(contentsOf: repeatElement(-1, count: size - small.count))
+    if !sparse.isEmpty {
+      for (k, i) in sparse where k < size { small[k] = i }
+      sparse = sparse.filter { $0.key >= size }
+    }
+    return true
   }
 
   /// The dense index of the id `p[0..<n]`; when it is new, adds it (if
@@ -104,11 +139,12 @@ struct IdInterner {
     if v < small.count {
       let i = small[v]
       if i >= 0 { return i }
+    } else if let i = sparse[v] {
+      return i
     }
     guard addNewIds else { return Self.unknown }
-    growSmall(v)
     let i = map.insert(String(v))
-    small[v] = i
+    placeSmall(v, i)
     return i
   }
 
