@@ -85,7 +85,7 @@ let package = Package(
     ),
     .target(
       name: "InteractionData",
-      dependencies: ["LinearAlgebra"],
+      dependencies: ["LinearAlgebra", "GramianKernels"],
       swiftSettings: swiftSettings
     ),
     .target(

@@ -1,18 +1,24 @@
+import GramianKernels
+
 /// Phase 1 of delimited reading, run on several threads: one contiguous
 /// range of whole lines parsed into raw ids, weights and timestamps,
 /// without touching the shared id maps.
 ///
+/// The events go straight into the read's result arrays (``EventColumns``)
+/// from ``offset``, the number of lines before the range, so no chunk
+/// overlaps another and none is copied afterwards; phase 2 replaces the raw
+/// ids by dense indices in place and closes the gaps left by lines without
+/// an event.
+///
 /// A raw id `r >= 0` is a canonical decimal id with value `r` (see
 /// ``IdInterner/smallValue(_:_:)``); `r < 0` points at `longKeys[-r - 1]`,
 /// the offset and length of the id's bytes (``IdInterner/key(_:_:_:)``).
-/// Phase 2 replaces raw ids by dense indices in place, so these arrays
-/// become the result without another copy.
 struct DelimitedChunk {
-  var users: [Int32] = []
-  var items: [Int32] = []
+  /// Index of the chunk's first event in the ``EventColumns``.
+  var offset = 0
+  /// Events written from ``offset``.
+  var count = 0
   var longKeys: [UInt64] = []
-  var weights: [Float] = []
-  var timestamps: [Int64] = []
   /// Non-blank lines seen.
   var lines = 0
   /// Physical lines scanned (blank ones included), to number later chunks.
@@ -21,8 +27,17 @@ struct DelimitedChunk {
   /// Bad lines, numbered from 1 at the chunk's first line. Without
   /// `skipBadLines` the scan stops at the first one.
   var bad: [DataError] = []
+}
 
-  var count: Int { users.count }
+/// The result arrays of one read, shared by the phase-1 threads: each
+/// writes only its own chunk's range (``DelimitedChunk/offset`` up to its
+/// line count), so the pointers may cross threads.
+struct EventColumns: @unchecked Sendable {
+  let users: UnsafeMutablePointer<Int32>
+  let items: UnsafeMutablePointer<Int32>
+  let weights: UnsafeMutablePointer<Float>
+  /// Nil when the file has no timestamp column.
+  let timestamps: UnsafeMutablePointer<Int64>?
 }
 
 /// The settings phase 1 needs (plain values, safe to share across threads).
@@ -34,10 +49,14 @@ struct DelimitedScan: Sendable {
   let skipBadLines: Bool
   let weightOne: Bool
   let needed: Int
+  /// The role of each of the `needed` fields for the one-pass parser of
+  /// common lines (`gk_delimited_fast`), or nil when it does not apply (a
+  /// delimiter other than one byte, or one field given two roles).
+  let fastRoles: [UInt8]?
 
   init(
     path: String, delimiter: FieldDelimiter, columns: DelimitedReader.Columns, minRating: Float?, skipBadLines: Bool,
-    weightOne: Bool
+    weightOne: Bool, fastPath: Bool = true
   ) {
     self.weightOne = weightOne
     self.path = path
@@ -46,25 +65,62 @@ struct DelimitedScan: Sendable {
     self.minRating = minRating
     self.skipBadLines = skipBadLines
     needed = columns.needed
+    fastRoles = fastPath ? Self.roles(columns, delimiter) : nil
+  }
+
+  /// Field roles for `gk_delimited_fast`, or nil when it cannot read this
+  /// shape of line.
+  private static func roles(_ c: DelimitedReader.Columns, _ d: FieldDelimiter) -> [UInt8]? {
+    guard case .byte(let sep) = d, sep != 34, sep != 10, sep != 13, sep != 46, !(48...57).contains(sep) else {
+      return nil
+    }
+    var roles = [UInt8](repeating: UInt8(GK_FIELD_OTHER), count: c.needed)
+    for (k, role) in [(c.user, GK_FIELD_USER), (c.item, GK_FIELD_ITEM), (c.weight, GK_FIELD_WEIGHT), (c.timestamp, GK_FIELD_TIMESTAMP)] {
+      guard let k else { continue }
+      if roles[k] != UInt8(GK_FIELD_OTHER) { return nil }
+      roles[k] = UInt8(role)
+    }
+    return roles
   }
 
   /// Parses the lines of `base[from..<to]` (`from` at a line start, `to`
-  /// at a line start or the end of the file).
+  /// at a line start or the end of the file) into `out` from `offset`;
+  /// `capacity` is at least the range's line count (one event a line at
+  /// most). Common lines go through `gk_delimited_fast`, the rest (and any
+  /// line it declines) one at a time through ``parseLine``, which gives the
+  /// same events and names the errors.
   /// - Complexity: O(to - from).
-  /// The arrays get room for `capacity` events: the range's line count,
-  /// or the whole file's for chunk 0, whose arrays become the result.
-  func parse(_ base: UnsafePointer<UInt8>, from: Int, to count: Int, capacity: Int) -> DelimitedChunk {
+  func parse(
+    _ base: UnsafePointer<UInt8>, from: Int, to count: Int, into out: EventColumns, offset: Int, capacity: Int
+  ) -> DelimitedChunk {
     var chunk = DelimitedChunk()
-    let c = columns
-    chunk.users.reserveCapacity(capacity)
-    chunk.items.reserveCapacity(capacity)
-    chunk.weights.reserveCapacity(capacity)
-    if c.timestamp != nil { chunk.timestamps.reserveCapacity(capacity) }
+    chunk.offset = offset
     let bounds = UnsafeMutablePointer<Int>.allocate(capacity: 2 * needed)
     defer { bounds.deallocate() }
+    let roles = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, needed))
+    defer { roles.deallocate() }
+    if let fastRoles { roles.initialize(from: fastRoles, count: needed) }
+    var shape = gk_delimited_shape(
+      roles: roles, needed: needed, sep: { if case .byte(let b) = delimiter { return b } else { return 0 } }(),
+      weight_one: weightOne ? 1 : 0, has_min_rating: minRating == nil ? 0 : 1, min_rating: minRating ?? 0)
+    var fast = gk_event_out(
+      users: out.users + offset, items: out.items + offset, weights: out.weights + offset,
+      timestamps: out.timestamps.map { $0 + offset }, count: 0, capacity: capacity, below_min: 0)
     var pos = from
     var line = 0
     while pos < count {
+      if fastRoles != nil {
+        var stop = 0
+        fast.count = chunk.count
+        fast.below_min = 0
+        let taken = gk_delimited_fast(base, pos, count, &shape, &fast, &stop)
+        chunk.count = fast.count
+        chunk.belowMinRating += fast.below_min
+        chunk.lines += taken
+        line += taken
+        pos = stop
+        if pos >= count { break }
+      }
       let nl = FieldSplitter.lineEnd(base, pos, count)
       var end = nl
       if end > pos && base[end - 1] == 13 { end -= 1 }
@@ -75,7 +131,8 @@ struct DelimitedScan: Sendable {
         continue
       }
       chunk.lines += 1
-      if let error = parseLine(base, start, end, line: line, bounds: bounds, into: &chunk) {
+      precondition(chunk.count < capacity, "a chunk has more events than lines")
+      if let error = parseLine(base, start, end, line: line, bounds: bounds, into: &chunk, out) {
         chunk.bad.append(error)
         if !skipBadLines { break }
       }
@@ -88,7 +145,7 @@ struct DelimitedScan: Sendable {
   @inline(__always)
   private func parseLine(
     _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, line: Int, bounds: UnsafeMutablePointer<Int>,
-    into chunk: inout DelimitedChunk
+    into chunk: inout DelimitedChunk, _ out: EventColumns
   ) -> DataError? {
     let c = columns
     let found = FieldSplitter.split(base, start, end, delimiter, limit: needed, into: bounds)
@@ -119,10 +176,12 @@ struct DelimitedScan: Sendable {
       chunk.belowMinRating += 1
       return nil
     }
-    chunk.users.append(rawId(base, bounds[2 * c.user], bounds[2 * c.user + 1], &chunk.longKeys))
-    chunk.items.append(rawId(base, bounds[2 * c.item], bounds[2 * c.item + 1], &chunk.longKeys))
-    chunk.weights.append(weightOne ? 1 : weight)
-    if c.timestamp != nil { chunk.timestamps.append(timestamp) }
+    let e = chunk.offset + chunk.count
+    out.users[e] = rawId(base, bounds[2 * c.user], bounds[2 * c.user + 1], &chunk.longKeys)
+    out.items[e] = rawId(base, bounds[2 * c.item], bounds[2 * c.item + 1], &chunk.longKeys)
+    out.weights[e] = weightOne ? 1 : weight
+    out.timestamps?[e] = timestamp
+    chunk.count += 1
     return nil
   }
 

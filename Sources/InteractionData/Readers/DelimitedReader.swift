@@ -62,8 +62,11 @@ struct DelimitedReader {
 
   /// Phase 1 on `Parallel.availableThreads` chunks (one when the file is
   /// below ``ReadOptions/parallelThreshold``) of whole lines, then
-  /// phase 2 in file order: intern the ids of each chunk and append its
+  /// phase 2 in file order: intern the ids of each chunk and close up its
   /// events, so ids get indices in first-seen order whatever the threads.
+  /// All chunks write into one set of result arrays, sized by a line count
+  /// first (memchr, cheap): growing arrays of 10^7 values, or appending
+  /// chunks to each other, would copy and touch twice the memory.
   private func scan(
     _ base: UnsafePointer<UInt8>, from: Int, to count: Int, firstLine: Int, _ c: Columns, _ sink: inout EventSink
   ) throws(DataError) {
@@ -77,45 +80,86 @@ struct DelimitedReader {
     cuts.append(count)
     let scanner = DelimitedScan(
       path: path, delimiter: delimiter, columns: c, minRating: options.minRating, skipBadLines: options.skipBadLines,
-      weightOne: options.weightMode == .one)
-    let results = UnsafeMutablePointer<DelimitedChunk>.allocate(capacity: threads)
-    defer {
-      results.deinitialize(count: threads)
-      results.deallocate()
-    }
-    let out = SendablePointer(results)
+      weightOne: options.weightMode == .one, fastPath: options.fastParsing)
     let input = SendableConstPointer(base)
     let ranges = zip(cuts, cuts.dropFirst()).map { $0..<$1 }
-    // Count lines first (memchr, cheap) so every array is allocated once at
-    // its final size: growing arrays of 10^7 values would copy and touch
-    // twice the memory.
-    let counts = UnsafeMutablePointer<Int>.allocate(capacity: threads)
-    defer { counts.deallocate() }
-    let countsOut = SendablePointer(counts)
-    Parallel.forEach(threads, threads: threads, grain: 1) { t, _ in
-      countsOut.base[t] = FieldSplitter.newlineCount(input.base, ranges[t].lowerBound, ranges[t].upperBound) + 1
+    // Lines per range (an upper bound on its events) and where its events start.
+    var lineCounts = [Int](repeating: 0, count: threads)
+    lineCounts.withUnsafeMutableBufferPointer { buffer in
+      let counts = SendablePointer(buffer.baseAddress!)
+      Parallel.forEach(threads, threads: threads, grain: 1) { t, _ in
+        counts.base[t] = FieldSplitter.newlineCount(input.base, ranges[t].lowerBound, ranges[t].upperBound) + 1
+      }
     }
-    let total = (0..<threads).reduce(0) { $0 + counts[$1] }
-    Parallel.forEach(threads, threads: threads, grain: 1) { t, _ in
-      (out.base + t).initialize(
-        to: scanner.parse(
-          input.base, from: ranges[t].lowerBound, to: ranges[t].upperBound,
-          capacity: t == 0 ? total : countsOut.base[t]))
+    var starts = [0]
+    for t in 0..<threads - 1 { starts.append(starts[t] + lineCounts[t]) }
+    let offsets = starts, capacities = lineCounts
+    let total = offsets[threads - 1] + capacities[threads - 1]
+    let withTimestamps = c.timestamp != nil
+
+    var failure: DataError?
+    var kept = 0
+    var items: [Int32] = [], weights: [Float] = [], timestamps: [Int64] = []
+    // An array of `capacity` elements of which the first `kept` are
+    // written by `body` (none when `used` is false or the read failed).
+    func fresh<T>(_ type: T.Type, _ capacity: Int, used: Bool = true, _ body: (UnsafeMutablePointer<T>) -> Void) -> [T] {
+      [T](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+        HugePageBuffer.advise(UnsafeMutableRawPointer(buffer.baseAddress!), bytes: buffer.count * MemoryLayout<T>.stride)
+        body(buffer.baseAddress!)
+        initialized = failure == nil && used ? kept : 0
+      }
     }
-    var lineOffset = firstLine - 1
-    for t in 0..<threads {
-      try merge(&results[t], base, from: ranges[t].lowerBound, lineOffset: lineOffset, c, &sink)
-      lineOffset += results[t].physicalLines
-      results[t] = DelimitedChunk()  // free its arrays
+    let users = fresh(Int32.self, total) { u in
+      items = fresh(Int32.self, total) { i in
+        weights = fresh(Float.self, total) { w in
+          timestamps = fresh(Int64.self, withTimestamps ? total : 1, used: withTimestamps) { s in
+            let out = EventColumns(users: u, items: i, weights: w, timestamps: withTimestamps ? s : nil)
+            let results = UnsafeMutablePointer<DelimitedChunk>.allocate(capacity: threads)
+            defer {
+              results.deinitialize(count: threads)
+              results.deallocate()
+            }
+            let chunks = SendablePointer(results)
+            Parallel.forEach(threads, threads: threads, grain: 1) { t, _ in
+              (chunks.base + t).initialize(
+                to: scanner.parse(
+                  input.base, from: ranges[t].lowerBound, to: ranges[t].upperBound, into: out, offset: offsets[t],
+                  capacity: capacities[t]))
+            }
+            var lineOffset = firstLine - 1
+            do throws(DataError) {
+              for t in 0..<threads {
+                try merge(results[t], base, from: ranges[t].lowerBound, lineOffset: lineOffset, c, &sink, out, kept: &kept)
+                lineOffset += results[t].physicalLines
+              }
+            } catch {
+              failure = error
+            }
+          }
+        }
+      }
+    }
+    if let failure { throw failure }
+    if sink.users.isEmpty {
+      sink.users = users
+      sink.items = items
+      sink.weights = weights
+      if withTimestamps { sink.timestamps = timestamps }
+    } else {
+      sink.users.append(contentsOf: users)
+      sink.items.append(contentsOf: items)
+      sink.weights.append(contentsOf: weights)
+      if withTimestamps { sink.timestamps!.append(contentsOf: timestamps) }
     }
   }
 
   /// Phase 2 for one chunk: replaces raw ids by dense indices in event
-  /// order (dropping events with unknown or invalid ids), moves the events
-  /// to `sink`, then records the chunk's bad lines in line order.
+  /// order, moving each kept event down to index `kept` (events with
+  /// unknown or invalid ids are dropped), then records the chunk's bad
+  /// lines in line order.
   private func merge(
-    _ chunk: inout DelimitedChunk, _ base: UnsafePointer<UInt8>, from: Int, lineOffset: Int, _ c: Columns,
-    _ sink: inout EventSink
+    _ chunk: DelimitedChunk, _ base: UnsafePointer<UInt8>, from: Int, lineOffset: Int, _ c: Columns,
+    _ sink: inout EventSink, _ out: EventColumns, kept: inout Int
   ) throws(DataError) {
     sink.report.lines += chunk.lines
     sink.report.belowMinRating += chunk.belowMinRating
@@ -124,23 +168,20 @@ struct DelimitedReader {
       e.line = e.line.map { $0 + lineOffset }
       return e
     }
-    let n = chunk.count
-    let withTimestamps = c.timestamp != nil
-    var kept = 0
-    for e in 0..<n {
-      let ru = chunk.users[e]
+    for e in chunk.offset..<chunk.offset + chunk.count {
+      let ru = out.users[e]
       let u = ru >= 0 ? sink.userIds.internSmall(Int(ru)) : sink.userIds.intern(key: chunk.longKeys[Int(-ru - 1)], base: base)
       var i = u
       if u >= 0 {
-        let ri = chunk.items[e]
+        let ri = out.items[e]
         i = ri >= 0 ? sink.itemIds.internSmall(Int(ri)) : sink.itemIds.intern(key: chunk.longKeys[Int(-ri - 1)], base: base)
       }
       if u >= 0 && i >= 0 {
-        chunk.users[kept] = u
-        chunk.items[kept] = i
+        out.users[kept] = u
+        out.items[kept] = i
         if kept != e {
-          chunk.weights[kept] = chunk.weights[e]
-          if withTimestamps { chunk.timestamps[kept] = chunk.timestamps[e] }
+          out.weights[kept] = out.weights[e]
+          if let s = out.timestamps { s[kept] = s[e] }
         }
         kept += 1
         continue
@@ -149,7 +190,7 @@ struct DelimitedReader {
         sink.report.unknownIdsDropped += 1
         continue
       }
-      let raw = u < 0 ? chunk.users[e] : chunk.items[e]
+      let raw = u < 0 ? out.users[e] : out.items[e]
       let r = IdInterner.range(ofKey: chunk.longKeys[Int(-raw - 1)])!
       var line = lineOffset + 1
       for k in from..<r.lowerBound where base[k] == 10 { line += 1 }
@@ -159,24 +200,6 @@ struct DelimitedReader {
         hint: "convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8), or use \(OptionKey.skipBadLines) to skip such lines")
       if !options.skipBadLines { throw error }
       bad.append(error)
-    }
-    if kept < n {
-      chunk.users.removeLast(n - kept)
-      chunk.items.removeLast(n - kept)
-      chunk.weights.removeLast(n - kept)
-      if withTimestamps { chunk.timestamps.removeLast(n - kept) }
-    }
-    if sink.users.isEmpty {
-      // Chunk 0's arrays have room for the whole file: take them.
-      swap(&sink.users, &chunk.users)
-      swap(&sink.items, &chunk.items)
-      swap(&sink.weights, &chunk.weights)
-      if withTimestamps { sink.timestamps = chunk.timestamps }
-    } else {
-      sink.users.append(contentsOf: chunk.users)
-      sink.items.append(contentsOf: chunk.items)
-      sink.weights.append(contentsOf: chunk.weights)
-      if withTimestamps { sink.timestamps!.append(contentsOf: chunk.timestamps) }
     }
     bad.sort { ($0.line ?? 0) < ($1.line ?? 0) }
     for e in bad { try sink.badLine(e) }

@@ -75,5 +75,9 @@ public struct ReadOptions: Sendable {
   var parallelThreshold = 4 << 20
   /// Thread count for parallel parsing (default: the available cores).
   var threads: Int? = nil
+  /// Common delimited lines go through the one-pass C parser
+  /// (`gk_delimited_fast`); false reads every line the general way (the
+  /// reference the fast path is tested against).
+  var fastParsing = true
   public init() {}
 }
