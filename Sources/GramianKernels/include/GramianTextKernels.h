@@ -1,9 +1,8 @@
 // Text kernels of the interaction readers: the common shape of a delimited
 // line (decimal ids, a plain decimal weight, an integer timestamp) parsed in
-// one pass over its bytes. Portable C (no CPU dispatch): a field's digits are
-// found and converted eight bytes at a time in a 64-bit word (SWAR), which
-// every x86-64 and arm64 CPU runs alike; the gain over the general reader is
-// one pass instead of four (line end, field split, number parse, append).
+// one pass over its bytes. Scalar C: parsing digits is sequential, so there
+// is no SIMD build to dispatch to; the gain over the general reader is one
+// pass instead of four (line end, field split, number parse, append).
 #ifndef GRAMIAN_TEXT_KERNELS_H
 #define GRAMIAN_TEXT_KERNELS_H
 #include <stdint.h>
@@ -29,9 +28,6 @@ typedef struct {
   /// Drop events whose weight is below min_rating (counted in below_min).
   uint8_t has_min_rating;
   float min_rating;
-  /// Read every byte one at a time (the reference for the eight-bytes-at-a-
-  /// time path, which is used where 17 bytes remain in the range).
-  uint8_t scalar_only;
 } gk_delimited_shape;
 
 /// Where gk_delimited_fast writes events: index `count` onwards, at most

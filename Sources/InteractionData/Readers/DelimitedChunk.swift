@@ -53,14 +53,11 @@ struct DelimitedScan: Sendable {
   /// common lines (`gk_delimited_fast`), or nil when it does not apply (a
   /// delimiter other than one byte, or one field given two roles).
   let fastRoles: [UInt8]?
-  /// `gk_delimited_shape.scalar_only` (tests).
-  let scalarOnly: Bool
 
   init(
     path: String, delimiter: FieldDelimiter, columns: DelimitedReader.Columns, minRating: Float?, skipBadLines: Bool,
-    weightOne: Bool, fastPath: Bool = true, scalarOnly: Bool = false
+    weightOne: Bool, fastPath: Bool = true
   ) {
-    self.scalarOnly = scalarOnly
     self.weightOne = weightOne
     self.path = path
     self.delimiter = delimiter
@@ -105,8 +102,7 @@ struct DelimitedScan: Sendable {
     if let fastRoles { roles.initialize(from: fastRoles, count: needed) }
     var shape = gk_delimited_shape(
       roles: roles, needed: needed, sep: { if case .byte(let b) = delimiter { return b } else { return 0 } }(),
-      weight_one: weightOne ? 1 : 0, has_min_rating: minRating == nil ? 0 : 1, min_rating: minRating ?? 0,
-      scalar_only: scalarOnly ? 1 : 0)
+      weight_one: weightOne ? 1 : 0, has_min_rating: minRating == nil ? 0 : 1, min_rating: minRating ?? 0)
     var fast = gk_event_out(
       users: out.users + offset, items: out.items + offset, weights: out.weights + offset,
       timestamps: out.timestamps.map { $0 + offset }, count: 0, capacity: capacity, below_min: 0)

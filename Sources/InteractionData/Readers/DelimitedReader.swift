@@ -80,8 +80,7 @@ struct DelimitedReader {
     cuts.append(count)
     let scanner = DelimitedScan(
       path: path, delimiter: delimiter, columns: c, minRating: options.minRating, skipBadLines: options.skipBadLines,
-      weightOne: options.weightMode == .one, fastPath: options.fastParsing,
-      scalarOnly: options.fastParsingScalarOnly)
+      weightOne: options.weightMode == .one, fastPath: options.fastParsing)
     let input = SendableConstPointer(base)
     let ranges = zip(cuts, cuts.dropFirst()).map { $0..<$1 }
     // Lines per range (an upper bound on its events) and where its events start.

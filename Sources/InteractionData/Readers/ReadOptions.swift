@@ -79,8 +79,5 @@ public struct ReadOptions: Sendable {
   /// (`gk_delimited_fast`); false reads every line the general way (the
   /// reference the fast path is tested against).
   var fastParsing = true
-  /// The fast path reads one byte at a time instead of eight (for tests:
-  /// both must give the general reader's events).
-  var fastParsingScalarOnly = false
   public init() {}
 }
