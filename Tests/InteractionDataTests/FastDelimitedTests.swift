@@ -221,4 +221,62 @@ final class FastDelimitedTests: XCTestCase {
     }
     XCTAssertEqual(a.count, 20_000)
   }
+
+  // MARK: Interning with the threads
+
+  /// Decimal ids only, so the threads intern them (``DelimitedReader``'s
+  /// `mergeInParallel`): blank, bad and below-minimum lines leave gaps
+  /// between and inside chunks; ids recur across chunks.
+  private func decimalFile(_ rng: inout SeededGenerator, lines: Int, userRange: UInt64, itemRange: UInt64) -> [UInt8] {
+    var text = "1,1,1,0\n"  // the first line decides the columns: all four
+    for k in 0..<lines {
+      switch rng.next() % 40 {
+      case 0: text += "\r\n"
+      case 1: text += "\(k),oops\n"  // too few fields: skipped
+      default:
+        text += "\(rng.next() % userRange),\(rng.next() % itemRange),\(rng.next() % 6),\(k)\n"
+      }
+    }
+    return Array(text.utf8)
+  }
+
+  func testThreadsInternAsOneThreadDoes() throws {
+    let dir = TemporaryFolder(self)
+    var rng = SeededGenerator(seed: 23)
+    for (k, shape) in [(400, 300), (5, 3), (5000, 20), (16_000_000, 50)].enumerated() {
+      let path = dir.file("d\(k).csv", bytes: decimalFile(&rng, lines: 3000, userRange: UInt64(shape.0), itemRange: UInt64(shape.1)))
+      var serial = ReadOptions()
+      serial.skipBadLines = true
+      serial.minRating = k % 2 == 0 ? 2 : nil
+      serial.parallelThreshold = 0
+      serial.parallelInterning = false
+      for threads in [2, 3, 7] {
+        serial.threads = threads
+        var parallel = serial
+        parallel.parallelInterning = true
+        let (a, ra) = try InteractionReader.read(path, options: serial)
+        let (b, rb) = try InteractionReader.read(path, options: parallel)
+        XCTAssertEqual(a, b, "file \(k), threads \(threads)")
+        XCTAssertEqual(ra, rb, "file \(k), threads \(threads)")
+        // Against fixed maps: ids outside them are dropped and counted.
+        let users = IdMap(names: (0..<min(shape.0 / 2, 2000)).map { String($0 * 2) })
+        let items = IdMap(names: (0..<max(shape.1 / 2, 1)).map { String($0) })
+        let (c, rc) = try InteractionReader.read(path, options: serial, userIds: users, itemIds: items, addNewIds: false)
+        let (d, rd) = try InteractionReader.read(path, options: parallel, userIds: users, itemIds: items, addNewIds: false)
+        XCTAssertEqual(c, d, "file \(k), threads \(threads), fixed maps")
+        XCTAssertEqual(rc, rd, "file \(k), threads \(threads), fixed maps")
+        XCTAssertGreaterThan(rd.unknownIdsDropped, 0)
+      }
+      // Without skipping, the first bad line is the error either way.
+      serial.skipBadLines = false
+      var parallel = serial
+      parallel.parallelInterning = true
+      guard case .failure(let e) = read(path, parallel), case .failure(let f) = read(path, serial) else {
+        XCTFail("file \(k): a bad line without skipping must throw")
+        continue
+      }
+      XCTAssertEqual("\(e)", "\(f)")
+    }
+  }
 }
+

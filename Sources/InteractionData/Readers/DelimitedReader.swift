@@ -63,7 +63,9 @@ struct DelimitedReader {
   /// Phase 1 on `Parallel.availableThreads` chunks (one when the file is
   /// below ``ReadOptions/parallelThreshold``) of whole lines, then
   /// phase 2 in file order: intern the ids of each chunk and close up its
-  /// events, so ids get indices in first-seen order whatever the threads.
+  /// events, so ids get indices in first-seen order whatever the threads
+  /// (with the threads too when every id is a dense decimal, see
+  /// ``mergeInParallel(_:count:firstLine:_:_:kept:)``).
   /// All chunks write into one set of result arrays, sized by a line count
   /// first (memchr, cheap): growing arrays of 10^7 values, or appending
   /// chunks to each other, would copy and touch twice the memory.
@@ -128,6 +130,11 @@ struct DelimitedReader {
             }
             var lineOffset = firstLine - 1
             do throws(DataError) {
+              if options.parallelInterning,
+                try mergeInParallel(results, count: threads, firstLine: firstLine, &sink, out, kept: &kept)
+              {
+                return
+              }
               for t in 0..<threads {
                 try merge(results[t], base, from: ranges[t].lowerBound, lineOffset: lineOffset, c, &sink, out, kept: &kept)
                 lineOffset += results[t].physicalLines

@@ -79,5 +79,8 @@ public struct ReadOptions: Sendable {
   /// (`gk_delimited_fast`); false reads every line the general way (the
   /// reference the fast path is tested against).
   var fastParsing = true
+  /// Ids are interned with the threads when all are dense decimals; false
+  /// always interns them on one thread (the reference, for tests).
+  var parallelInterning = true
   public init() {}
 }
