@@ -278,5 +278,22 @@ final class FastDelimitedTests: XCTestCase {
       XCTAssertEqual("\(e)", "\(f)")
     }
   }
+
+  func testNewlineCountMatchesANaiveCount() {
+    var rng = SeededGenerator(seed: 29)
+    for n in [0, 1, 15, 16, 17, 254, 255, 256, 511, 1000, 4099] {
+      let bytes = (0..<n).map { _ in UInt8(rng.next() % 4 == 0 ? 10 : 48 + rng.next() % 40) }
+      bytes.withUnsafeBufferPointer { b in
+        guard let base = b.baseAddress else { return }
+        for start in [0, 1, 7].filter({ $0 <= n }) {
+          let naive = bytes[start...].filter { $0 == 10 }.count
+          XCTAssertEqual(FieldSplitter.newlineCount(base, start, n), naive, "n \(n), start \(start)")
+        }
+      }
+    }
+    // All newlines: more than 255 in a block must not wrap the 8-bit counts.
+    let all = [UInt8](repeating: 10, count: 1000)
+    XCTAssertEqual(all.withUnsafeBufferPointer { FieldSplitter.newlineCount($0.baseAddress!, 0, 1000) }, 1000)
+  }
 }
 

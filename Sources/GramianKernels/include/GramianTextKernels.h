@@ -60,4 +60,6 @@ typedef struct {
 /// events for the lines taken here and names the error for the others.
 long gk_delimited_fast(const uint8_t *base, long start, long end, const gk_delimited_shape *shape,
                        gk_event_out *out, long *stop);
+/// Number of bytes equal to `byte` in p[0..n) (vectorised by the compiler).
+long gk_count_byte(const uint8_t *p, long n, uint8_t byte);
 #endif

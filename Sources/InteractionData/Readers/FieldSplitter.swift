@@ -4,6 +4,7 @@
   import Darwin
 #endif
 import Foundation
+import GramianKernels
 
 /// A resolved field separator (``Delimiter`` without `.auto`).
 enum FieldDelimiter: Equatable, Sendable {
@@ -78,15 +79,9 @@ public enum FieldSplitter {
     return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
   }
 
-  /// Number of `\n` bytes in `base[start..<end]` (memchr steps).
+  /// Number of `\n` bytes in `base[start..<end]` (a vectorised count).
   static func newlineCount(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int {
-    var n = 0
-    var i = start
-    while i < end {
-      i = lineEnd(base, i, end) + 1
-      n += 1
-    }
-    return end > start && base[end - 1] != 10 ? n - 1 : n
+    end > start ? gk_count_byte(base + start, end - start, 10) : 0
   }
 
   /// Splits `base[start..<end]` into at most `limit` fields, writing field

@@ -1,10 +1,13 @@
 /// Reads interaction files into ``Interactions``: delimited text, MovieLens
 /// ratings, "user item item ..." lists and MatrixMarket coordinate files.
 ///
-/// The file is memory-mapped and parsed from bytes in one pass: lines and
-/// fields are split on bytes, numbers parsed without making strings, and
-/// ids interned by hashing their bytes, so a `String` is made only the first
-/// time an id is seen. Parsing is single-threaded.
+/// The file is memory-mapped and parsed from bytes: lines and fields are
+/// split on bytes, numbers parsed without making strings, and ids interned
+/// by hashing their bytes, so a `String` is made only the first time an id
+/// is seen. Delimited files above 4 MiB are parsed by all cores, each on a
+/// range of whole lines, common lines (decimal ids, plain numbers) through
+/// the one-pass C parser `gk_delimited_fast`; ids still get indices in
+/// order of first appearance, whatever the threads.
 ///
 /// Bad input throws a ``DataError`` naming the file, line and field, what
 /// was expected and how to fix it; with ``ReadOptions/skipBadLines`` bad
