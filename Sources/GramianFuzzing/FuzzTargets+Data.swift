@@ -15,6 +15,17 @@ extension FuzzTargets {
       options.skipBadLines = o.bits(7, 1) == 1
       if o.bits(5, 2) == 3 { options.minRating = 3 }
       let path = try Scratch.file(o.bits(0, 2) == 1 ? "ratings.csv" : "input.txt", o.rest)
+      // Differential: the C fast path and the threads (3 chunks, ids interned
+      // in parallel) must read exactly as the general reader on one thread.
+      var reference = options
+      reference.fastParsing = false
+      reference.parallelInterning = false
+      var chunked = options
+      chunked.parallelThreshold = 0
+      chunked.threads = 3
+      let expected = outcome(path, reference)
+      precondition(outcome(path, options) == expected, "the fast path read \(path) differently")
+      precondition(outcome(path, chunked) == expected, "a read in 3 chunks read \(path) differently")
       let (x, report) = try InteractionReader.read(path, options: options)
       try exercise(x)
       _ = report
@@ -51,6 +62,16 @@ extension FuzzTargets {
 
   /// What a command does next with data that loaded: check it, build the
   /// user x item matrix, split it.
+  /// A read's result or its error's text, for differential checks.
+  private static func outcome(_ path: String, _ options: ReadOptions) -> String {
+    do throws(DataError) {
+      let (x, report) = try InteractionReader.read(path, options: options)
+      return "\(x) \(report)"
+    } catch {
+      return "\(error)"
+    }
+  }
+
   static func exercise(_ x: Interactions) throws {
     precondition(x.users.count == x.items.count && x.items.count == x.weights.count)
     precondition(x.users.allSatisfy { $0 >= 0 && Int($0) < x.userCount })

@@ -72,15 +72,15 @@ public struct ReadOptions: Sendable {
   /// Bad lines become counted warnings instead of errors.
   public var skipBadLines = false
   /// Delimited files larger than this (bytes) are parsed by several threads.
-  var parallelThreshold = 4 << 20
+  package var parallelThreshold = 4 << 20
   /// Thread count for parallel parsing (default: the available cores).
-  var threads: Int? = nil
+  package var threads: Int? = nil
   /// Common delimited lines go through the one-pass C parser
   /// (`gk_delimited_fast`); false reads every line the general way (the
   /// reference the fast path is tested against).
-  var fastParsing = true
+  package var fastParsing = true
   /// Ids are interned with the threads when all are dense decimals; false
   /// always interns them on one thread (the reference, for tests).
-  var parallelInterning = true
+  package var parallelInterning = true
   public init() {}
 }
