@@ -62,13 +62,20 @@ extension FuzzTargets {
 
   /// What a command does next with data that loaded: check it, build the
   /// user x item matrix, split it.
-  /// A read's result or its error's text, for differential checks.
-  private static func outcome(_ path: String, _ options: ReadOptions) -> String {
+  /// A read's result, or its error's text, for differential checks.
+  /// (Compared with `==`, not as text: the id maps' dictionaries print in an
+  /// order that differs between equal dictionaries.)
+  private enum Outcome: Equatable {
+    case read(Interactions, ReadReport)
+    case failed(String)
+  }
+
+  private static func outcome(_ path: String, _ options: ReadOptions) -> Outcome {
     do throws(DataError) {
       let (x, report) = try InteractionReader.read(path, options: options)
-      return "\(x) \(report)"
+      return .read(x, report)
     } catch {
-      return "\(error)"
+      return .failed("\(error)")
     }
   }
 

@@ -12,10 +12,11 @@ import XCTest
 final class FastDelimitedTests: XCTestCase {
   /// Runs the kernel over `text` with roles user, item, weight, timestamp.
   private func fast(
-    _ text: String, roles: [UInt8] = [1, 2, 3, 4], sep: UInt8 = 44, minRating: Float? = nil, weightOne: Bool = false
+    _ text: String, roles: [UInt8] = [1, 2, 3, 4], sep: UInt8 = 44, minRating: Float? = nil, weightOne: Bool = false,
+    capacity: Int? = nil
   ) -> (lines: Int, stop: Int, users: [Int32], items: [Int32], weights: [Float], stamps: [Int64], below: Int) {
     let bytes = Array(text.utf8)
-    let cap = bytes.count + 1
+    let cap = capacity ?? bytes.count + 1
     var users = [Int32](repeating: -9, count: cap), items = users
     var weights = [Float](repeating: -9, count: cap), stamps = [Int64](repeating: -9, count: cap)
     var lines = 0, stop = -1
@@ -84,6 +85,11 @@ final class FastDelimitedTests: XCTestCase {
     XCTAssertEqual(m.below, 1)
     XCTAssertEqual(m.lines, 3)
     XCTAssertEqual(fast("1,1,2.5,1\n", weightOne: true).weights, [1])
+    // It never writes past the capacity: it stops at the line that would.
+    let full = fast("1,1,1,1\n2,2,2,2\n", capacity: 1)
+    XCTAssertEqual(full.lines, 1)
+    XCTAssertEqual(full.stop, 8)
+    XCTAssertEqual(full.users, [1])
   }
 
   /// Weights the kernel takes are the correctly rounded floats (Swift's
@@ -161,6 +167,7 @@ final class FastDelimitedTests: XCTestCase {
     let dir = TemporaryFolder(self)
     var rng = SeededGenerator(seed: 17)
     var fastLines = 0
+    let before = DelimitedReader.statistics.withLock { $0.fastLines }
     for k in 0..<40 {
       let sep = [",", "\t", "|"][k % 3]
       let path = dir.file("f\(k).txt", bytes: randomFile(&rng, lines: 400 + Int(rng.next() % 400), sep: sep))
@@ -173,6 +180,11 @@ final class FastDelimitedTests: XCTestCase {
         general.itemColumn = .index(0)
       }
       if k % 8 == 5 { general.timestampColumn = nil }
+      if k % 6 == 1 { general.weightColumn = nil }  // field 3 unread, timestamp in field 4
+      if k % 6 == 3 {  // item in field 3, weight in field 2
+        general.itemColumn = .index(2)
+        general.weightColumn = .index(1)
+      }
       general.fastParsing = false
       general.parallelThreshold = .max
       let reference = read(path, general)
@@ -195,6 +207,10 @@ final class FastDelimitedTests: XCTestCase {
       }
     }
     XCTAssertGreaterThan(fastLines, 10_000)
+    // The kernel took a good share of the lines of those reads (two fast
+    // reads a file; the general path had the odd lines and, without
+    // skipping, everything up to the first bad line).
+    XCTAssertGreaterThan(DelimitedReader.statistics.withLock { $0.fastLines } - before, fastLines / 2)
   }
 
   /// A large clean file is read by the kernel (every line taken), in
@@ -211,6 +227,7 @@ final class FastDelimitedTests: XCTestCase {
     general.fastParsing = false
     general.parallelThreshold = .max
     let (a, ra) = try InteractionReader.read(path, options: general)
+    let before = DelimitedReader.statistics.withLock { $0.fastLines }
     for threads in [1, 2, 5] {
       var o = ReadOptions()
       o.parallelThreshold = 0
@@ -220,6 +237,8 @@ final class FastDelimitedTests: XCTestCase {
       XCTAssertEqual(ra, rb)
     }
     XCTAssertEqual(a.count, 20_000)
+    // Every line of the three fast reads went through the kernel.
+    XCTAssertEqual(DelimitedReader.statistics.withLock { $0.fastLines } - before, 3 * 20_000)
   }
 
   // MARK: Interning with the threads
@@ -243,6 +262,7 @@ final class FastDelimitedTests: XCTestCase {
   func testThreadsInternAsOneThreadDoes() throws {
     let dir = TemporaryFolder(self)
     var rng = SeededGenerator(seed: 23)
+    let merges = DelimitedReader.statistics.withLock { $0.parallelMerges }
     for (k, shape) in [(400, 300), (5, 3), (5000, 20), (16_000_000, 50)].enumerated() {
       let path = dir.file("d\(k).csv", bytes: decimalFile(&rng, lines: 3000, userRange: UInt64(shape.0), itemRange: UInt64(shape.1)))
       var serial = ReadOptions()
@@ -277,6 +297,9 @@ final class FastDelimitedTests: XCTestCase {
       }
       XCTAssertEqual("\(e)", "\(f)")
     }
+    // The three dense files took the parallel path in all 18 reads that
+    // allowed it (3 thread counts x 2 maps); the sparse one fell back.
+    XCTAssertEqual(DelimitedReader.statistics.withLock { $0.parallelMerges } - merges, 18)
   }
 
   func testNewlineCountMatchesANaiveCount() {

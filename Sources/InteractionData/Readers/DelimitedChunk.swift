@@ -21,6 +21,8 @@ struct DelimitedChunk {
   var longKeys: [UInt64] = []
   /// Non-blank lines seen.
   var lines = 0
+  /// Lines taken by `gk_delimited_fast` (the rest went through ``DelimitedScan/parseLine``).
+  var fastLines = 0
   /// Physical lines scanned (blank ones included), to number later chunks.
   var physicalLines = 0
   var belowMinRating = 0
@@ -117,6 +119,7 @@ struct DelimitedScan: Sendable {
         chunk.count = fast.count
         chunk.belowMinRating += fast.below_min
         chunk.lines += taken
+        chunk.fastLines += taken
         line += taken
         pos = stop
         if pos >= count { break }

@@ -16,6 +16,17 @@ import LinearAlgebra
 /// ids), not O(events)), and the threads rewrite their events to the global
 /// indices. The result is the serial merge's, event for event.
 extension DelimitedReader {
+  /// What the readers did, summed over the process: tests check that the
+  /// fast paths they compare against the general reader did run.
+  struct Statistics: Sendable {
+    /// Lines taken by `gk_delimited_fast`.
+    var fastLines = 0
+    /// Reads whose ids were interned by ``mergeInParallel(_:count:firstLine:_:_:kept:)``.
+    var parallelMerges = 0
+  }
+
+  static let statistics = Locked(Statistics())
+
   /// The local numbering of one chunk's ids: the distinct raw values in
   /// first-seen order (events then hold positions in these lists).
   struct LocalIds {
@@ -121,6 +132,7 @@ extension DelimitedReader {
       }
       kept += n
     }
+    Self.statistics.withLock { $0.parallelMerges += 1 }
     return true
   }
 

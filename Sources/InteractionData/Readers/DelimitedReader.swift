@@ -128,6 +128,8 @@ struct DelimitedReader {
                   input.base, from: ranges[t].lowerBound, to: ranges[t].upperBound, into: out, offset: offsets[t],
                   capacity: capacities[t]))
             }
+            let fastLines = (0..<threads).reduce(0) { $0 + results[$1].fastLines }
+            if fastLines > 0 { Self.statistics.withLock { $0.fastLines += fastLines } }
             var lineOffset = firstLine - 1
             do throws(DataError) {
               if options.parallelInterning,
