@@ -40,6 +40,18 @@ struct EventColumns: @unchecked Sendable {
   let weights: UnsafeMutablePointer<Float>
   /// Nil when the file has no timestamp column.
   let timestamps: UnsafeMutablePointer<Int64>?
+
+  /// Phase 2's close-up: event `e` with its dense ids `u`, `i` goes to index
+  /// `k <= e`, its weight and timestamp along with it.
+  @inline(__always)
+  func keep(_ e: Int, at k: Int, user u: Int32, item i: Int32) {
+    users[k] = u
+    items[k] = i
+    if k != e {
+      weights[k] = weights[e]
+      if let s = timestamps { s[k] = s[e] }
+    }
+  }
 }
 
 /// The settings phase 1 needs (plain values, safe to share across threads).
@@ -73,9 +85,8 @@ struct DelimitedScan: Sendable {
   /// Field roles for `gk_delimited_fast`, or nil when it cannot read this
   /// shape of line.
   private static func roles(_ c: DelimitedReader.Columns, _ d: FieldDelimiter) -> [UInt8]? {
-    guard case .byte(let sep) = d, sep != 34, sep != 10, sep != 13, sep != 46, !(48...57).contains(sep) else {
-      return nil
-    }
+    // One-byte separators are comma, tab or pipe (``FieldDelimiter/init(_:)``).
+    guard case .byte = d else { return nil }
     var roles = [UInt8](repeating: UInt8(GK_FIELD_OTHER), count: c.needed)
     for (k, role) in [(c.user, GK_FIELD_USER), (c.item, GK_FIELD_ITEM), (c.weight, GK_FIELD_WEIGHT), (c.timestamp, GK_FIELD_TIMESTAMP)] {
       guard let k else { continue }

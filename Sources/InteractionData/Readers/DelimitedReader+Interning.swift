@@ -108,12 +108,7 @@ extension DelimitedReader {
       for e in chunk.offset..<chunk.offset + chunk.count {
         let u = gu[Int(out.users[e])], i = gi[Int(out.items[e])]
         guard u >= 0 && i >= 0 else { continue }  // unknown id (fixed id maps)
-        out.users[k] = u
-        out.items[k] = i
-        if k != e {
-          out.weights[k] = out.weights[e]
-          if let s = out.timestamps { s[k] = s[e] }
-        }
+        out.keep(e, at: k, user: u, item: i)
         k += 1
       }
       locals.base[t].kept = k - chunk.offset

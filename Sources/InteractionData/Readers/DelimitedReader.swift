@@ -186,12 +186,7 @@ struct DelimitedReader {
         i = ri >= 0 ? sink.itemIds.internSmall(Int(ri)) : sink.itemIds.intern(key: chunk.longKeys[Int(-ri - 1)], base: base)
       }
       if u >= 0 && i >= 0 {
-        out.users[kept] = u
-        out.items[kept] = i
-        if kept != e {
-          out.weights[kept] = out.weights[e]
-          if let s = out.timestamps { s[kept] = s[e] }
-        }
+        out.keep(e, at: kept, user: u, item: i)
         kept += 1
         continue
       }
