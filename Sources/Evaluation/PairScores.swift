@@ -18,32 +18,47 @@ public enum PairScores {
   public static func tsv(
     users: [Int32], items: [Int32], scores: [Float], userIds: IdMap, itemIds: IdMap, threads: Int
   ) -> [UInt8] {
-    precondition(users.count == items.count && items.count == scores.count)
-    let userNames = NameBytes(userIds), itemNames = NameBytes(itemIds)
-    let n = users.count
-    let parts = max(1, min(threads, n / 10_000 + 1))
-    // Each part's exact upper bound: names, two tabs, a newline and at most
-    // 15 bytes of score ("-1.1754944e-38" is 14); then one buffer, parts
-    // written in place and compacted.
-    var bounds = [Int](repeating: 0, count: parts + 1)
-    for part in 0..<parts {
-      let lo = n * part / parts, hi = n * (part + 1) / parts
-      var size = 0
-      for j in lo..<hi { size += userNames.length(Int(users[j])) + itemNames.length(Int(items[j])) + 18 }
-      bounds[part + 1] = bounds[part] + size
+    var out: [UInt8] = []
+    writeTSV(users: users, items: items, scores: scores, userIds: userIds, itemIds: itemIds, threads: threads) {
+      out.append(contentsOf: $0)
     }
-    let starts = bounds
-    var out = [UInt8](repeating: 0, count: bounds[parts])
-    var written = [Int](repeating: 0, count: parts)
-    out.withUnsafeMutableBufferPointer { o in
-      written.withUnsafeMutableBufferPointer { w in
-        let op = SendablePointer(o.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
+    return out
+  }
+
+  /// The same lines as ``tsv(users:items:scores:userIds:itemIds:threads:)``,
+  /// handed to `sink` in order, a few MB at a time: each block of pairs is
+  /// formatted by `threads` workers into buffers reused for every block
+  /// (at most about 4 MiB each), so the text never exists whole and the
+  /// caller can write it as it comes. O(pairs + total id length) time,
+  /// O(threads · 4 MiB) memory.
+  public static func writeTSV(
+    users: [Int32], items: [Int32], scores: [Float], userIds: IdMap, itemIds: IdMap, threads: Int,
+    to sink: (UnsafeRawBufferPointer) throws -> Void
+  ) rethrows {
+    precondition(users.count == items.count && items.count == scores.count)
+    let n = users.count
+    guard n > 0 else { return }
+    let userNames = NameBytes(userIds), itemNames = NameBytes(itemIds)
+    let parts = max(1, min(threads, n / 10_000 + 1))
+    // A line's upper bound: the two longest names, two tabs, a newline and
+    // at most 15 bytes of score ("-1.1754944e-38" is 14).
+    let lineBound = userNames.longest + itemNames.longest + 18
+    let perPart = max(1, min(1 << 16, (4 << 20) / lineBound))
+    let buffers = (0..<parts).map { _ in SendablePointer(UnsafeMutablePointer<UInt8>.allocate(capacity: perPart * lineBound)) }
+    defer { for b in buffers { b.base.deallocate() } }
+    var lengths = [Int](repeating: 0, count: parts)
+    var next = 0
+    while next < n {
+      let lo = next
+      let hi = min(n, lo + perPart * parts)
+      lengths.withUnsafeMutableBufferPointer { w in
         let wp = SendablePointer(w.baseAddress!)
         Parallel.forChunks(parts, threads: parts) { range in
           for part in range {
-            let lo = n * part / parts, hi = n * (part + 1) / parts
-            var p = op.base + starts[part]
-            for j in lo..<hi {
+            let from = lo + (hi - lo) * part / parts, to = lo + (hi - lo) * (part + 1) / parts
+            let start = buffers[part].base
+            var p = start
+            for j in from..<to {
               p = userNames.write(Int(users[j]), to: p)
               p.pointee = 9
               p = itemNames.write(Int(items[j]), to: p + 1)
@@ -57,22 +72,13 @@ public enum PairScores {
               p.pointee = 10
               p += 1
             }
-            wp.base[part] = p - (op.base + starts[part])
+            wp.base[part] = p - start
           }
         }
       }
+      for part in 0..<parts { try sink(UnsafeRawBufferPointer(start: buffers[part].base, count: lengths[part])) }
+      next = hi
     }
-    // Close the gaps between parts (in order, left to right).
-    var end = written[0]
-    for part in 1..<max(1, parts) {
-      let from = bounds[part], count = written[part]
-      out.withUnsafeMutableBufferPointer { o in
-        (o.baseAddress! + end).update(from: o.baseAddress! + from, count: count)
-      }
-      end += count
-    }
-    out.removeLast(out.count - end)
-    return out
   }
 }
 
@@ -80,20 +86,22 @@ public enum PairScores {
 struct NameBytes: Sendable {
   let bytes: [UInt8]
   let ends: [Int]
+  /// The longest name's length in bytes.
+  let longest: Int
 
   init(_ ids: IdMap) {
     var bytes: [UInt8] = [], ends: [Int] = []
+    var longest = 0
     ends.reserveCapacity(ids.count)
     for var name in ids.names {
       name.withUTF8 { bytes.append(contentsOf: $0) }
+      longest = max(longest, bytes.count - (ends.last ?? 0))
       ends.append(bytes.count)
     }
     self.bytes = bytes
     self.ends = ends
+    self.longest = longest
   }
-
-  @inline(__always)
-  func length(_ i: Int) -> Int { ends[i] - (i == 0 ? 0 : ends[i - 1]) }
 
   /// Copies name `i` to `p`; returns the byte after it.
   @inline(__always)

@@ -17,6 +17,16 @@ public struct IdMap: Sendable, Equatable {
     precondition(lookup.count == names.count, "IdMap: duplicate ids")
   }
 
+  /// A map over `names` in the given order, or nil when two are equal
+  /// (for loaders, which report duplicates as a file error). O(n).
+  public init?(uniqueNames names: [String]) {
+    self.names = names
+    lookup.reserveCapacity(names.count)
+    for (i, n) in names.enumerated() {
+      guard lookup.updateValue(Int32(i), forKey: n) == nil else { return nil }
+    }
+  }
+
   /// Number of distinct ids.
   public var count: Int { names.count }
 

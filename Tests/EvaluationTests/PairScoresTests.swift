@@ -60,4 +60,26 @@ final class PairScoresTests: XCTestCase {
       }
     }
   }
+
+  /// Names of 1,000 bytes make a block about 2,000 lines, so 20,001 pairs
+  /// take many blocks: the streamed pieces join into the same lines.
+  func testLongNamesSpanManyBlocks() {
+    let long = String(repeating: "u", count: 1000)
+    let userIds = IdMap(names: ["\(long)0", "short", "\(long)2"])
+    let itemIds = IdMap(names: ["i0", "\(long)1"])
+    var rng = SeededGenerator(seed: 8)
+    let n = 20_001
+    let users = (0..<n).map { _ in Int32(rng.next() % 3) }, items = (0..<n).map { _ in Int32(rng.next() % 2) }
+    let scores = (0..<n).map { _ in Float(rng.nextNormal()) }
+    var expected = ""
+    for j in 0..<n { expected += "\(userIds.name(of: users[j]))\t\(itemIds.name(of: items[j]))\t\(scores[j])\n" }
+    for threads in [1, 2, 3] {
+      var pieces = 0
+      var bytes: [UInt8] = []
+      PairScores.writeTSV(users: users, items: items, scores: scores, userIds: userIds, itemIds: itemIds,
+                          threads: threads) { bytes += $0; pieces += 1 }
+      XCTAssertGreaterThan(pieces, 5, "threads \(threads)")
+      XCTAssertEqual(String(decoding: bytes, as: UTF8.self), expected, "threads \(threads)")
+    }
+  }
 }

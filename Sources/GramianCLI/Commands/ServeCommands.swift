@@ -234,10 +234,59 @@ struct ScoreCommand: ParsableCommand {
     let t0 = Date()
     var m = try ModelFile.load(model)
     if let priorExponent { m = try m.withPrior(exponent: priorExponent) }
+    let tLoad = Date()
     let options = try layout.readOptions()
     // Read against the model's ids; ids it does not know get indices past its own.
     let (x, report) = try InteractionReader.read(pairs, options: options, userIds: m.userIds, itemIds: m.itemIds, addNewIds: true)
+    let tRead = Date()
     report.describe(pairs).forEach(Console.info)
+    var keptUsers: [Int32], keptItems: [Int32], scores: [Float]
+    var skipped = 0, unknownCount = 0
+    if x.users.allSatisfy({ Int($0) < m.userCount }) && x.items.allSatisfy({ Int($0) < m.itemCount }) {
+      // Every id is in the model (the usual case): the pairs are scored as read.
+      (keptUsers, keptItems) = (x.users, x.items)
+      scores = m.score(users: keptUsers, items: keptItems, threads: common.threadCount)
+    } else {
+      (keptUsers, keptItems, scores, skipped, unknownCount) = try scoreWithUnknowns(m, x)
+    }
+    if skipped > 0 { Console.info("skipped \(skipped) pairs with unknown ids (--unknown skip)") }
+    let tScore = Date()
+    if common.json {
+      let seconds = Date().timeIntervalSince(t0)
+      let rate = Double(x.count) / max(seconds, 1e-9)
+      Console.info(String(format: "scored %d pairs in %.3f s (%.0f pairs/s)", keptUsers.count, seconds, rate))
+      let out = (0..<keptUsers.count).map { j in
+        Pair(user: x.userIds.name(of: keptUsers[j]), item: x.itemIds.name(of: keptItems[j]),
+             score: scores[j].isNaN ? nil : scores[j])
+      }
+      try Console.json(Output(model: model, kind: m.kind, pairs: out.count, skipped: skipped, unknown: unknownCount,
+                              seconds: seconds, pairsPerSecond: rate, scores: out))
+      return
+    }
+    // The lines are written as they are formatted, a few MB at a time.
+    let write = { (sink: (UnsafeRawBufferPointer) throws -> Void) throws in
+      try PairScores.writeTSV(users: keptUsers, items: keptItems, scores: scores, userIds: x.userIds,
+                              itemIds: x.itemIds, threads: common.threadCount, to: sink)
+    }
+    if let output {
+      try AtomicFile.write(to: output) { append in try write(append) }
+    } else {
+      try write { FileHandle.standardOutput.write(Data($0)) }
+    }
+    let tEnd = Date()
+    let seconds = tEnd.timeIntervalSince(t0)
+    Console.info(String(format: "scored %d pairs in %.3f s (%.0f pairs/s, read to written): model %.3f s, read %.3f s, score %.3f s, write %.3f s",
+                        keptUsers.count, seconds, Double(x.count) / max(seconds, 1e-9), tLoad.timeIntervalSince(t0),
+                        tRead.timeIntervalSince(tLoad), tScore.timeIntervalSince(tRead), tEnd.timeIntervalSince(tScore)))
+  }
+
+  /// The pairs written when some id is not in the model (unknown ids follow
+  /// --unknown): the kept pairs in order, their scores, the skipped and
+  /// unknown counts.
+  private func scoreWithUnknowns(_ m: any Recommender, _ x: Interactions) throws
+    -> (users: [Int32], items: [Int32], scores: [Float], skipped: Int, unknown: Int)
+  {
+    var skipped = 0, unknownCount = 0
     let knownUsers = m.userCount, knownItems = m.itemCount
     // Pass 1: the pairs written (in order); unknown ids follow --unknown.
     // `scoredAt` lists the written pairs the model scores (both ids known),
@@ -247,7 +296,6 @@ struct ScoreCommand: ParsableCommand {
     keptItems.reserveCapacity(x.count)
     var scoredAt: [Int] = [], popularAt: [Int] = []
     scoredAt.reserveCapacity(x.count)
-    var skipped = 0, unknownCount = 0
     for e in 0..<x.count {
       let u = x.users[e], i = x.items[e]
       if Int(u) < knownUsers && Int(i) < knownItems {
@@ -280,35 +328,7 @@ struct ScoreCommand: ParsableCommand {
       let mean = m.meanUserVector
       for at in popularAt { scores[at] = m.score(vector: mean, item: Int(keptItems[at])) }
     }
-    if skipped > 0 { Console.info("skipped \(skipped) pairs with unknown ids (--unknown skip)") }
-    if common.json {
-      let seconds = Date().timeIntervalSince(t0)
-      let rate = Double(x.count) / max(seconds, 1e-9)
-      Console.info(String(format: "scored %d pairs in %.3f s (%.0f pairs/s)", keptUsers.count, seconds, rate))
-      let out = (0..<keptUsers.count).map { j in
-        Pair(user: x.userIds.name(of: keptUsers[j]), item: x.itemIds.name(of: keptItems[j]),
-             score: scores[j].isNaN ? nil : scores[j])
-      }
-      try Console.json(Output(model: model, kind: m.kind, pairs: out.count, skipped: skipped, unknown: unknownCount,
-                              seconds: seconds, pairsPerSecond: rate, scores: out))
-      return
-    }
-    var text = PairScores.tsv(users: keptUsers, items: keptItems, scores: scores, userIds: x.userIds,
-                              itemIds: x.itemIds, threads: common.threadCount)
-    // The lines are written from the buffer itself (no 30 MB copy into Data).
-    var failure: (any Error)? = nil
-    text.withUnsafeMutableBytes { raw in
-      let data = raw.count == 0 ? Data() : Data(bytesNoCopy: raw.baseAddress!, count: raw.count, deallocator: .none)
-      if let output {
-        do { try AtomicFile.write(data, to: output) } catch { failure = error }
-      } else {
-        FileHandle.standardOutput.write(data)
-      }
-    }
-    if let failure { throw failure }
-    let seconds = Date().timeIntervalSince(t0)
-    Console.info(String(format: "scored %d pairs in %.3f s (%.0f pairs/s, read to written)", keptUsers.count, seconds,
-                        Double(x.count) / max(seconds, 1e-9)))
+    return (keptUsers, keptItems, scores, skipped, unknownCount)
   }
 }
 

@@ -53,6 +53,17 @@ public enum AtomicFile {
     try writer.commit()  // flush, fsync, rename; the temporary is removed on failure
   }
 
+  /// Writes `path` atomically from pieces: `body` gets a function that
+  /// appends bytes (written as they come, through a 1 MiB buffer); when
+  /// `body` returns, the file is flushed to disk and renamed over `path`.
+  /// If `body` or a write throws, nothing is left behind and the error is
+  /// passed on.
+  public static func write(to path: String, _ body: (_ append: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+    var writer = try AtomicFileWriter(path: path)
+    try body { bytes in try writer.write(bytes) }
+    try writer.commit()
+  }
+
   /// Writes the UTF-8 of `text` atomically (``write(_:to:)``).
   public static func write(_ text: String, to path: String) throws(DataError) {
     try write(Data(text.utf8), to: path)
