@@ -6,8 +6,8 @@ import XCTest
 @testable import InteractionData
 
 /// ``AtomicFile/write(to:_:)``: the file holds exactly the pieces appended,
-/// in order (small pieces through the buffer, large ones written directly,
-/// past the 8 MiB write-back steps); when the body throws, the old file is
+/// in order (small pieces through the buffer, large ones written
+/// directly); when the body throws, the old file is
 /// untouched and no temporary is left.
 final class AtomicFileTests: XCTestCase {
   func tempDir() -> String {

@@ -69,20 +69,16 @@ struct AtomicFileWriter: ~Copyable {
 
   private mutating func flush() throws(DataError) {
     guard !buffer.isEmpty else { return }
-    var error: DataError? = nil
-    do {
-      let pending = buffer  // a reference to the same storage, released before the buffer is emptied
-      error = pending.withUnsafeBytes { writeAllReportingError($0) }
-    }
+    let error = buffer.withUnsafeBytes { b in writeAllReportingError(b) }
     if let error { throw error }
     buffer.removeAll(keepingCapacity: true)
   }
 
-  private mutating func writeAll(_ bytes: UnsafeRawBufferPointer) throws(DataError) {
+  private func writeAll(_ bytes: UnsafeRawBufferPointer) throws(DataError) {
     if let e = writeAllReportingError(bytes) { throw e }
   }
 
-  private mutating func writeAllReportingError(_ bytes: UnsafeRawBufferPointer) -> DataError? {
+  private func writeAllReportingError(_ bytes: UnsafeRawBufferPointer) -> DataError? {
     var done = 0
     while done < bytes.count {
       let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
@@ -92,26 +88,7 @@ struct AtomicFileWriter: ~Copyable {
       }
       done += n
     }
-    written += bytes.count
-    startWriteback()
     return nil
-  }
-
-  /// Bytes written to the temporary file so far, and how many of them the
-  /// disk has been asked to write back.
-  private var written = 0
-  private var writebackStarted = 0
-
-  /// Starts the disk write of each further 8 MiB written, without waiting
-  /// (Linux `sync_file_range(..., SYNC_FILE_RANGE_WRITE)`), so the final
-  /// `fsync` of a large file has less left to wait for. Advisory: a
-  /// failure is ignored (the `fsync` in ``commit()`` reports real errors).
-  private mutating func startWriteback() {
-    #if os(Linux)
-      guard written - writebackStarted >= 8 << 20 else { return }
-      _ = c_sync_file_range(fd, Int64(writebackStarted), Int64(written - writebackStarted), 2 /* SYNC_FILE_RANGE_WRITE */)
-      writebackStarted = written
-    #endif
   }
 
   /// Flushes, closes and renames the temporary file over `path`.
@@ -127,8 +104,3 @@ struct AtomicFileWriter: ~Copyable {
     }
   }
 }
-
-#if os(Linux)
-  @_silgen_name("sync_file_range")
-  private func c_sync_file_range(_ fd: Int32, _ offset: Int64, _ count: Int64, _ flags: UInt32) -> Int32
-#endif
