@@ -42,7 +42,7 @@ for r in $(seq "$RUNS"); do
      "$WORK/numpy.tsv" >> "$OUT/numpy.jsonl"
 done
 
-$PY - "$OUT" "$WORK" <<'PY'
+$PY - "$OUT" "$WORK" <<'PY' | tee "$OUT/summary.md"
 import json, statistics, sys
 out, work = sys.argv[1], sys.argv[2]
 g = [json.loads(l)["seconds"] for l in open(f"{out}/gramian.jsonl")]
