@@ -156,8 +156,76 @@ static inline __attribute__((always_inline)) void GK(gtile_r)(
 // Upper triangle of the row-major n x n matrix a += Σ_q w_q h_q h_qᵀ, h_q =
 // base + idx[q] * ld (n floats each); entries just left of the diagonal within
 // its 8-aligned block are overwritten too (lower triangle is scratch).
+// The n = 16 rank update of the iALS++ block solver (b = 16), for up to 256
+// rows: the rows are gathered once into a contiguous copy hc and a weighted
+// copy wc (wc_q = w_q * h_q, the same products the general tile forms), then
+// two passes cover the upper triangle with twelve register accumulators
+// each: rows 0-5 x columns 0-15, then rows 6-7 x columns 0-15 and rows
+// 8-15 x columns 8-15. Every entry is the same in-order sum over q, added
+// to `a` once, as in the general tile, so the result is bit for bit the
+// general kernel's; what goes is the per-pass index load, scalar multiply
+// and register broadcast (four passes there).
+#define GK_SYRK16_MAX 256
+static void GK(gathered_syrk16_upper)(long K, const int32_t *idx, const float *base, long ld, const float *w,
+                                      float *a) {
+  float hc[GK_SYRK16_MAX * 16] __attribute__((aligned(32)));
+  float wc[GK_SYRK16_MAX * 16] __attribute__((aligned(32)));
+  for (long q = 0; q < K; q++) {
+    const float *h = base + (long)idx[q] * ld;
+    float wq = w[q];
+    for (int j = 0; j < 16; j++) {
+      hc[q * 16 + j] = h[j];
+      wc[q * 16 + j] = wq * h[j];
+    }
+  }
+  {
+    v8 acc[6][2];
+    for (int r = 0; r < 6; r++) { acc[r][0] = (v8){0}; acc[r][1] = (v8){0}; }
+    for (long q = 0; q < K; q++) {
+      v8 b0 = load8(hc + q * 16), b1 = load8(hc + q * 16 + 8);
+      for (int r = 0; r < 6; r++) {
+        v8 av = splat8(wc[q * 16 + r]);
+        acc[r][0] += av * b0;
+        acc[r][1] += av * b1;
+      }
+    }
+    for (int r = 0; r < 6; r++) {
+      float *cr = a + r * 16;
+      store8(cr, load8(cr) + acc[r][0]);
+      store8(cr + 8, load8(cr + 8) + acc[r][1]);
+    }
+  }
+  {
+    v8 top[2][2], low[8];
+    for (int r = 0; r < 2; r++) { top[r][0] = (v8){0}; top[r][1] = (v8){0}; }
+    for (int r = 0; r < 8; r++) low[r] = (v8){0};
+    for (long q = 0; q < K; q++) {
+      v8 b0 = load8(hc + q * 16), b1 = load8(hc + q * 16 + 8);
+      for (int r = 0; r < 2; r++) {
+        v8 av = splat8(wc[q * 16 + 6 + r]);
+        top[r][0] += av * b0;
+        top[r][1] += av * b1;
+      }
+      for (int r = 0; r < 8; r++) low[r] += splat8(wc[q * 16 + 8 + r]) * b1;
+    }
+    for (int r = 0; r < 2; r++) {
+      float *cr = a + (6 + r) * 16;
+      store8(cr, load8(cr) + top[r][0]);
+      store8(cr + 8, load8(cr + 8) + top[r][1]);
+    }
+    for (int r = 0; r < 8; r++) {
+      float *cr = a + (8 + r) * 16 + 8;
+      store8(cr, load8(cr) + low[r]);
+    }
+  }
+}
+
 static void GK(gathered_syrk_upper)(long n, long K, const int32_t *idx, const float *base, long ld,
                                     const float *w, float *a) {
+  if (n == 16 && K <= GK_SYRK16_MAX) {
+    GK(gathered_syrk16_upper)(K, idx, base, ld, w, a);
+    return;
+  }
   for (long i = 0; i < n; i += 4) {
     long R = n - i < 4 ? n - i : 4, j0 = i & ~7L;
     switch (R) {

@@ -91,7 +91,9 @@ final class SmallCholeskyTests: XCTestCase {
     var rng = SeededGenerator(seed: 21)
     for portable in [false, true] {
       Kernels.forcePortable(portable)
-      for (n, m, ld, off) in [(5, 3, 9, 2), (32, 40, 1024 / 8, 64), (64, 7, 70, 0), (19, 300, 25, 3)] {
+      // n = 16 with m <= 256 takes the gathered-copy kernel of the block solver.
+      for (n, m, ld, off) in [(5, 3, 9, 2), (32, 40, 1024 / 8, 64), (64, 7, 70, 0), (19, 300, 25, 3), (16, 37, 40, 5),
+                              (16, 256, 16, 0), (16, 257, 20, 1), (16, 1, 16, 0)] {
         let rowsCount = 11
         let base = (0..<(rowsCount * ld)).map { _ in Float(rng.nextNormal()) }
         let idx = (0..<m).map { _ in Int32(rng.next() % UInt64(rowsCount)) }
