@@ -37,8 +37,9 @@ package enum ModelContainer {
   }
 
   /// The whole file at `path`, read with POSIX calls straight into the
-  /// array (no intermediate `Data`, no second copy). A file that changes
-  /// size while it is read gives the bytes read, which the checksum then
+  /// array (no intermediate `Data`, no second copy), after checking that
+  /// twice its size fits the ``MemoryBudget``. A file that changes size
+  /// while it is read gives the bytes read, which the checksum then
   /// refuses. O(file size).
   static func readFile(_ path: String) throws(ReadFailure) -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -48,6 +49,11 @@ package enum ModelContainer {
     guard fstat(fd, &st) == 0 else { throw ReadFailure(errno) }
     guard (st.st_mode & S_IFMT) == S_IFREG else { throw ReadFailure(message: "not a regular file") }
     let size = Int(st.st_size)
+    // The bytes and the arrays read from them are held at once: a file of
+    // the wrong kind and of many GB is refused before anything is allocated.
+    do {
+      try MemoryBudget.check(MemoryBudget.product(size, 2), for: "loading this \(MemoryBudget.format(size)) model file")
+    } catch { throw ReadFailure(message: error.description) }
     var failure: Int32 = 0
     let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
       count = 0

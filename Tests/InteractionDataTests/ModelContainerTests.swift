@@ -125,6 +125,16 @@ final class ModelContainerTests: XCTestCase {
     let folder = tempPath("folder")
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     XCTAssertEqual(error { _ = try reader(folder) }, "cannot read file (not a regular file)")
+    // A file larger than the memory budget allows is refused before it is read.
+    let big = try file { w in w.matrix(Matrix(rows: 100, columns: 100, storage: [Float](repeating: 1, count: 10_000))) }
+    let saved = MemoryBudget.limit
+    MemoryBudget.limit = 50_000
+    defer { MemoryBudget.limit = saved }
+    let message = error { _ = try reader(big) }
+    XCTAssertTrue(message.hasPrefix("cannot read file (loading this "), message)
+    XCTAssertTrue(message.contains("model file would need about"), message)
+    MemoryBudget.limit = saved
+    XCTAssertNoThrow(try reader(big))
   }
 
   func testUniqueNamesRefusesDuplicates() {
