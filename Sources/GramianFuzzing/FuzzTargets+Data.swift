@@ -60,8 +60,6 @@ extension FuzzTargets {
     }
   }
 
-  /// What a command does next with data that loaded: check it, build the
-  /// user x item matrix, split it.
   /// A read's result, or its error's text, for differential checks.
   /// (Compared with `==`, not as text: the id maps' dictionaries print in an
   /// order that differs between equal dictionaries.)
@@ -79,6 +77,8 @@ extension FuzzTargets {
     }
   }
 
+  /// What a command does next with data that loaded: check it, build the
+  /// user x item matrix, split it.
   static func exercise(_ x: Interactions) throws {
     precondition(x.users.count == x.items.count && x.items.count == x.weights.count)
     precondition(x.users.allSatisfy { $0 >= 0 && Int($0) < x.userCount })

@@ -277,8 +277,7 @@ package struct ModelContainerReader<Failure: Error> {
     }
     if let j = badAt {
       offset = o
-      let b = try take(Int(try u32("length of \(what) \(j)")), "\(what) \(j)")
-      _ = b
+      _ = try take(Int(try u32("length of \(what) \(j)")), "\(what) \(j)")  // throws when truncated
       throw fail("\(what) \(j) is not UTF-8")
     }
     offset = o
