@@ -7,6 +7,14 @@
 static void GK(relu)(long count, float *x) {
   long j = 0;
   const v8 zero = splat8(0.0f);
+#if GK_VW == 16
+  const v16 zero16 = splat16(0.0f);
+  for (; j + 16 <= count; j += 16) {
+    v16 v = load16(x + j);
+    v16i negative = v < zero16;
+    store16(x + j, (v16)((v16i)v & ~negative));
+  }
+#endif
   for (; j + 8 <= count; j += 8) {
     v8 v = load8(x + j);
     v8i negative = v < zero;  // all ones where v < 0
@@ -23,6 +31,18 @@ static void GK(relu_mask_column_sums)(long rows, long n, const float *act, float
     float *d = dz + r * n;
     const float *a = act ? act + r * n : 0;
     long j = 0;
+#if GK_VW == 16
+    const v16 zero16 = splat16(0.0f);
+    for (; j + 16 <= n; j += 16) {
+      v16 g = load16(d + j);
+      if (a) {
+        v16i off = load16(a + j) <= zero16;
+        g = (v16)((v16i)g & ~off);
+        store16(d + j, g);
+      }
+      store16(db + j, load16(db + j) + g);
+    }
+#endif
     for (; j + 8 <= n; j += 8) {
       v8 g = load8(d + j);
       if (a) {

@@ -1,10 +1,15 @@
-// Run-time dispatch between the AVX2+FMA and the portable builds of the
+// Run-time dispatch between the AVX-512, AVX2+FMA and portable builds of the
 // kernels in kernels_impl.h (hnswlib picks its distance function the same way).
+// The AVX-512 build is the same source with 16-lane registers where the
+// arithmetic of each output does not change (GK_VW == 16): its results are
+// bit for bit the AVX2 build's (tests check this), in fewer instructions.
 #include "GramianKernels.h"
+#include <stdlib.h>
 #include <string.h>
 
 #include "vector8.h"
 
+#define GK_VW 8
 #define GK(name) name##_portable
 #include "kernels_impl.h"
 #include "softmax_impl.h"
@@ -21,29 +26,65 @@
 #include "dense_impl.h"
 #undef GK
 #pragma clang attribute pop
+
+#undef GK_VW
+#define GK_VW 16
+#pragma clang attribute push (__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))), apply_to = function)
+#define GK(name) name##_avx512
+#include "kernels_impl.h"
+#include "softmax_impl.h"
+#include "sequence_impl.h"
+#include "dense_impl.h"
+#undef GK
+#pragma clang attribute pop
+#undef GK_VW
+#define GK_VW 8
 #endif
 
-static int gk_mode = -1;  // -1 unknown, 0 portable, 1 avx2
-static int gk_forced = 0;
+static int gk_detected = -1;  // -1 unknown, else the best build the CPU runs (GK_LEVEL_*)
+static int gk_forced = -1;    // -1 none, else a level chosen by gk_force_level
 
-int gk_using_avx2(void) {
-  int m = __atomic_load_n(&gk_mode, __ATOMIC_RELAXED);
+// The best build this CPU supports, capped by GRAMIAN_KERNELS (portable,
+// avx2 or avx512) when that is set: a way to compare the builds in one binary.
+int gk_detected_level(void) {
+  int m = __atomic_load_n(&gk_detected, __ATOMIC_RELAXED);
   if (m < 0) {
+    m = GK_LEVEL_PORTABLE;
 #if defined(__x86_64__)
     __builtin_cpu_init();
-    m = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    m = 0;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+      m = GK_LEVEL_AVX2;
+      if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+          __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
+        m = GK_LEVEL_AVX512;
+    }
 #endif
-    __atomic_store_n(&gk_mode, m, __ATOMIC_RELAXED);
+    const char *env = getenv("GRAMIAN_KERNELS");
+    if (env) {
+      int cap = m;
+      if (strcmp(env, "portable") == 0) cap = GK_LEVEL_PORTABLE;
+      else if (strcmp(env, "avx2") == 0) cap = GK_LEVEL_AVX2;
+      else if (strcmp(env, "avx512") == 0) cap = GK_LEVEL_AVX512;
+      if (cap < m) m = cap;
+    }
+    __atomic_store_n(&gk_detected, m, __ATOMIC_RELAXED);
   }
-  return m && !__atomic_load_n(&gk_forced, __ATOMIC_RELAXED);
+  return m;
 }
 
-void gk_force_portable(int on) { __atomic_store_n(&gk_forced, on ? 1 : 0, __ATOMIC_RELAXED); }
+int gk_level(void) {
+  int d = gk_detected_level(), f = __atomic_load_n(&gk_forced, __ATOMIC_RELAXED);
+  return f >= 0 && f < d ? f : d;
+}
+
+int gk_using_avx2(void) { return gk_level() >= GK_LEVEL_AVX2; }
+
+void gk_force_level(int level) { __atomic_store_n(&gk_forced, level < 0 ? -1 : level, __ATOMIC_RELAXED); }
+void gk_force_portable(int on) { gk_force_level(on ? GK_LEVEL_PORTABLE : -1); }
 
 #if defined(__x86_64__)
-#define DISPATCH(call) (gk_using_avx2() ? call##_avx2 : call##_portable)
+#define DISPATCH(call) ({ int _l = gk_level(); \
+  _l == GK_LEVEL_AVX512 ? call##_avx512 : _l == GK_LEVEL_AVX2 ? call##_avx2 : call##_portable; })
 #else
 #define DISPATCH(call) (call##_portable)
 #endif

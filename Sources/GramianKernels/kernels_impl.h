@@ -10,6 +10,10 @@
 static void GK(axpy)(long n, float a, const float *x, float *y) {
   v8 av = splat8(a);
   long i = 0;
+#if GK_VW == 16
+  v16 aw = splat16(a);
+  for (; i + 16 <= n; i += 16) store16(y + i, load16(y + i) + aw * load16(x + i));
+#endif
   for (; i + 8 <= n; i += 8) store8(y + i, load8(y + i) + av * load8(x + i));
   for (; i < n; i++) y[i] += a * x[i];
 }
@@ -38,11 +42,48 @@ static void GK(symv)(long n, const float *a, const float *x, float *y) {
 // A register tile of R x 16 accumulators (R <= 4: 8 ymm) is summed over q in
 // order and added to C once, so each C element's arithmetic depends only on
 // its own row and column, not on R or on which tile it falls in.
+//
+// The AVX-512 build (GK_VW == 16) first takes blocks of 32 columns in 16-lane
+// registers (8 zmm), then the 16- and 8-column blocks below; each element is
+// still its own in-order sum of fused multiply-adds, so the result is bit for
+// bit the AVX2 build's.
 static inline __attribute__((always_inline)) void GK(tile_r)(
     const int R, long nc, long K, const float *a, long ars, long aqs, const float *b, long ldb,
     float *c, long ldc, float s) {
   v8 sv = splat8(s);
   long j = 0;
+#if GK_VW == 16
+  v16 sw = splat16(s);
+  for (; j + 32 <= nc; j += 32) {
+    v16 acc[4][2];
+    for (int r = 0; r < R; r++) { acc[r][0] = (v16){0}; acc[r][1] = (v16){0}; }
+    const float *bq = b + j, *aq = a;
+    for (long q = 0; q < K; q++, bq += ldb, aq += aqs) {
+      v16 b0 = load16(bq), b1 = load16(bq + 16);
+      for (int r = 0; r < R; r++) {
+        v16 av = splat16(aq[r * ars]);
+        acc[r][0] += av * b0;
+        acc[r][1] += av * b1;
+      }
+    }
+    for (int r = 0; r < R; r++) {
+      float *cr = c + r * ldc + j;
+      store16(cr, load16(cr) + sw * acc[r][0]);
+      store16(cr + 16, load16(cr + 16) + sw * acc[r][1]);
+    }
+  }
+  if (j + 16 <= nc) {
+    v16 acc[4];
+    for (int r = 0; r < R; r++) acc[r] = (v16){0};
+    const float *bq = b + j, *aq = a;
+    for (long q = 0; q < K; q++, bq += ldb, aq += aqs) {
+      v16 b0 = load16(bq);
+      for (int r = 0; r < R; r++) acc[r] += splat16(aq[r * ars]) * b0;
+    }
+    for (int r = 0; r < R; r++) { float *cr = c + r * ldc + j; store16(cr, load16(cr) + sw * acc[r]); }
+    j += 16;
+  }
+#endif
   for (; j + 16 <= nc; j += 16) {
     v8 acc[4][2];
     for (int r = 0; r < R; r++) { acc[r][0] = (v8){0}; acc[r][1] = (v8){0}; }
@@ -178,6 +219,19 @@ static void GK(gathered_syrk16_upper)(long K, const int32_t *idx, const float *b
       wc[q * 16 + j] = wq * h[j];
     }
   }
+#if GK_VW == 16
+  // AVX-512: one pass, a 16-lane accumulator per row (16 zmm); rows 8-15
+  // store their columns 8-15 only, as the two passes below do.
+  v16 acc[16];
+  for (int r = 0; r < 16; r++) acc[r] = (v16){0};
+  for (long q = 0; q < K; q++) {
+    v16 hv = load16(hc + q * 16);
+    for (int r = 0; r < 16; r++) acc[r] += splat16(wc[q * 16 + r]) * hv;
+  }
+  for (int r = 0; r < 8; r++) store16(a + r * 16, load16(a + r * 16) + acc[r]);
+  for (int r = 8; r < 16; r++) store8(a + r * 16 + 8, load8(a + r * 16 + 8) + hi8(acc[r]));
+  return;
+#endif
   {
     v8 acc[6][2];
     for (int r = 0; r < 6; r++) { acc[r][0] = (v8){0}; acc[r][1] = (v8){0}; }

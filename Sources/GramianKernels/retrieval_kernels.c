@@ -1,5 +1,5 @@
 // Run-time dispatch for the retrieval kernels (same scheme as kernels.c: one
-// source compiled twice, the AVX2+FMA build chosen when gk_using_avx2()).
+// source compiled three times, the build chosen by gk_level()).
 #include "GramianKernels.h"
 #include "GramianRetrievalKernels.h"
 #include <sched.h>
@@ -9,6 +9,7 @@
 #endif
 
 #include "vector8.h"
+#define GK_VW 8
 
 // Rows fetched ahead of the one being scored: a 128-float row is 8 cache
 // lines, so 3 rows keep about 24 misses in flight (Zen 3's L1 miss buffers).
@@ -45,6 +46,18 @@ static long gr_scan_above_avx2(const float *s, const float *bias, long n, float 
   return found;
 }
 #pragma clang attribute pop
+
+// AVX-512: 16-lane distance kernels, bit for bit the AVX2 ones (dot_impl.h).
+#undef GK_VW
+#define GK_VW 16
+#pragma clang attribute push (__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))), apply_to = function)
+#define GR(name) gr_##name##_avx512
+#include "retrieval_kernels_impl.h"
+#undef GR
+#pragma clang attribute pop
+#undef GK_VW
+#define GK_VW 8
+#define gr_scan_above_avx512 gr_scan_above_avx2
 #endif
 
 static long gr_scan_above_portable(const float *s, const float *bias, long n, float threshold,
@@ -58,7 +71,8 @@ static long gr_scan_above_portable(const float *s, const float *bias, long n, fl
 }
 
 #if defined(__x86_64__)
-#define DISPATCH(call) (gk_using_avx2() ? gr_##call##_avx2 : gr_##call##_portable)
+#define DISPATCH(call) ({ int _l = gk_level(); \
+  _l == GK_LEVEL_AVX512 ? gr_##call##_avx512 : _l == GK_LEVEL_AVX2 ? gr_##call##_avx2 : gr_##call##_portable; })
 #else
 #define DISPATCH(call) (gr_##call##_portable)
 #endif

@@ -11,11 +11,19 @@ static float GR(neg_dot)(long n, const float *x, const float *y) { return -GR(do
 static float GR(l2sq)(long n, const float *x, const float *y) {
   v8 acc0 = {0}, acc1 = {0};
   long i = 0;
+#if GK_VW == 16
+  // acc0 and acc1 as the two halves of one register (see dot_impl.h).
+  v16 acc = {0};
+  for (; i + 16 <= n; i += 16) { v16 d = load16(x + i) - load16(y + i); acc += d * d; }
+  acc0 = lo8(acc);
+  acc1 = hi8(acc);
+#else
   for (; i + 16 <= n; i += 16) {
     v8 d0 = load8(x + i) - load8(y + i), d1 = load8(x + i + 8) - load8(y + i + 8);
     acc0 += d0 * d0;
     acc1 += d1 * d1;
   }
+#endif
   if (i + 8 <= n) { v8 d = load8(x + i) - load8(y + i); acc0 += d * d; i += 8; }
   float s = hsum8(acc0 + acc1);
   for (; i < n; i++) { float d = x[i] - y[i]; s += d * d; }

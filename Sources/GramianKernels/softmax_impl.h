@@ -6,28 +6,33 @@
 // columns) give exactly 0. No include guard on purpose.
 
 // Lane select without the C vector ternary: mask lanes are all ones or zeros.
-#define gk_sel8(m, a, b) ({ v8i _m = (m); (v8)(((v8i)(a) & _m) | ((v8i)(b) & ~_m)); })
+#define gk_sel(VI, VT, m, a, b) ({ VI _m = (m); (VT)(((VI)(a) & _m) | ((VI)(b) & ~_m)); })
+#define gk_sel8(m, a, b) gk_sel(v8i, v8, m, a, b)
 
-#define GK_EXP8(xin) ({                                                        \
-  v8 _x = (xin);                                                               \
-  v8i _under = _x < splat8(-87.0f);                                            \
-  _x = gk_sel8(_under, splat8(-87.0f), _x);                                    \
-  _x = gk_sel8(_x > splat8(88.0f), splat8(88.0f), _x);                         \
-  v8 _fx = _x * splat8(1.44269504088896341f) + splat8(0.5f);                   \
-  v8 _t = __builtin_convertvector(__builtin_convertvector(_fx, v8i), v8);      \
-  v8 _n = gk_sel8(_t > _fx, _t - splat8(1.0f), _t);                            \
-  _x = _x - _n * splat8(0.693359375f);                                         \
-  _x = _x - _n * splat8(-2.12194440e-4f);                                      \
-  v8 _y = splat8(1.9875691500e-4f);                                            \
-  _y = _y * _x + splat8(1.3981999507e-3f);                                     \
-  _y = _y * _x + splat8(8.3334519073e-3f);                                     \
-  _y = _y * _x + splat8(4.1665795894e-2f);                                     \
-  _y = _y * _x + splat8(1.6666665459e-1f);                                     \
-  _y = _y * _x + splat8(5.0000001201e-1f);                                     \
-  _y = _y * (_x * _x) + _x + splat8(1.0f);                                     \
-  v8i _e = (__builtin_convertvector(_n, v8i) + 127) << 23;                     \
-  v8 _r = _y * (v8)_e;                                                         \
-  (v8)((v8i)_r & ~_under); })
+// e^x lane by lane for a vector type VT (int type VI, splat S): the same
+// expression at every width, so an 8- and a 16-lane build agree bit for bit.
+#define GK_EXP_V(VT, VI, S, xin) ({                                            \
+  VT _x = (xin);                                                               \
+  VI _under = _x < S(-87.0f);                                                  \
+  _x = gk_sel(VI, VT, _under, S(-87.0f), _x);                                  \
+  _x = gk_sel(VI, VT, _x > S(88.0f), S(88.0f), _x);                            \
+  VT _fx = _x * S(1.44269504088896341f) + S(0.5f);                             \
+  VT _t = __builtin_convertvector(__builtin_convertvector(_fx, VI), VT);       \
+  VT _n = gk_sel(VI, VT, _t > _fx, _t - S(1.0f), _t);                          \
+  _x = _x - _n * S(0.693359375f);                                              \
+  _x = _x - _n * S(-2.12194440e-4f);                                           \
+  VT _y = S(1.9875691500e-4f);                                                 \
+  _y = _y * _x + S(1.3981999507e-3f);                                          \
+  _y = _y * _x + S(8.3334519073e-3f);                                          \
+  _y = _y * _x + S(4.1665795894e-2f);                                          \
+  _y = _y * _x + S(1.6666665459e-1f);                                          \
+  _y = _y * _x + S(5.0000001201e-1f);                                          \
+  _y = _y * (_x * _x) + _x + S(1.0f);                                          \
+  VI _e = (__builtin_convertvector(_n, VI) + 127) << 23;                       \
+  VT _r = _y * (VT)_e;                                                         \
+  (VT)((VI)_r & ~_under); })
+#define GK_EXP8(xin) GK_EXP_V(v8, v8i, splat8, xin)
+#define GK_EXP16(xin) GK_EXP_V(v16, v16i, splat16, xin)
 
 static float GK(exp1)(float x) {
   float in[8] = {x, x, x, x, x, x, x, x}, out[8];
@@ -45,6 +50,17 @@ static float GK(softmax_xent_row)(long n, float *row, long diag, float scale) {
   float positive = row[diag];
   v8 vm = splat8(mx), vsum = {0};
   j = 0;
+#if GK_VW == 16
+  // Sixteen exponentials at a time, summed into the eight-lane accumulator
+  // half by half: the AVX2 build's order of additions.
+  v16 wm = splat16(mx);
+  for (; j + 16 <= n; j += 16) {
+    v16 e = GK_EXP16(load16(row + j) - wm);
+    store16(row + j, e);
+    vsum += lo8(e);
+    vsum += hi8(e);
+  }
+#endif
   for (; j + 8 <= n; j += 8) {
     v8 e = GK_EXP8(load8(row + j) - vm);
     store8(row + j, e);
@@ -55,6 +71,10 @@ static float GK(softmax_xent_row)(long n, float *row, long diag, float scale) {
   float inv = scale / sum;
   v8 vinv = splat8(inv);
   j = 0;
+#if GK_VW == 16
+  v16 winv = splat16(inv);
+  for (; j + 16 <= n; j += 16) store16(row + j, load16(row + j) * winv);
+#endif
   for (; j + 8 <= n; j += 8) store8(row + j, load8(row + j) * vinv);
   for (; j < n; j++) row[j] *= inv;
   row[diag] -= scale;

@@ -1,17 +1,52 @@
 import GramianKernels
 
+/// One build of the hand kernels: the same C source compiled three times.
+public enum KernelBuild: Int, Sendable, CaseIterable, CustomStringConvertible, Comparable {
+  /// Baseline x86-64 (or any other architecture): no fused multiply-add.
+  case portable = 0
+  /// AVX2 with FMA, eight-lane registers.
+  case avx2 = 1
+  /// AVX-512 F/VL/BW/DQ, sixteen-lane registers where each output's
+  /// arithmetic stays the same: bit for bit the AVX2 build's results.
+  case avx512 = 2
+
+  public var description: String {
+    switch self {
+    case .portable: "portable"
+    case .avx2: "avx2"
+    case .avx512: "avx512"
+    }
+  }
+
+  public static func < (a: KernelBuild, b: KernelBuild) -> Bool { a.rawValue < b.rawValue }
+}
+
 /// Small vector kernels over raw float32 buffers for the inner loops of the
 /// ALS solvers. They call the C kernels of `GramianKernels`, which run an
-/// AVX2+FMA build when the CPU has it and a portable build otherwise
-/// (chosen once at run time; Swift itself compiles for baseline x86-64,
-/// where `SIMD8.addingProduct` even becomes eight `fmaf` calls).
-/// Results depend only on the data and the chosen build, never on threads.
+/// AVX-512 build when the CPU has it, an AVX2+FMA build when it has that, and
+/// a portable build otherwise (chosen once at run time; Swift itself compiles
+/// for baseline x86-64, where `SIMD8.addingProduct` even becomes eight `fmaf`
+/// calls). `GRAMIAN_KERNELS=portable|avx2|avx512` in the environment caps the
+/// choice. Results depend only on the data and the chosen build, never on
+/// threads; the AVX2 and AVX-512 builds agree bit for bit.
 package enum Kernels {
-  /// Whether the AVX2+FMA builds are in use.
+  /// The build in use.
+  public static var build: KernelBuild { KernelBuild(rawValue: Int(gk_level())) ?? .portable }
+
+  /// The builds this CPU can run (portable first), for tests that check each
+  /// against references.
+  public static var availableBuilds: [KernelBuild] {
+    KernelBuild.allCases.filter { $0.rawValue <= Int(gk_detected_level()) }
+  }
+
+  /// Whether the AVX2+FMA or AVX-512 builds are in use.
   public static var usingAVX2: Bool { gk_using_avx2() != 0 }
 
-  /// Forces the portable builds (`true`) or restores detection; for tests
-  /// that check both builds against references.
+  /// Caps the builds at `build` (nil restores detection); for tests that
+  /// check every build against references.
+  public static func force(_ build: KernelBuild?) { gk_force_level(Int32(build?.rawValue ?? -1)) }
+
+  /// Forces the portable builds (`true`) or restores detection.
   public static func forcePortable(_ on: Bool) { gk_force_portable(on ? 1 : 0) }
 
   /// The dot product `x · y` of two length-`n` vectors. 2n flops.

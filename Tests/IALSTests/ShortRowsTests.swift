@@ -44,14 +44,14 @@ final class ShortRowsTests: XCTestCase {
   }
 
   func testWoodburyRowsMatchFloat64Cholesky() throws {
-    defer { Kernels.forcePortable(false) }
+    defer { Kernels.force(nil) }
     for k in [8, 13, 64] {
       let (s, fixed) = side(rows: 30, k: k, maxLength: k / 2, seed: UInt64(k))
       var config = IALSConfig()
       config.unobservedWeight = 0.3
       let gram = IALSModel.scaledGram(IALSModel.gram(fixed, threads: 1), config: config)
-      for portable in [false, true] {
-        Kernels.forcePortable(portable)
+      for build in Kernels.availableBuilds {
+        Kernels.force(build)
         var target = Matrix(rows: 30, columns: k)
         var solvedByShortPath = 0
         withHalfStep(s, fixed: fixed, gram: gram, target: &target) { step in
@@ -78,8 +78,8 @@ final class ShortRowsTests: XCTestCase {
           worst.woodbury = max(worst.woodbury, zip(target.row(r), ref).map { abs(Double($0) - $1) / scale }.max() ?? 0)
           worst.direct = max(worst.direct, zip(direct.row(r), ref).map { abs(Double($0) - $1) / scale }.max() ?? 0)
         }
-        print("k \(k) portable \(portable): worst error relative to the row's largest entry: woodbury \(worst.woodbury), direct \(worst.direct)")
-        XCTAssertLessThan(worst.woodbury, max(1e-4, 3 * worst.direct), "k \(k) portable \(portable)")
+        print("k \(k) build \(build): worst error relative to the row's largest entry: woodbury \(worst.woodbury), direct \(worst.direct)")
+        XCTAssertLessThan(worst.woodbury, max(1e-4, 3 * worst.direct), "k \(k) build \(build)")
       }
     }
   }

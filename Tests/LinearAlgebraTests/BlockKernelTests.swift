@@ -8,10 +8,10 @@ import XCTest
 /// inside a wider matrix.
 final class BlockKernelTests: XCTestCase {
   func testBlockKernelsMatchFloat64() {
-    defer { Kernels.forcePortable(false) }
+    defer { Kernels.force(nil) }
     var rng = SeededGenerator(seed: 21)
-    for portable in [false, true] {
-      Kernels.forcePortable(portable)
+    for build in Kernels.availableBuilds {
+      Kernels.force(build)
       for n in [8, 16, 24, 32, 64, 5, 20, 72] {
         for m in [0, 1, 7, 8, 13, 33] {
           let ld = n + 11, off = 3, rowsCount = 17
@@ -40,12 +40,12 @@ final class BlockKernelTests: XCTestCase {
           for j in 0..<n {
             var e = Double(y0[j])
             for q in 0..<m { e += (Double(b[q]) - Double(a[q]) * Double(s0[q])) * h(q, j) }
-            assertClose(Double(y[j]), e, relative: 1e-4, absolute: 1e-4, "rhs n \(n) m \(m) \(j) portable \(portable)")
+            assertClose(Double(y[j]), e, relative: 1e-4, absolute: 1e-4, "rhs n \(n) m \(m) \(j) build \(build)")
           }
           for q in 0..<m {
             var e = Double(s0[q])
             for j in 0..<n { e += h(q, j) * Double(y0[j]) }
-            assertClose(Double(s[q]), e, relative: 1e-4, absolute: 1e-4, "dots n \(n) m \(m) \(q) portable \(portable)")
+            assertClose(Double(s[q]), e, relative: 1e-4, absolute: 1e-4, "dots n \(n) m \(m) \(q) build \(build)")
           }
         }
       }

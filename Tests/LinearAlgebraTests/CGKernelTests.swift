@@ -123,17 +123,17 @@ final class CGKernelTests: XCTestCase {
   }
 
   func testMatchesFloat64AndGatherDoesNotChangeBits() {
-    defer { Kernels.forcePortable(false) }
+    defer { Kernels.force(nil) }
     for (k, maxLength) in [(16, 30), (19, 12), (64, 40)] {
       let side = Side(rows: 21, others: 50, k: k, maxLength: maxLength, seed: UInt64(k))
       let ref = side.reference(steps: 3)
-      for portable in [false, true] {
-        Kernels.forcePortable(portable)
+      for build in Kernels.availableBuilds {
+        Kernels.force(build)
         let inPlace = side.solve(steps: 3, cap: 0)
-        assertAllClose(inPlace, ref, relative: 2e-3, absolute: 2e-4, "k \(k) portable \(portable)")
+        assertAllClose(inPlace, ref, relative: 2e-3, absolute: 2e-4, "k \(k) build \(build)")
         // Partial: about two rows of a group fit; large: every row fits.
         for cap in [2 * maxLength / 2 * k, 8 * maxLength * k] {
-          XCTAssertEqual(side.solve(steps: 3, cap: cap), inPlace, "k \(k) cap \(cap) portable \(portable)")
+          XCTAssertEqual(side.solve(steps: 3, cap: cap), inPlace, "k \(k) cap \(cap) build \(build)")
         }
       }
     }

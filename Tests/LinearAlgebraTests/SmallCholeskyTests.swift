@@ -7,9 +7,9 @@ final class SmallCholeskyTests: XCTestCase {
   /// on random SPD systems of several sizes; the lower triangle is garbage
   /// on purpose, since it must never be read.
   func testSolveUpperMatchesFloat64Reference() throws {
-    defer { Kernels.forcePortable(false) }
-    for portable in [false, true] {
-    Kernels.forcePortable(portable)
+    defer { Kernels.force(nil) }
+    for build in Kernels.availableBuilds {
+    Kernels.force(build)
     var rng = SeededGenerator(seed: 3)
     for n in [1, 2, 7, 8, 9, 12, 16, 17, 33, 64, 100, 128] {
       var m = Matrix(rows: n + 5, columns: n)
@@ -25,7 +25,7 @@ final class SmallCholeskyTests: XCTestCase {
         x.withUnsafeMutableBufferPointer { SmallCholesky.solveUpper(n: n, a: ap.baseAddress!, b: $0.baseAddress!) }
       }
       XCTAssertTrue(ok)
-      assertAllClose(x, ref, relative: 2e-3, absolute: 1e-4, "n = \(n), portable \(portable)")
+      assertAllClose(x, ref, relative: 2e-3, absolute: 1e-4, "n = \(n), build \(build)")
     }
     }
   }
@@ -34,10 +34,10 @@ final class SmallCholeskyTests: XCTestCase {
   /// for sizes that exercise the 4-row blocks, the single-row tail and the
   /// aligned start below the diagonal.
   func testRankUpdateMatchesScalarLoop() {
-    defer { Kernels.forcePortable(false) }
+    defer { Kernels.force(nil) }
     var rng = SeededGenerator(seed: 8)
-    for portable in [false, true] {
-      Kernels.forcePortable(portable)
+    for build in Kernels.availableBuilds {
+      Kernels.force(build)
       for (n, m, alpha) in [(5, 3, 1), (13, 6, -1), (64, 9, 1), (37, 21, 0.5), (128, 40, -1)] as [(Int, Int, Float)] {
         let g = (0..<(n * m)).map { _ in Float(rng.nextNormal()) }
         let a0 = (0..<(n * n)).map { _ in Float(rng.nextNormal()) }
@@ -59,10 +59,10 @@ final class SmallCholeskyTests: XCTestCase {
   /// shapes that exercise the 16- and 8-column blocks, the scalar column
   /// tail and row groups of 1 to 4.
   func testMultiplyRowsMatchesFloat64Loop() {
-    defer { Kernels.forcePortable(false) }
+    defer { Kernels.force(nil) }
     var rng = SeededGenerator(seed: 12)
-    for portable in [false, true] {
-      Kernels.forcePortable(portable)
+    for build in Kernels.availableBuilds {
+      Kernels.force(build)
       for (m, n, kk) in [(1, 1, 1), (3, 8, 5), (8, 128, 128), (7, 29, 17), (6, 64, 3)] {
         let ldx = kk + 2, ldb = n + 3, ldc = n + 1
         let x = (0..<(m * ldx)).map { _ in Float(rng.nextNormal()) }
@@ -87,10 +87,10 @@ final class SmallCholeskyTests: XCTestCase {
   /// dots) against float64 loops, both builds, on rows read with an offset
   /// and stride from a larger matrix, repeated indices included.
   func testGatheredKernelsMatchFloat64Loops() {
-    defer { Kernels.forcePortable(false) }
+    defer { Kernels.force(nil) }
     var rng = SeededGenerator(seed: 21)
-    for portable in [false, true] {
-      Kernels.forcePortable(portable)
+    for build in Kernels.availableBuilds {
+      Kernels.force(build)
       // n = 16 with m <= 256 takes the gathered-copy kernel of the block solver.
       for (n, m, ld, off) in [(5, 3, 9, 2), (32, 40, 1024 / 8, 64), (64, 7, 70, 0), (19, 300, 25, 3), (16, 37, 40, 5),
                               (16, 256, 16, 0), (16, 257, 20, 1), (16, 1, 16, 0)] {
@@ -131,10 +131,10 @@ final class SmallCholeskyTests: XCTestCase {
   /// Row dots against a float64 loop, both builds, for every group size
   /// 1...8 and lengths with and without a scalar tail.
   func testRowDotsMatchFloat64Loop() {
-    defer { Kernels.forcePortable(false) }
+    defer { Kernels.force(nil) }
     var rng = SeededGenerator(seed: 30)
-    for portable in [false, true] {
-      Kernels.forcePortable(portable)
+    for build in Kernels.availableBuilds {
+      Kernels.force(build)
       for count in 1...8 {
         for (m, n) in [(3, 5), (7, 64), (2, 37)] {
           let ldg = n + 2, ldx = n + 1, ldo = m + 3
@@ -159,10 +159,10 @@ final class SmallCholeskyTests: XCTestCase {
   /// loop, both builds: item counts with and without a partial last panel,
   /// more than one 2,048-item tile, every query-group size and a tail group.
   func testPanelDotsMatchFloat64Loop() {
-    defer { Kernels.forcePortable(false) }
+    defer { Kernels.force(nil) }
     var rng = SeededGenerator(seed: 31)
-    for portable in [false, true] {
-      Kernels.forcePortable(portable)
+    for build in Kernels.availableBuilds {
+      Kernels.force(build)
       for (n, d, count) in [(1, 3, 1), (13, 8, 5), (2_101, 16, 8), (4_100, 7, 11), (64, 64, 17)] {
         let ldv = d + 1, ldq = d + 2, ldo = n + 3
         let v = (0..<(n * ldv)).map { _ in Float(rng.nextNormal()) }

@@ -2,16 +2,16 @@ import GramianKernels
 import LinearAlgebra
 import XCTest
 
-/// The retrieval kernels against float64 scalar references, in both the
-/// AVX2+FMA and the portable build. Tolerance: float32 accumulation over n
+/// The retrieval kernels against float64 scalar references, in every build
+/// the CPU runs (portable, AVX2+FMA, AVX-512). Tolerance: float32 accumulation over n
 /// terms of unit size, 1e-5 relative to the sum of |terms| (a bound on the
 /// rounding error of any summation order for n <= 200).
 final class RetrievalKernelTests: XCTestCase {
-  override func tearDown() { Kernels.forcePortable(false) }
+  override func tearDown() { Kernels.force(nil) }
 
   func testDistancesMatchFloat64Reference() {
-    for portable in [false, true] {
-      Kernels.forcePortable(portable)
+    for build in Kernels.availableBuilds {
+      Kernels.force(build)
       var g = SeededGenerator(seed: 7)
       for n in [1, 3, 7, 8, 9, 15, 16, 17, 31, 64, 65, 128, 129] {
         let x = (0..<n).map { _ in Float(g.nextNormal()) }, y = (0..<n).map { _ in Float(g.nextNormal()) }
@@ -20,15 +20,15 @@ final class RetrievalKernelTests: XCTestCase {
           dot += Double(x[i]) * Double(y[i]); mass += abs(Double(x[i]) * Double(y[i]))
           let d = Double(x[i]) - Double(y[i]); l2 += d * d; l2mass += d * d
         }
-        XCTAssertEqual(Double(gk_neg_dot(n, x, y)), -dot, accuracy: 1e-5 * mass + 1e-7, "n=\(n) portable=\(portable)")
-        XCTAssertEqual(Double(gk_l2sq(n, x, y)), l2, accuracy: 1e-5 * l2mass + 1e-7, "n=\(n) portable=\(portable)")
+        XCTAssertEqual(Double(gk_neg_dot(n, x, y)), -dot, accuracy: 1e-5 * mass + 1e-7, "n=\(n) build=\(build)")
+        XCTAssertEqual(Double(gk_l2sq(n, x, y)), l2, accuracy: 1e-5 * l2mass + 1e-7, "n=\(n) build=\(build)")
       }
     }
   }
 
   func testRowKernelsGatherTheRightRows() {
-    for portable in [false, true] {
-      Kernels.forcePortable(portable)
+    for build in Kernels.availableBuilds {
+      Kernels.force(build)
       let d = 24, rows = 50
       let base = TestData.gaussian(rows: rows, columns: d, seed: 3)
       let q = TestData.gaussian(rows: 1, columns: d, seed: 4).row(0)
@@ -47,8 +47,8 @@ final class RetrievalKernelTests: XCTestCase {
   }
 
   func testScanAboveFindsExactlyTheScoresAboveThreshold() {
-    for portable in [false, true] {
-      Kernels.forcePortable(portable)
+    for build in Kernels.availableBuilds {
+      Kernels.force(build)
       var g = SeededGenerator(seed: 11)
       for n in [0, 1, 7, 8, 9, 100, 1000] {
         var s = (0..<n).map { _ in Float(g.nextNormal()) }
@@ -59,7 +59,7 @@ final class RetrievalKernelTests: XCTestCase {
             var out = [Int32](repeating: -1, count: max(1, n))
             let found = b == nil ? gk_scan_above(s, nil, n, t, &out) : gk_scan_above(s, b!, n, t, &out)
             let expected = (0..<n).filter { (b == nil ? s[$0] : s[$0] + b![$0]) > t }.map { Int32($0) }
-            XCTAssertEqual(Array(out.prefix(found)), expected, "n=\(n) t=\(t) bias=\(b != nil) portable=\(portable)")
+            XCTAssertEqual(Array(out.prefix(found)), expected, "n=\(n) t=\(t) bias=\(b != nil) build=\(build)")
           }
         }
       }

@@ -4,17 +4,17 @@ import LinearAlgebra
 import XCTest
 @testable import TwoTower
 
-/// The vectorised float32 softmax row (AVX2/FMA and portable builds)
+/// The vectorised float32 softmax row (portable, AVX2/FMA and AVX-512 builds)
 /// against the float64 reference row.
 final class SoftmaxKernelTests: XCTestCase {
-  override func tearDown() { Kernels.forcePortable(false) }
+  override func tearDown() { Kernels.force(nil) }
 
   func testExpMatchesFloat64Exp() {
-    for portable in [false, true] {
-      Kernels.forcePortable(portable)
+    for build in Kernels.availableBuilds {
+      Kernels.force(build)
       var x = -87.0
       while x < 88 {
-        assertClose(Double(gk_exp(Float(x))), exp(Double(Float(x))), relative: 5e-7, "x = \(x), portable \(portable)")
+        assertClose(Double(gk_exp(Float(x))), exp(Double(Float(x))), relative: 5e-7, "x = \(x), build \(build)")
         x += 0.37
       }
       XCTAssertEqual(gk_exp(-.infinity), 0)
@@ -23,8 +23,8 @@ final class SoftmaxKernelTests: XCTestCase {
   }
 
   func testFloatRowAgreesWithReference() {
-    for portable in [false, true] {
-      Kernels.forcePortable(portable)
+    for build in Kernels.availableBuilds {
+      Kernels.force(build)
       for n in [1, 7, 8, 37, 200] {
         var logits = randomValues(n, seed: UInt64(n), scale: 20)
         if n > 3 { logits[2] = -.infinity }  // a masked column

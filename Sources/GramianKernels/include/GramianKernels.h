@@ -1,12 +1,25 @@
 // Hand-written float32 kernels for the ALS inner loops, chosen at run time:
-// an AVX2+FMA build of each kernel when the CPU has both, a portable build
-// otherwise (same source, compiled twice; see kernels_impl.h).
+// an AVX-512 build when the CPU has AVX-512 F/VL/BW/DQ, an AVX2+FMA build when
+// it has both, a portable build otherwise (same source, compiled three times;
+// see kernels_impl.h). The AVX-512 build gives bit for bit the AVX2 build's
+// results; the portable build rounds differently (no fused multiply-add).
 #ifndef GRAMIAN_KERNELS_H
 #define GRAMIAN_KERNELS_H
 #include <stdint.h>
 
-/// 1 when the AVX2+FMA kernels are in use.
+#define GK_LEVEL_PORTABLE 0
+#define GK_LEVEL_AVX2 1
+#define GK_LEVEL_AVX512 2
+
+/// The build in use (GK_LEVEL_*).
+int gk_level(void);
+/// The best build this CPU runs, capped by the environment variable
+/// GRAMIAN_KERNELS=portable|avx2|avx512 when it is set.
+int gk_detected_level(void);
+/// 1 when the AVX2+FMA or AVX-512 kernels are in use.
 int gk_using_avx2(void);
+/// Caps the build at `level` (GK_LEVEL_*), or restores detection (-1); for tests.
+void gk_force_level(int level);
 /// Forces the portable kernels (1) or restores run-time detection (0); for tests.
 void gk_force_portable(int on);
 
