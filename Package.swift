@@ -74,9 +74,10 @@ let package = Package(
 
     // MARK: - Library modules
 
-    // Hand kernels in C: AVX2+FMA and portable builds chosen at run time
-    // (per-function target attributes, no build flags).
-    .target(name: "GramianKernels"),
+    // Hand kernels in C: AVX-512, AVX2+FMA and portable builds chosen at run
+    // time (per-function target attributes, no build flags); and the optional
+    // oneDNN sgemm, loaded with dlopen when the system has it.
+    .target(name: "GramianKernels", linkerSettings: [.linkedLibrary("dl")]),
     .target(
       name: "LinearAlgebra",
       dependencies: ["CLAPACK", "GramianKernels"],

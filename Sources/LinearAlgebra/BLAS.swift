@@ -1,8 +1,44 @@
 import CLAPACK
+import GramianKernels
+
+/// The library that runs single-precision GEMMs.
+public enum GEMMBackend: Int, Sendable, CustomStringConvertible {
+  /// OpenBLAS, linked at build time (its kernels follow its own CPU detection
+  /// or `OPENBLAS_CORETYPE`).
+  case openblas = 0
+  /// oneDNN's `dnnl_sgemm`, loaded at run time when the system has libdnnl
+  /// (Debian: `libdnnl2`); it picks AVX-512 kernels where the CPU has them.
+  case onednn = 1
+
+  public var description: String { self == .openblas ? "openblas" : "onednn" }
+}
 
 /// Thin, typed wrappers over the CBLAS routines Gramian uses. All matrices
 /// are row-major; leading dimensions are the row strides in elements.
+///
+/// `sgemm` goes to oneDNN when libdnnl is on the system (unless
+/// `GRAMIAN_GEMM=openblas` is set) and to OpenBLAS otherwise; everything else
+/// goes to OpenBLAS. On a 2-core Intel Xeon (Emerald Rapids, AVX-512) oneDNN
+/// ran the two-tower GEMM shapes at 265-320 GFLOP/s against OpenBLAS's
+/// 50-57 as Debian 12 detects that CPU (SSE3 kernels) and 130-140 with
+/// `OPENBLAS_CORETYPE=Haswell` (Benchmarks/gemm). Both are deterministic for
+/// a given thread count; their results differ in the last bits.
 package enum BLAS {
+  /// The sgemm backend in use.
+  public static var gemmBackend: GEMMBackend { GEMMBackend(rawValue: Int(gk_gemm_backend())) ?? .openblas }
+
+  /// The backends this process can use (OpenBLAS always).
+  public static var availableGEMMBackends: [GEMMBackend] {
+    gk_gemm_onednn_available() == GK_GEMM_ONEDNN ? [.openblas, .onednn] : [.openblas]
+  }
+
+  /// oneDNN's version when it is loaded.
+  public static var onednnVersion: String? { gk_gemm_onednn_version().map { String(cString: $0) } }
+
+  /// Forces a backend (`.openblas`), or restores the default (nil); for tests
+  /// and benchmarks.
+  public static func forceGEMM(_ backend: GEMMBackend?) { gk_gemm_force(Int32(backend?.rawValue ?? -1)) }
+
   /// Sets OpenBLAS's own thread pool size. Use 1 inside Gramian's parallel
   /// loops (threads inside threads oversubscribe the cores) and more only
   /// around single large GEMMs.
@@ -35,6 +71,11 @@ package enum BLAS {
     beta: Float = 0,
     c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
+    if gk_onednn_sgemm(
+      openblas_get_num_threads(), transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) != 0
+    {
+      return
+    }
     cblas_sgemm(
       CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
       Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))

@@ -75,16 +75,15 @@ enum SampledSoftmax {
               let rowsPhase: @Sendable (Int, Int) -> Void = { blk, _ in
                 let lo = blk * block, rows = min(b, lo + block) - lo
                 let s = gB.base + lo * c
-                // The block starts as -log q_j (or 0) and the GEMM adds to it (beta 1):
-                // no separate logQ pass, and no beta-0 scaling pass inside BLAS.
+                // With logQ the block starts as -log q_j and the GEMM adds to it (beta 1):
+                // no separate logQ pass. Without, the GEMM writes it (beta 0, which
+                // oneDNN folds into its kernel; OpenBLAS zeroes first, as a memset would).
                 if let lq {
                   for r in 0..<rows { for j in 0..<c { s[r * c + j] = -lq[j] - logDraws } }
                   if correctedLogQ { for r in 0..<rows { s[r * c + lo + r] = 0 } }
-                } else {
-                  s.update(repeating: 0, count: rows * c)
                 }
                 T.gemm(transA: false, transB: true, m: rows, n: c, k: d, alpha: invTau, a: uB.base + lo * d, lda: d,
-                       b: vB.base, ldb: d, beta: 1, c: s, ldc: c)
+                       b: vB.base, ldb: d, beta: lq == nil ? 0 : 1, c: s, ldc: c)
                 for r in 0..<rows {
                   let i = lo + r, row = s + r * c
                   if let pos, let cand {

@@ -155,7 +155,7 @@ func micro(k: Int) {
     a.withUnsafeMutableBufferPointer { ap in ap.baseAddress!.update(from: spd.storage, count: k * k)
       b.withUnsafeMutableBufferPointer { try! Cholesky.solve(n: k, a: ap.baseAddress!, b: $0.baseAddress!) } }
   }
-  var out = "{\"k\": \(k), \"avx2\": \(Kernels.usingAVX2), \"cholesky_us\": {\"hand\": \(hand), \"lapack\": \(lapack)}, \"rank_update_us\": {"
+  var out = "{\"k\": \(k), \"kernels\": \"\(Kernels.build)\", \"cholesky_us\": {\"hand\": \(hand), \"lapack\": \(lapack)}, \"rank_update_us\": {"
   for rows in [4, 16, 64, 256] {
     let g = (0..<(rows * k)).map { m.storage[$0 % m.storage.count] }
     let h = time { a.withUnsafeMutableBufferPointer { ap in g.withUnsafeBufferPointer { Kernels.symmetricRankUpdate(n: k, m: rows, rows: $0.baseAddress!, into: ap.baseAddress!) } } }
@@ -196,8 +196,16 @@ func foldInLatency(_ train: InteractionMatrix, config: IALSConfig) {
 let opts = Options()
 if CommandLine.arguments.contains("--micro") { micro(k: opts.config.factors); exit(0) }
 if opts.peak {
+  // The backend in use, then each backend this process can load.
   let g = sgemmPeak(threads: opts.config.threads)
-  print("{\"sgemm_n\": 1024, \"threads\": \(opts.config.threads), \"gflops\": \(g)}")
+  var each: [String] = []
+  for backend in BLAS.availableGEMMBackends {
+    BLAS.forceGEMM(backend)
+    each.append("\"\(backend)\": \(sgemmPeak(threads: opts.config.threads))")
+  }
+  BLAS.forceGEMM(nil)
+  print("{\"sgemm_n\": 1024, \"threads\": \(opts.config.threads), \"gflops\": \(g), \"backend\": \"\(BLAS.gemmBackend)\", " +
+        "\"by_backend\": {\(each.joined(separator: ", "))}, \"kernels\": \"\(Kernels.build)\"}")
   exit(0)
 }
 var userIds = IdMap(), itemIds = IdMap()

@@ -110,6 +110,7 @@ void gk_panel_dots(long n, long d, const float *panels, long nq, const float *q,
 // module's umbrella header).
 #include "GramianRetrievalKernels.h"
 #include "GramianTextKernels.h"
+#include "GramianGemm.h"
 /// Softmax cross-entropy of one row of logits with the positive at `diag`:
 /// returns -log softmax(row)[diag] and overwrites row with
 /// scale * (softmax(row) - onehot(diag)). -INFINITY entries are masked

@@ -1,0 +1,74 @@
+// oneDNN's sgemm as an optional, run-time-loaded GEMM (see GramianGemm.h).
+// Nothing links against oneDNN: without libdnnl every call declines and the
+// caller uses OpenBLAS, so the package builds and runs on OpenBLAS alone.
+#include "GramianGemm.h"
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef int (*dnnl_sgemm_fn)(char, char, int64_t, int64_t, int64_t, float, const float *, int64_t,
+                             const float *, int64_t, float, float *, int64_t);
+typedef struct { int major, minor, patch; const char *hash, *cpu_runtime, *gpu_runtime; } dnnl_version_info;
+
+static pthread_once_t gk_gemm_once = PTHREAD_ONCE_INIT;
+static dnnl_sgemm_fn gk_dnnl_sgemm;
+static int (*gk_omp_get_max_threads)(void);
+static void (*gk_omp_set_num_threads)(int);
+static int gk_gemm_default = GK_GEMM_OPENBLAS;
+static int gk_gemm_forced = -1;
+static char gk_dnnl_version[32];
+
+static void gk_gemm_load(void) {
+  const char *env = getenv("GRAMIAN_GEMM");
+  // oneDNN's OpenMP threads (libgomp) spin for a while after each GEMM by
+  // default, taking a core from Gramian's own threads on small machines;
+  // they sleep at once with the passive policy. A user's setting wins.
+  setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+  void *lib = dlopen("libdnnl.so.3", RTLD_NOW | RTLD_LOCAL);
+  if (!lib) lib = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
+  if (!lib) return;
+  dnnl_sgemm_fn f = (dnnl_sgemm_fn)dlsym(lib, "dnnl_sgemm");
+  // The OpenMP runtime oneDNN was built with (already loaded as its dependency).
+  void *omp = dlopen("libgomp.so.1", RTLD_NOW | RTLD_NOLOAD);
+  if (!omp) omp = dlopen("libomp.so", RTLD_NOW | RTLD_NOLOAD);
+  int (*getmax)(void) = omp ? (int (*)(void))dlsym(omp, "omp_get_max_threads") : NULL;
+  void (*setn)(int) = omp ? (void (*)(int))dlsym(omp, "omp_set_num_threads") : NULL;
+  if (!f || !getmax || !setn) return;
+  const dnnl_version_info *(*version)(void) = (const dnnl_version_info *(*)(void))dlsym(lib, "dnnl_version");
+  if (version) {
+    const dnnl_version_info *v = version();
+    snprintf(gk_dnnl_version, sizeof gk_dnnl_version, "%d.%d.%d", v->major, v->minor, v->patch);
+  }
+  gk_dnnl_sgemm = f;
+  gk_omp_get_max_threads = getmax;
+  gk_omp_set_num_threads = setn;
+  gk_gemm_default = env && strcmp(env, "openblas") == 0 ? GK_GEMM_OPENBLAS : GK_GEMM_ONEDNN;
+}
+
+int gk_gemm_onednn_available(void) {
+  pthread_once(&gk_gemm_once, gk_gemm_load);
+  return gk_dnnl_sgemm ? GK_GEMM_ONEDNN : GK_GEMM_OPENBLAS;
+}
+
+int gk_gemm_backend(void) {
+  pthread_once(&gk_gemm_once, gk_gemm_load);
+  int f = __atomic_load_n(&gk_gemm_forced, __ATOMIC_RELAXED);
+  return f >= 0 && f < gk_gemm_default ? f : gk_gemm_default;
+}
+
+void gk_gemm_force(int backend) { __atomic_store_n(&gk_gemm_forced, backend < 0 ? -1 : backend, __ATOMIC_RELAXED); }
+
+const char *gk_gemm_onednn_version(void) {
+  pthread_once(&gk_gemm_once, gk_gemm_load);
+  return gk_dnnl_version[0] ? gk_dnnl_version : NULL;
+}
+
+int gk_onednn_sgemm(int threads, int transa, int transb, long m, long n, long k, float alpha,
+                    const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc) {
+  if (gk_gemm_backend() != GK_GEMM_ONEDNN || m <= 0 || n <= 0 || k <= 0) return 0;
+  if (threads < 1) threads = 1;
+  if (gk_omp_get_max_threads() != threads) gk_omp_set_num_threads(threads);
+  return gk_dnnl_sgemm(transa ? 'T' : 'N', transb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) == 0;
+}
