@@ -13,10 +13,11 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan-suppressions.txt}
 # Test classes that run threads: parallel loops and readers, the solvers,
 # HNSW, top-K, both trainers, evaluation, EASE, collectives, the comparison
-# sessions, the lock type and the server (batcher, endpoints, events,
-# reload). Tests that run the CLI as a child process mostly stay out (the
-# instrumented child is slow; the library code it runs is covered here).
-CONCURRENT='Parallel|HNSW|Solver|ShortRows|TopK|Locked|TrainingTests|SequenceFit|Optimizer|EvaluatorTests|PairScores|InteractionCacheLoader|Collective|ConformanceTests|ModelTests|DistributedFitTests|StreamingFrequency|ComparisonTests|RecommendBatcher|EndpointTests|EventTests|ReloadTests'
+# sessions, the lock type, the server (batcher, endpoints, events,
+# reload) and sgemm from concurrent callers on both backends. Tests that run
+# the CLI as a child process mostly stay out (the instrumented child is slow;
+# the library code it runs is covered here).
+CONCURRENT='Parallel|HNSW|Solver|ShortRows|TopK|Locked|TrainingTests|SequenceFit|Optimizer|EvaluatorTests|PairScores|InteractionCacheLoader|Collective|ConformanceTests|ModelTests|DistributedFitTests|StreamingFrequency|ComparisonTests|RecommendBatcher|EndpointTests|EventTests|ReloadTests|GEMMBackend'
 for s in ${SANITIZERS:-address thread}; do
   start=$(date +%s)
   if [ "$s" = address ]; then

@@ -22,10 +22,10 @@ static char gk_dnnl_version[32];
 
 static void gk_gemm_load(void) {
   const char *env = getenv("GRAMIAN_GEMM");
-  // oneDNN's OpenMP threads (libgomp) spin for a while after each GEMM by
-  // default, taking a core from Gramian's own threads on small machines;
-  // they sleep at once with the passive policy. A user's setting wins.
-  setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+  int want_openblas = 0;
+  if (env && strcmp(env, "openblas") == 0) want_openblas = 1;
+  else if (env && strcmp(env, "onednn") != 0)
+    fprintf(stderr, "gramian: GRAMIAN_GEMM=%s is not openblas or onednn; ignored\n", env);
   void *lib = dlopen("libdnnl.so.3", RTLD_NOW | RTLD_LOCAL);
   if (!lib) lib = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
   if (!lib) return;
@@ -44,7 +44,7 @@ static void gk_gemm_load(void) {
   gk_dnnl_sgemm = f;
   gk_omp_get_max_threads = getmax;
   gk_omp_set_num_threads = setn;
-  gk_gemm_default = env && strcmp(env, "openblas") == 0 ? GK_GEMM_OPENBLAS : GK_GEMM_ONEDNN;
+  gk_gemm_default = want_openblas ? GK_GEMM_OPENBLAS : GK_GEMM_ONEDNN;
 }
 
 int gk_gemm_onednn_available(void) {

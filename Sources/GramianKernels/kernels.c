@@ -4,6 +4,7 @@
 // arithmetic of each output does not change (GK_VW == 16): its results are
 // bit for bit the AVX2 build's (tests check this), in fewer instructions.
 #include "GramianKernels.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +66,7 @@ int gk_detected_level(void) {
       if (strcmp(env, "portable") == 0) cap = GK_LEVEL_PORTABLE;
       else if (strcmp(env, "avx2") == 0) cap = GK_LEVEL_AVX2;
       else if (strcmp(env, "avx512") == 0) cap = GK_LEVEL_AVX512;
+      else fprintf(stderr, "gramian: GRAMIAN_KERNELS=%s is not portable, avx2 or avx512; ignored\n", env);
       if (cap < m) m = cap;
     }
     __atomic_store_n(&gk_detected, m, __ATOMIC_RELAXED);
