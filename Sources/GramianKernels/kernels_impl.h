@@ -37,6 +37,28 @@ static void GK(symv)(long n, const float *a, const float *x, float *y) {
   for (; j < n; j++) y[j] = GK(dot)(n, a + j * n, x);
 }
 
+// One column block of tile_r below (it reads that function's R, K, a, ars,
+// aqs, b, ldb, c, ldc and j): NV vectors of type VT (W lanes) per row, written
+// once for both vector widths. Each accumulator lane is one C element's
+// in-order sum over q. Redefined identically at each inclusion of this file.
+#define GK_TILE_BLOCK(VT, W, LOAD, STORE, SPLAT, NV, sv) do {                  \
+    VT acc[4][NV];                                                             \
+    for (int r = 0; r < R; r++) for (int v = 0; v < NV; v++) acc[r][v] = (VT){0}; \
+    const float *bq = b + j, *aq = a;                                          \
+    for (long q = 0; q < K; q++, bq += ldb, aq += aqs) {                       \
+      VT bv[NV];                                                               \
+      for (int v = 0; v < NV; v++) bv[v] = LOAD(bq + W * v);                   \
+      for (int r = 0; r < R; r++) {                                            \
+        VT av = SPLAT(aq[r * ars]);                                            \
+        for (int v = 0; v < NV; v++) acc[r][v] += av * bv[v];                  \
+      }                                                                        \
+    }                                                                          \
+    for (int r = 0; r < R; r++) {                                              \
+      float *cr = c + r * ldc + j;                                             \
+      for (int v = 0; v < NV; v++) STORE(cr + W * v, LOAD(cr + W * v) + sv * acc[r][v]); \
+    }                                                                          \
+  } while (0)
+
 // C[r][j] += s * Σ_{q<K} A(r, q) B[q][j] for r < R, j < nc, where
 // A(r, q) = a[r*ars + q*aqs], B[q][j] = b[q*ldb + j], C[r][j] = c[r*ldc + j].
 // A register tile of R x 16 accumulators (R <= 4: 8 ymm) is summed over q in
@@ -54,65 +76,11 @@ static inline __attribute__((always_inline)) void GK(tile_r)(
   long j = 0;
 #if GK_VW == 16
   v16 sw = splat16(s);
-  for (; j + 32 <= nc; j += 32) {
-    v16 acc[4][2];
-    for (int r = 0; r < R; r++) { acc[r][0] = (v16){0}; acc[r][1] = (v16){0}; }
-    const float *bq = b + j, *aq = a;
-    for (long q = 0; q < K; q++, bq += ldb, aq += aqs) {
-      v16 b0 = load16(bq), b1 = load16(bq + 16);
-      for (int r = 0; r < R; r++) {
-        v16 av = splat16(aq[r * ars]);
-        acc[r][0] += av * b0;
-        acc[r][1] += av * b1;
-      }
-    }
-    for (int r = 0; r < R; r++) {
-      float *cr = c + r * ldc + j;
-      store16(cr, load16(cr) + sw * acc[r][0]);
-      store16(cr + 16, load16(cr + 16) + sw * acc[r][1]);
-    }
-  }
-  if (j + 16 <= nc) {
-    v16 acc[4];
-    for (int r = 0; r < R; r++) acc[r] = (v16){0};
-    const float *bq = b + j, *aq = a;
-    for (long q = 0; q < K; q++, bq += ldb, aq += aqs) {
-      v16 b0 = load16(bq);
-      for (int r = 0; r < R; r++) acc[r] += splat16(aq[r * ars]) * b0;
-    }
-    for (int r = 0; r < R; r++) { float *cr = c + r * ldc + j; store16(cr, load16(cr) + sw * acc[r]); }
-    j += 16;
-  }
+  for (; j + 32 <= nc; j += 32) GK_TILE_BLOCK(v16, 16, load16, store16, splat16, 2, sw);
+  if (j + 16 <= nc) { GK_TILE_BLOCK(v16, 16, load16, store16, splat16, 1, sw); j += 16; }
 #endif
-  for (; j + 16 <= nc; j += 16) {
-    v8 acc[4][2];
-    for (int r = 0; r < R; r++) { acc[r][0] = (v8){0}; acc[r][1] = (v8){0}; }
-    const float *bq = b + j, *aq = a;
-    for (long q = 0; q < K; q++, bq += ldb, aq += aqs) {
-      v8 b0 = load8(bq), b1 = load8(bq + 8);
-      for (int r = 0; r < R; r++) {
-        v8 av = splat8(aq[r * ars]);
-        acc[r][0] += av * b0;
-        acc[r][1] += av * b1;
-      }
-    }
-    for (int r = 0; r < R; r++) {
-      float *cr = c + r * ldc + j;
-      store8(cr, load8(cr) + sv * acc[r][0]);
-      store8(cr + 8, load8(cr + 8) + sv * acc[r][1]);
-    }
-  }
-  if (j + 8 <= nc) {
-    v8 acc[4];
-    for (int r = 0; r < R; r++) acc[r] = (v8){0};
-    const float *bq = b + j, *aq = a;
-    for (long q = 0; q < K; q++, bq += ldb, aq += aqs) {
-      v8 b0 = load8(bq);
-      for (int r = 0; r < R; r++) acc[r] += splat8(aq[r * ars]) * b0;
-    }
-    for (int r = 0; r < R; r++) { float *cr = c + r * ldc + j; store8(cr, load8(cr) + sv * acc[r]); }
-    j += 8;
-  }
+  for (; j + 16 <= nc; j += 16) GK_TILE_BLOCK(v8, 8, load8, store8, splat8, 2, sv);
+  if (j + 8 <= nc) { GK_TILE_BLOCK(v8, 8, load8, store8, splat8, 1, sv); j += 8; }
   for (; j < nc; j++) {
     for (int r = 0; r < R; r++) {
       float t = 0;
