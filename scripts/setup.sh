@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages Gramian needs (OpenBLAS with CBLAS, LAPACKE,
 # pkg-config; SQLite for the service's event store; Open MPI for distributed
-# iALS and oneDNN for a faster sgemm, both optional) when they are missing. Debian/Ubuntu; uses sudo when not root.
+# iALS and oneDNN for a faster sgemm, both optional) when they are missing.
+# Debian/Ubuntu; uses sudo when not root.
 set -euo pipefail
 need=()
 pkg-config --exists openblas 2>/dev/null || need+=(libopenblas-dev)
@@ -29,9 +30,16 @@ if ! command -v apt-get >/dev/null; then
   echo "setup: missing ${need[*]}; install OpenBLAS, LAPACKE, pkg-config and SQLite's headers with your package manager" >&2
   exit 1
 fi
-need+=("${optional[@]}")
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
-echo "setup: installing ${need[*]}" >&2
+all=("${need[@]}" "${optional[@]}")
+echo "setup: installing ${all[*]}" >&2
 $sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+if [ ${#need[@]} -gt 0 ]; then
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+# An optional package the distribution lacks must not stop the build.
+for p in "${optional[@]}"; do
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$p" >/dev/null ||
+    echo "setup: could not install the optional package $p; continuing without it" >&2
+done

@@ -10,7 +10,8 @@
 
 typedef int (*dnnl_sgemm_fn)(char, char, int64_t, int64_t, int64_t, float, const float *, int64_t,
                              const float *, int64_t, float, float *, int64_t);
-typedef struct { int major, minor, patch; const char *hash, *cpu_runtime, *gpu_runtime; } dnnl_version_info;
+// dnnl_version_t of oneDNN 2.x and 3.x (only the first three fields are read).
+typedef struct { int major, minor, patch; const char *hash; unsigned cpu_runtime, gpu_runtime; } dnnl_version_info;
 
 static pthread_once_t gk_gemm_once = PTHREAD_ONCE_INIT;
 static dnnl_sgemm_fn gk_dnnl_sgemm;

@@ -19,8 +19,8 @@ public enum GEMMBackend: Int, Sendable, CustomStringConvertible {
 /// `sgemm` goes to oneDNN when libdnnl is on the system (unless
 /// `GRAMIAN_GEMM=openblas` is set) and to OpenBLAS otherwise; everything else
 /// goes to OpenBLAS. On a 2-core Intel Xeon (Emerald Rapids, AVX-512) oneDNN
-/// ran the two-tower GEMM shapes at 265-320 GFLOP/s against OpenBLAS's
-/// 50-57 as Debian 12 detects that CPU (SSE3 kernels) and 130-140 with
+/// ran Gramian's GEMM shapes at 202-311 GFLOP/s against OpenBLAS's 44-59 as
+/// Debian 12 detects that CPU (SSE3 kernels) and 79-143 with
 /// `OPENBLAS_CORETYPE=Haswell` (Benchmarks/gemm). Both are deterministic for
 /// a given thread count; their results differ in the last bits.
 package enum BLAS {
