@@ -141,14 +141,29 @@ struct WorkerScratch: @unchecked Sendable {
 }
 
 /// Records, across workers, the smallest row whose solution is not finite.
+/// One slot per worker in raw memory: a worker writes only its own slot, and
+/// never touches a shared Array value (two workers recording at once through
+/// `Array.withUnsafeMutableBufferPointer` were two modifying accesses of the
+/// same array, which ThreadSanitizer reported).
 final class NonFiniteRecorder: @unchecked Sendable {
-  private var rows: [Int]
-  init(workers: Int) { rows = [Int](repeating: .max, count: max(1, workers)) }
+  private let rows: UnsafeMutablePointer<Int>
+  private let count: Int
+  init(workers: Int) {
+    count = max(1, workers)
+    rows = .allocate(capacity: count)
+    rows.initialize(repeating: .max, count: count)
+  }
+  deinit { rows.deallocate() }
   /// Called by worker `w` only (each worker owns its slot).
   func record(row: Int, worker w: Int) {
-    rows.withUnsafeMutableBufferPointer { if row < $0[w] { $0[w] = row } }
+    if row < rows[w] { rows[w] = row }
   }
-  var first: Int? { let m = rows.min()!; return m == .max ? nil : m }
+  /// Read after the parallel loop has joined.
+  var first: Int? {
+    var m = Int.max
+    for w in 0..<count { m = min(m, rows[w]) }
+    return m == .max ? nil : m
+  }
 }
 
 /// Whether all `n` values are finite. O(n).
