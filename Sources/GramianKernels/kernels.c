@@ -82,7 +82,6 @@ int gk_level(void) {
 int gk_using_avx2(void) { return gk_level() >= GK_LEVEL_AVX2; }
 
 void gk_force_level(int level) { __atomic_store_n(&gk_forced, level < 0 ? -1 : level, __ATOMIC_RELAXED); }
-void gk_force_portable(int on) { gk_force_level(on ? GK_LEVEL_PORTABLE : -1); }
 
 #if defined(__x86_64__)
 #define DISPATCH(call) ({ int _l = gk_level(); \

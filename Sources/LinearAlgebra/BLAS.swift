@@ -1,16 +1,15 @@
 import CLAPACK
 import GramianKernels
 
-/// The library that runs single-precision GEMMs.
-public enum GEMMBackend: Int, Sendable, CustomStringConvertible {
+/// The library that runs single-precision GEMMs; printed as its case name,
+/// as `GRAMIAN_GEMM` spells it.
+public enum GEMMBackend: Int, Sendable {
   /// OpenBLAS, linked at build time (its kernels follow its own CPU detection
   /// or `OPENBLAS_CORETYPE`).
   case openblas = 0
   /// oneDNN's `dnnl_sgemm`, loaded at run time when the system has libdnnl
   /// (Debian: `libdnnl2`); it picks AVX-512 kernels where the CPU has them.
   case onednn = 1
-
-  public var description: String { self == .openblas ? "openblas" : "onednn" }
 }
 
 /// Thin, typed wrappers over the CBLAS routines Gramian uses. All matrices

@@ -1,7 +1,8 @@
 import GramianKernels
 
 /// One build of the hand kernels: the same C source compiled three times.
-public enum KernelBuild: Int, Sendable, CaseIterable, CustomStringConvertible, Comparable {
+/// Printed as its case name (`avx512`), as `GRAMIAN_KERNELS` spells it.
+public enum KernelBuild: Int, Sendable, CaseIterable {
   /// Baseline x86-64 (or any other architecture): no fused multiply-add.
   case portable = 0
   /// AVX2 with FMA, eight-lane registers.
@@ -9,16 +10,6 @@ public enum KernelBuild: Int, Sendable, CaseIterable, CustomStringConvertible, C
   /// AVX-512 F/VL/BW/DQ, sixteen-lane registers where each output's
   /// arithmetic stays the same: bit for bit the AVX2 build's results.
   case avx512 = 2
-
-  public var description: String {
-    switch self {
-    case .portable: "portable"
-    case .avx2: "avx2"
-    case .avx512: "avx512"
-    }
-  }
-
-  public static func < (a: KernelBuild, b: KernelBuild) -> Bool { a.rawValue < b.rawValue }
 }
 
 /// Small vector kernels over raw float32 buffers for the inner loops of the
@@ -45,9 +36,6 @@ package enum Kernels {
   /// Caps the builds at `build` (nil restores detection); for tests that
   /// check every build against references.
   public static func force(_ build: KernelBuild?) { gk_force_level(Int32(build?.rawValue ?? -1)) }
-
-  /// Forces the portable builds (`true`) or restores detection.
-  public static func forcePortable(_ on: Bool) { gk_force_portable(on ? 1 : 0) }
 
   /// The dot product `x · y` of two length-`n` vectors. 2n flops.
   @inlinable

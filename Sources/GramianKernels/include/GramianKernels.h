@@ -20,8 +20,6 @@ int gk_detected_level(void);
 int gk_using_avx2(void);
 /// Caps the build at `level` (GK_LEVEL_*), or restores detection (-1); for tests.
 void gk_force_level(int level);
-/// Forces the portable kernels (1) or restores run-time detection (0); for tests.
-void gk_force_portable(int on);
 
 /// x · y over n floats.
 float gk_dot(long n, const float *x, const float *y);

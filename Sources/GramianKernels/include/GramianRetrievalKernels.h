@@ -1,7 +1,7 @@
 // Float32 kernels for retrieval (HNSW distances, top-K threshold scans) and
 // the spin locks of the parallel HNSW build. Like GramianKernels.h: an
-// AVX2+FMA build of each kernel when the CPU has both, a portable build
-// otherwise, chosen at run time (gk_using_avx2 / gk_force_portable).
+// AVX-512, AVX2+FMA or portable build of each kernel, chosen at run time
+// (gk_level / gk_force_level).
 #ifndef GRAMIAN_RETRIEVAL_KERNELS_H
 #define GRAMIAN_RETRIEVAL_KERNELS_H
 #include <stdint.h>
