@@ -39,6 +39,10 @@ public protocol Recommender: Scorer {
   /// - Throws: ``RecommenderError/foldInUnsupported(kind:reason:)`` when the
   ///   model kind cannot fold in a new user.
   func foldIn(history: [Int32], weights: [Float]?) throws(RecommenderError) -> [Float]
+  /// Computes now what ``foldIn(history:weights:)`` computes on first use
+  /// (iALS: the item Gram matrix, O(|I| d²)), so that a server's first
+  /// fold-in request does not pay for it. Default: nothing.
+  func prepareFoldIn()
   /// The `k` items most similar to `item`, best first, never `item` itself.
   func similarItems(to item: Int, k: Int) -> [(item: Int32, score: Float)]
   /// Writes the model atomically (temporary file, then rename).
@@ -297,4 +301,6 @@ extension Recommender {
   public func withPrior(exponent beta: Float) throws(RecommenderError) -> any Recommender {
     try addingPrior(exponent: beta)
   }
+
+  public func prepareFoldIn() {}
 }

@@ -35,6 +35,7 @@ public final class ServedModel: Sendable {
   public init(path: String, indexPath: String?, ef: Int, maxBatch: Int = 32) throws {
     let clock = ContinuousClock(), start = clock.now
     let model = try ModelFile.load(path)
+    model.prepareFoldIn()  // the first fold-in request does not pay for the item Gram matrix
     var index: HNSWIndex? = nil
     if let indexPath {
       let loaded = try HNSWIndex(contentsOf: indexPath)

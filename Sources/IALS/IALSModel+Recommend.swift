@@ -7,6 +7,10 @@ extension IALSModel: Recommender {
   /// iALS has no item bias: scores are `<w_u, h_i>`.
   public var itemBias: [Float]? { nil }
 
+  /// Computes the item Gram matrix that fold-in uses (otherwise computed by
+  /// the first fold-in). O(|I| k²) once.
+  public func prepareFoldIn() { _ = itemGram }
+
   /// The exact fold-in of a new user (``foldIn(items:weights:)``).
   public func foldIn(history: [Int32], weights: [Float]?) throws(RecommenderError) -> [Float] {
     if let weights, weights.count != history.count {

@@ -14,7 +14,7 @@ public struct IALSModel: Sendable {
   public var userFactors: Matrix
   /// `|I| x k`, row i is item i's vector.
   public var itemFactors: Matrix {
-    didSet { itemGramCache = nil }
+    didSet { itemGramCache = GramCache() }
   }
   /// External user ids, by dense index.
   public var userIds: IdMap
@@ -23,11 +23,13 @@ public struct IALSModel: Sendable {
   /// What the model was trained on (set by ``fit(_:userIds:itemIds:config:onEpoch:onEpochModel:)``
   /// and kept in the file from format version 2), or nil.
   public var training: TrainingSummary?
-  /// `HᵀH`, kept for fold-in; recomputed lazily after `itemFactors` changes.
-  var itemGramCache: Matrix?
+  /// `HᵀH` for fold-in, computed on first use; a new, empty cache after
+  /// `itemFactors` changes.
+  var itemGramCache = GramCache()
 
   /// A model over given factors (rows must match the id maps when these are
-  /// non-empty). The item Gram matrix used by fold-in is computed here.
+  /// non-empty). The item Gram matrix used by fold-in is computed at the
+  /// first fold-in, not here.
   public init(config: IALSConfig, userFactors: Matrix, itemFactors: Matrix, userIds: IdMap, itemIds: IdMap,
               training: TrainingSummary? = nil) {
     precondition(userFactors.columns == itemFactors.columns, "user and item factors differ in width")
@@ -37,14 +39,14 @@ public struct IALSModel: Sendable {
     self.userIds = userIds
     self.itemIds = itemIds
     self.training = training
-    self.itemGramCache = Self.gram(itemFactors, threads: config.threads)
   }
 
   /// Embedding dimension k.
   public var factors: Int { itemFactors.columns }
 
-  /// `HᵀH` of the current item factors (cached). O(|I| k²) when not cached.
-  public var itemGram: Matrix { itemGramCache ?? Self.gram(itemFactors, threads: config.threads) }
+  /// `HᵀH` of the current item factors, computed at the first call and
+  /// cached. O(|I| k²) the first time, O(1) after.
+  public var itemGram: Matrix { itemGramCache.get { Self.gram(itemFactors, threads: config.threads) } }
 
   /// `MᵀM` with both triangles, with OpenBLAS at `threads` threads.
   package static func gram(_ m: Matrix, threads: Int) -> Matrix {

@@ -40,6 +40,38 @@ final class ModelTests: XCTestCase {
     XCTAssertEqual(partialItems.itemFactors.row(0), model.itemFactors.row(0))
   }
 
+  /// The item Gram matrix is computed by the first fold-in (not when a
+  /// model is made or loaded), equals a float64 `HᵀH`, is shared by copies,
+  /// and a copy whose item factors change gets a fresh one: its fold-in
+  /// equals that of a model built from scratch on the new factors.
+  func testItemGramIsComputedAtFirstFoldInAndFollowsTheFactors() throws {
+    let model = try fitted()
+    let loaded = IALSModel(config: model.config, userFactors: model.userFactors, itemFactors: model.itemFactors,
+                           userIds: model.userIds, itemIds: model.itemIds)
+    XCTAssertFalse(loaded.itemGramCache.isComputed)
+    let copy = loaded
+    _ = loaded.foldIn(items: [1, 4], weights: nil)
+    XCTAssertTrue(loaded.itemGramCache.isComputed)
+    XCTAssertTrue(copy.itemGramCache.isComputed, "copies share the cache")
+    let h = model.itemFactors, k = h.columns
+    let g = loaded.itemGram
+    for a in 0..<k {
+      for b in 0..<k {
+        let ref = (0..<h.rows).reduce(0.0) { $0 + Double(h[$1, a]) * Double(h[$1, b]) }
+        XCTAssertEqual(Double(g[a, b]), ref, accuracy: 1e-5 * max(1, abs(ref)), "G[\(a), \(b)]")
+      }
+    }
+    var changed = copy
+    var scaled = h
+    for i in 0..<scaled.storage.count { scaled.storage[i] *= 1.5 }
+    changed.itemFactors = scaled
+    XCTAssertFalse(changed.itemGramCache.isComputed)
+    let fresh = IALSModel(config: model.config, userFactors: model.userFactors, itemFactors: scaled,
+                          userIds: model.userIds, itemIds: model.itemIds)
+    XCTAssertEqual(changed.foldIn(items: [1, 4], weights: nil), fresh.foldIn(items: [1, 4], weights: nil))
+    XCTAssertNotEqual(changed.foldIn(items: [1, 4], weights: nil), loaded.foldIn(items: [1, 4], weights: nil))
+  }
+
   /// implicit's checkerboard (its `get_checker_board`): even users like even
   /// items, odd users odd items, the diagonal held out. The held-out
   /// diagonal item must be every user's first recommendation, for every
