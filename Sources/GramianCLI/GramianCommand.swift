@@ -58,6 +58,10 @@ struct GramianCommand: ParsableCommand {
       if code == .success { exit(withError: error) }  // --help, --version: printed, exit 0
       fail("error: \(negativeValueMessage(for: error) ?? message(for: error))" + helpHint(), usage: true)
     }
+    // OpenBLAS's worker threads spin for about 0.1 s after it loads, taking a
+    // third of a 2-core machine from the command's own threads; they start
+    // again at OpenBLAS's first threaded call.
+    BLAS.endIdleThreads()
     do {
       try command.run()
     } catch let error as ValidationError {

@@ -73,3 +73,18 @@ int gk_onednn_sgemm(int threads, int transa, int transb, long m, long n, long k,
   if (gk_omp_get_max_threads() != threads) gk_omp_set_num_threads(threads);
   return gk_dnnl_sgemm(transa ? 'T' : 'N', transb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) == 0;
 }
+
+// OpenBLAS starts its worker threads when it is loaded, and after start-up
+// and after each threaded call they spin on sched_yield until their timeout
+// (2^28 cycles by default, about 0.1 s) before they sleep. On a 2-core
+// machine that spinning takes a third of both cores from the threads of a
+// short command that does not use OpenBLAS at all (`gramian score`: 0.26 s
+// against 0.16 s with OPENBLAS_THREAD_TIMEOUT=4, which can only be set before
+// the process starts).
+extern int blas_thread_shutdown_(void) __attribute__((weak));
+
+int gk_openblas_end_idle_threads(void) {
+  if (!blas_thread_shutdown_) return 0;
+  blas_thread_shutdown_();
+  return 1;
+}

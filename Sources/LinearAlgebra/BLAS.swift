@@ -45,6 +45,14 @@ package enum BLAS {
     openblas_set_num_threads(Int32(max(1, n)))
   }
 
+  /// Ends OpenBLAS's idle worker threads, which spin for about 0.1 s after
+  /// the library is loaded (and after each threaded call) and so take CPU
+  /// from a command's own threads; OpenBLAS starts them again at its next
+  /// threaded call. Call where no BLAS call is running (a command's start).
+  /// Returns false when the linked OpenBLAS cannot do it (nothing changes).
+  @discardableResult
+  public static func endIdleThreads() -> Bool { gk_openblas_end_idle_threads() != 0 }
+
   /// The number of threads OpenBLAS currently uses.
   public static var threads: Int { Int(openblas_get_num_threads()) }
 

@@ -97,6 +97,50 @@ final class GEMMBackendTests: XCTestCase {
     }
   }
 
+  /// Threads of this process (Linux: entries of /proc/self/task).
+  private func taskCount() -> Int? {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task"))?.count
+  }
+
+  /// `BLAS.endIdleThreads` ends OpenBLAS's worker threads (the process has
+  /// fewer threads after it), and OpenBLAS starts them again at its next
+  /// threaded sgemm, whose result is still right (200 entries of a
+  /// 256 x 256 x 256 product against float64).
+  func testOpenBLASThreadsEndAndStartAgain() throws {
+    BLAS.forceGEMM(.openblas)
+    BLAS.setThreads(2)
+    var rng = SeededGenerator(seed: 91)
+    let n = 256
+    let a = (0..<(n * n)).map { _ in Float(rng.nextNormal()) }, b = (0..<(n * n)).map { _ in Float(rng.nextNormal()) }
+    func product() -> [Float] {
+      var c = [Float](repeating: 0, count: n * n)
+      BLAS.sgemm(m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, c: &c, ldc: n)
+      return c
+    }
+    func check(_ c: [Float], _ label: String) {
+      var pick = SeededGenerator(seed: 3)
+      for _ in 0..<200 {
+        let i = Int(pick.next() % UInt64(n)), j = Int(pick.next() % UInt64(n))
+        var s = 0.0, w = 0.0
+        for p in 0..<n {
+          s += Double(a[i * n + p]) * Double(b[p * n + j])
+          w += abs(Double(a[i * n + p]) * Double(b[p * n + j]))
+        }
+        XCTAssertEqual(Double(c[i * n + j]), s, accuracy: 2e-6 * Double(n + 1) * w, "(\(i), \(j)) \(label)")
+      }
+    }
+    check(product(), "before")
+    let before = taskCount()
+    guard BLAS.endIdleThreads() else { throw XCTSkip("the linked OpenBLAS has no blas_thread_shutdown_") }
+    let ended = taskCount()
+    check(product(), "after the threads ended")
+    let started = taskCount()
+    if let before, let ended, let started {
+      XCTAssertLessThan(ended, before, "OpenBLAS's worker thread ended")
+      XCTAssertGreaterThan(started, ended, "OpenBLAS started its worker again")
+    }
+  }
+
   /// Calls from several threads at once (Gramian's parallel loops call sgemm
   /// with one BLAS thread each) give each caller its own right answer.
   func testConcurrentCallersWithOneThreadEach() {

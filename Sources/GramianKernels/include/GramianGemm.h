@@ -29,4 +29,10 @@ const char *gk_gemm_onednn_version(void);
 /// (backend not oneDNN, an empty dimension, or oneDNN refused the arguments).
 int gk_onednn_sgemm(int threads, int transa, int transb, long m, long n, long k, float alpha,
                     const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
+
+/// Ends OpenBLAS's (pthreads build) worker threads with its own
+/// `blas_thread_shutdown_`, as it does before a fork; its next threaded call
+/// starts them again. Returns 1 when it did, 0 when the linked OpenBLAS has
+/// no such function (a weak reference: then nothing happens).
+int gk_openblas_end_idle_threads(void);
 #endif
