@@ -97,6 +97,16 @@ final class GEMMBackendTests: XCTestCase {
     }
   }
 
+  /// The kernels' constructor sets OMP_WAIT_POLICY=PASSIVE before libgomp
+  /// (loaded with oneDNN) reads it, unless the environment already chose a
+  /// policy: then that choice is kept.
+  func testOpenMPWaitPolicyIsPassiveUnlessChosen() {
+    _ = BLAS.gemmBackend  // loads oneDNN and libgomp when present
+    let policy = ProcessInfo.processInfo.environment["OMP_WAIT_POLICY"]
+    XCTAssertNotNil(policy)
+    if policy != "PASSIVE" { print("OMP_WAIT_POLICY=\(policy ?? "") was set by the environment and kept") }
+  }
+
   /// Threads of this process (Linux: entries of /proc/self/task).
   private func taskCount() -> Int? {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task"))?.count
