@@ -6,8 +6,9 @@ public struct EvaluationOptions: Sendable {
   public var ks: [Int] = [20, 50, 100]
   /// Worker threads (blocks of users are dealt to them round-robin).
   public var threads = Parallel.availableThreads
-  /// Users scored per `scoreBlock` call; memory is threads·userBlock·|I| floats.
-  public var userBlock = 256
+  /// Users scored per `scoreBlock` call; memory is threads·userBlock·|I|
+  /// floats. nil: ``Recommendations/defaultBlock(items:)``.
+  public var userBlock: Int? = nil
   /// Split the catalogue into this many equal-sized groups of items by
   /// training popularity and report recall within each (0: off).
   public var popularityBuckets = 0

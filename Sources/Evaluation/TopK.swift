@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// Top-k selection over one row of scores.
 ///
 /// A bounded binary min-heap of the `k` best entries seen so far, each entry
@@ -36,6 +38,9 @@ public enum TopK {
     }
   }
 
+  /// Scores per SIMD threshold scan in ``scan(_:_:into:)``.
+  static let chunk = 512
+
   /// Offers `scores[range]` to the heap. Once the heap is full, a candidate
   /// enters only if its score beats the worst kept score strictly: indices
   /// are scanned in increasing order, so a tie with any kept entry loses
@@ -48,14 +53,26 @@ public enum TopK {
       j += 1
     }
     guard j < range.upperBound else { return }
+    // Chunks of the rest go through the SIMD threshold scan against the
+    // threshold at the chunk's start; each index it passes is tested again,
+    // in order, against the current threshold: the same replacements as a
+    // one-by-one scan.
     var threshold = heap.worstScore
-    while j < range.upperBound {
-      let s = scores[j]
-      if s > threshold {
-        heap.replaceWorst(TopKKey.make(s, j))
-        threshold = heap.worstScore
+    withUnsafeTemporaryAllocation(of: Int32.self, capacity: chunk) { found in
+      let candidates = found.baseAddress!
+      while j < range.upperBound {
+        let len = min(chunk, range.upperBound - j)
+        let n = Kernels.scanAbove(scores + j, bias: nil, count: len, threshold: threshold, into: candidates)
+        for c in 0..<n {
+          let at = j + Int(candidates[c])
+          let s = scores[at]
+          if s > threshold {
+            heap.replaceWorst(TopKKey.make(s, at))
+            threshold = heap.worstScore
+          }
+        }
+        j += len
       }
-      j += 1
     }
   }
 

@@ -37,6 +37,18 @@ package enum Kernels {
   /// check every build against references.
   public static func force(_ build: KernelBuild?) { gk_force_level(Int32(build?.rawValue ?? -1)) }
 
+  /// Writes to `out` the indices j (ascending) of `scores[0..<n]` with
+  /// `scores[j] + bias[j] > threshold` (`bias` nil: `scores[j] > threshold`;
+  /// NaN never passes) and returns how many; `out` must hold `n`. Eight or
+  /// sixteen compares a step. O(n).
+  @inlinable
+  public static func scanAbove(
+    _ scores: UnsafePointer<Float>, bias: UnsafePointer<Float>?, count n: Int, threshold: Float,
+    into out: UnsafeMutablePointer<Int32>
+  ) -> Int {
+    gk_scan_above(scores, bias, n, threshold, out)
+  }
+
   /// The dot product `x · y` of two length-`n` vectors. 2n flops.
   @inlinable
   public static func dot(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {

@@ -46,6 +46,9 @@ struct BlockJob {
   var scratch: BlockScratch
   let queries: UnsafePointer<Float>
   let items: UnsafePointer<Float>
+  /// The item at each position of `items` (and of `bias`), or nil when
+  /// position and item are the same.
+  let order: UnsafePointer<Int32>?
   let itemCount: Int
   let bias: [Float]?
   let users: ArraySlice<Int32>
@@ -89,11 +92,14 @@ struct BlockJob {
       var c0 = 0
       while c0 < tn {
         let len = min(BlockPlan.chunk, tn - c0)
-        let threshold = heap.count == k ? OrderedKey.value(UInt32(truncatingIfNeeded: heap.top >> 32)) : -Float.infinity
+        var threshold = heap.count == k ? OrderedKey.value(UInt32(truncatingIfNeeded: heap.top >> 32)) : -Float.infinity
+        // Out of catalogue order an item tied with the K-th best score may
+        // still win on its lower index: let ties through to the key test.
+        if order != nil { threshold = threshold.nextDown }
         let found = gk_scan_above(row + c0, biasBase.map { $0 + t0 + c0 }, len, threshold, scratch.candidates)
         for f in 0..<found {
           let j = c0 + Int(scratch.candidates[f])
-          let item = Int32(t0 + j)
+          let item = order.map { $0[t0 + j] } ?? Int32(t0 + j)
           let score = biasBase.map { row[j] + $0[t0 + j] } ?? row[j]
           let key = OrderedKey.scoreKey(score, item)
           if heap.count == k, key <= heap.top { continue }

@@ -13,7 +13,9 @@ import LinearAlgebra
 /// scores above that threshold reach the heap, the seen-item check and the
 /// caller's filter, so filtering costs O(candidates), not O(items).
 /// Memory is bounded by the block: per worker `B·T + B·k` floats and `B·K`
-/// heap keys (B users, T items per tile, k factors), whatever the catalogue.
+/// heap keys (B users, T items per tile, k factors), whatever the catalogue,
+/// plus one reordered copy of the item factors for searches of at least
+/// ``normOrderMinimumUsers`` users.
 ///
 /// The optional bias `b` carries the popularity prior
 /// `beta * log P(d)` (``PopularityPrior``).
@@ -28,6 +30,10 @@ public struct ExactTopK: Sendable {
   public var usersPerBlock = 256
   /// Items per tile (T); B·T floats are the score buffer of one worker.
   public var itemsPerTile = 4096
+  /// From this many users on, a search scans the items in descending order
+  /// of norm (see `NormOrder`: the same lists, fewer heap insertions), at the
+  /// cost of one reordered copy of the item factors.
+  public var normOrderMinimumUsers = 256
 
   public init(itemFactors: Matrix, itemBias: [Float]? = nil) {
     precondition(itemBias == nil || itemBias!.count == itemFactors.rows,
@@ -74,25 +80,70 @@ public struct ExactTopK: Sendable {
     let scratch = (0..<workers).map { _ in plan.allocate() }
     defer { scratch.forEach { $0.deallocate() } }
     let done = DoneCounter()
+    let sorted = rows.count >= normOrderMinimumUsers ? NormOrder(itemFactors, bias: itemBias) : nil
     lists.withUnsafeMutableBufferPointer { out in
       let results = SendablePointer(out.baseAddress!)
       queries.storage.withUnsafeBufferPointer { q in
-        itemFactors.storage.withUnsafeBufferPointer { v in
-          let qp = SendableConstPointer(q.baseAddress!), vp = SendableConstPointer(v.baseAddress!)
-          let bias = itemBias
-          BLAS.withThreads(1) {
-            Parallel.forEach(blocks, threads: workers, grain: 1) { block, worker in
-              let lo = block * b, hi = min(rows.count, lo + b)
-              let job = BlockJob(
-                plan: plan, scratch: scratch[worker], queries: qp.base, items: vp.base,
-                itemCount: itemCount, bias: bias, users: rows[lo..<hi], seen: seen, excluding: excluding)
-              job.run(into: results.base + lo)
-              if let progress { progress(done.add(hi - lo), rows.count) }
+        (sorted?.items ?? itemFactors).storage.withUnsafeBufferPointer { v in
+          (sorted?.order ?? []).withUnsafeBufferPointer { order in
+            let qp = SendableConstPointer(q.baseAddress!), vp = SendableConstPointer(v.baseAddress!)
+            let op = sorted == nil ? nil : order.baseAddress.map { SendableConstPointer($0) }  // an empty array may have a base address
+            let bias = sorted.map { $0.bias } ?? itemBias
+            BLAS.withThreads(1) {
+              Parallel.forEach(blocks, threads: workers, grain: 1) { block, worker in
+                let lo = block * b, hi = min(rows.count, lo + b)
+                let job = BlockJob(
+                  plan: plan, scratch: scratch[worker], queries: qp.base, items: vp.base, order: op?.base,
+                  itemCount: itemCount, bias: bias, users: rows[lo..<hi], seen: seen, excluding: excluding)
+                job.run(into: results.base + lo)
+                if let progress { progress(done.add(hi - lo), rows.count) }
+              }
             }
           }
         }
       }
     }
     return lists
+  }
+
+}
+
+/// The items reordered by descending norm (ties by index), with their bias.
+///
+/// A user's running K-th best score, the threshold of the scan, rises as
+/// good items are seen; items of large norm tend to score high for every
+/// user, so seen first they raise it within the first tile and fewer of the
+/// remaining items pass the scan and reach the heap (in catalogue order about
+/// K·(1 + ln(I/K)) heap insertions a user). The result does not depend on
+/// the order: the heap keys carry the item's own index. Costs one copy of
+/// the item factors and O(I·k + I log I) once per search.
+struct NormOrder {
+  /// `order[p]` is the item at position p.
+  let order: [Int32]
+  /// Row p is item `order[p]`'s factors.
+  let items: Matrix
+  /// Bias in the same order, or nil.
+  let bias: [Float]?
+
+  init(_ factors: Matrix, bias: [Float]?) {
+    let k = factors.columns
+    let norms = factors.storage.withUnsafeBufferPointer { f in
+      (0..<factors.rows).map { i in Kernels.dot(k, f.baseAddress! + i * k, f.baseAddress! + i * k) }
+    }
+    let order = (0..<Int32(factors.rows)).sorted { (x: Int32, y: Int32) -> Bool in
+      let a = norms[Int(x)], b = norms[Int(y)]
+      return a != b ? a > b : x < y
+    }
+    var packed = Matrix(rows: factors.rows, columns: k)
+    packed.storage.withUnsafeMutableBufferPointer { dst in
+      factors.storage.withUnsafeBufferPointer { src in
+        for (p, i) in order.enumerated() {
+          (dst.baseAddress! + p * k).update(from: src.baseAddress! + Int(i) * k, count: k)
+        }
+      }
+    }
+    self.order = order
+    self.items = packed
+    self.bias = bias.map { b in order.map { b[Int($0)] } }
   }
 }

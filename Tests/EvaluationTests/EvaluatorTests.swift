@@ -86,10 +86,22 @@ final class EvaluatorTests: XCTestCase {
     options.threads = 2
     let two = Evaluator.evaluate(scorer, train: train, test: test, options: options)
     XCTAssertEqual(one.metrics, two.metrics, "thread counts must not change any bit")
+    options.userBlock = nil  // the default block: every user in one block here
+    let whole = Evaluator.evaluate(scorer, train: train, test: test, options: options)
+    XCTAssertEqual(whole.metrics, one.metrics, "the block size must not change any bit")
     XCTAssertEqual(one.users, reference.users)
     for (name, value) in reference.metrics {
       assertClose(one.metrics[name] ?? .nan, value, relative: 1e-12, absolute: 1e-15, "\(name), levels \(levels)")
     }
+  }
+
+  /// The default user block keeps a worker's scores within 64 MiB, between
+  /// 16 and 512 users (hand-computed: 64 MiB / (4 B x 24,915) = 673.5).
+  func testDefaultBlockBoundsTheScoreBuffer() {
+    XCTAssertEqual(Recommendations.defaultBlock(items: 24_915), 512)
+    XCTAssertEqual(Recommendations.defaultBlock(items: 100_000), 167)
+    XCTAssertEqual(Recommendations.defaultBlock(items: 10_000_000), 16)
+    XCTAssertEqual(Recommendations.defaultBlock(items: 0), 512)
   }
 
   func testAgainstNaiveFloat64FineValues() { check(levels: 1024, seed: 11) }

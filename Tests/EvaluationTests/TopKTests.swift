@@ -13,10 +13,20 @@ final class TopKTests: XCTestCase {
     return Array(sorted.prefix(max(0, k)))
   }
 
+  /// Rows of up to 300 scores, and every tenth of up to 3,500 (several
+  /// chunks of the SIMD threshold scan), under every kernel build.
   func testAgainstFullSortOnRandomRows() {
+    defer { Kernels.force(nil) }
+    for build in Kernels.availableBuilds {
+      Kernels.force(build)
+      checkRandomRows("\(build)")
+    }
+  }
+
+  private func checkRandomRows(_ label: String) {
     var rng = SeededGenerator(seed: 7)
     for trial in 0..<600 {
-      let count = Int(rng.next(upperBound: UInt64(300)))
+      let count = Int(rng.next(upperBound: UInt64(trial % 10 == 0 ? 3500 : 300)))
       let k = Int(rng.next(upperBound: UInt64(count + 10)))
       // Coarse values in half of the trials so that ties are frequent.
       let coarse = trial % 2 == 0
@@ -30,7 +40,7 @@ final class TopKTests: XCTestCase {
         TopK.select($0.baseAddress!, count: count, k: k,
                     excluding: sortedExclude[...])
       }
-      XCTAssertEqual(got, fullSort(scores, k: k, exclude: exclude), "trial \(trial), count \(count), k \(k)")
+      XCTAssertEqual(got, fullSort(scores, k: k, exclude: exclude), "\(label), trial \(trial), count \(count), k \(k)")
     }
   }
 

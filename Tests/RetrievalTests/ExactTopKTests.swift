@@ -76,6 +76,63 @@ final class ExactTopKTests: XCTestCase {
     check(lists, k: 25, bias: bias) { u, i in seenSets[u].contains(i) || filter(Int32(u), i) }
   }
 
+  /// Scanning the items in descending order of norm (searches of many
+  /// users) returns exactly the lists of the catalogue-order scan: the same
+  /// items in the same order with the same score bits, including exact ties
+  /// (items 100-139 repeat items 0-39, so an item tied with the K-th best can
+  /// still win on its lower index), with a bias, seen items and a filter.
+  func testNormOrderGivesTheCatalogueOrderLists() {
+    let many = TestData.gaussian(rows: 300, columns: 12, seed: 9)
+    var rows = items
+    for i in 100..<140 { for j in 0..<items.columns { rows[i, j] = items[i - 100, j] } }
+    var g = SeededGenerator(seed: 12)
+    var bias = (0..<rows.rows).map { _ in Float(g.next() % 5) * 0.25 }
+    for i in 100..<140 { bias[i] = bias[i - 100] }
+    var pairs: [(Int32, Int32)] = []
+    for u in 0..<many.rows { for j in 0..<10 { pairs.append((Int32(u), Int32((u * 17 + j * 11) % rows.rows))) } }
+    let seen = InteractionMatrix(
+      userCount: many.rows, itemCount: rows.rows, users: pairs.map(\.0), items: pairs.map(\.1), weights: pairs.map { _ in 1 })
+    let filter: @Sendable (Int32, Int32) -> Bool = { u, i in (Int(i) * 7 + Int(u)) % 5 == 0 }
+    for (block, tile) in [(1, 1), (16, 64), (256, 4096), (7, 100)] {
+      for withBias in [false, true] {
+        var exact = ExactTopK(itemFactors: rows, itemBias: withBias ? bias : nil)
+        exact.usersPerBlock = block
+        exact.itemsPerTile = tile
+        exact.normOrderMinimumUsers = .max
+        let catalogue = exact.search(queries: many, k: 20, seen: seen, excluding: filter, threads: 2)
+        exact.normOrderMinimumUsers = 0
+        let sorted = exact.search(queries: many, k: 20, seen: seen, excluding: filter, threads: 2)
+        for u in 0..<many.rows {
+          XCTAssertEqual(sorted[u].map(\.item), catalogue[u].map(\.item), "user \(u), block \(block), tile \(tile), bias \(withBias)")
+          XCTAssertEqual(sorted[u].map(\.score.bitPattern), catalogue[u].map(\.score.bitPattern), "user \(u)")
+        }
+      }
+    }
+  }
+
+  /// Ties at the K-th place between items the norm order visits out of
+  /// index order: queries along the first axis score item i as i % 10 while
+  /// the second coordinate (i % 7) gives equal scores different norms. The
+  /// top 20 must be the 20 lowest-indexed items scoring 9, as in catalogue
+  /// order.
+  func testNormOrderKeepsTheLowerIndexOnTies() {
+    var rows = Matrix(rows: 3000, columns: 4)
+    for i in 0..<rows.rows {
+      rows[i, 0] = Float(i % 10)
+      rows[i, 1] = Float(i % 7) * 3
+    }
+    var queries = Matrix(rows: 300, columns: 4)
+    for u in 0..<queries.rows { queries[u, 0] = 1 }
+    let expected = (0..<Int32(3000)).filter { $0 % 10 == 9 }.prefix(20)
+    for minimum in [Int.max, 0] {
+      var exact = ExactTopK(itemFactors: rows)
+      exact.normOrderMinimumUsers = minimum
+      for list in exact.search(queries: queries, k: 20, threads: 2) {
+        XCTAssertEqual(list.map(\.item), Array(expected), "norm order from \(minimum) users")
+      }
+    }
+  }
+
   func testUserSubsetAndFilterThatLeavesFewerThanK() {
     let exact = ExactTopK(itemFactors: items)
     let lists = exact.search(queries: users, users: [3, 3, 0], k: 10, excluding: { _, i in i >= 4 }, threads: 1)
