@@ -358,6 +358,78 @@ static inline __attribute__((always_inline)) void GK(prefetch_row)(const float *
   for (long j = 0; j < k; j += 16) __builtin_prefetch(h + j, 0, 3);
 }
 
+// Four dot products h_t · p at once (p loaded once for all four), each with
+// exactly the accumulators and order of GK(dot): bit for bit four GK(dot)s.
+static inline __attribute__((always_inline)) void GK(dot4)(long n, const float *h0, const float *h1,
+                                                            const float *h2, const float *h3,
+                                                            const float *p, float *out) {
+  v8 a0 = {0}, b0 = {0}, a1 = {0}, b1 = {0}, a2 = {0}, b2 = {0}, a3 = {0}, b3 = {0};
+  long i = 0;
+#if GK_VW == 16
+  v16 w0 = {0}, w1 = {0}, w2 = {0}, w3 = {0};
+  for (; i + 16 <= n; i += 16) {
+    v16 pv = load16(p + i);
+    w0 += load16(h0 + i) * pv; w1 += load16(h1 + i) * pv;
+    w2 += load16(h2 + i) * pv; w3 += load16(h3 + i) * pv;
+  }
+  a0 = lo8(w0); b0 = hi8(w0); a1 = lo8(w1); b1 = hi8(w1);
+  a2 = lo8(w2); b2 = hi8(w2); a3 = lo8(w3); b3 = hi8(w3);
+#else
+  for (; i + 16 <= n; i += 16) {
+    v8 pl = load8(p + i), ph = load8(p + i + 8);
+    a0 += load8(h0 + i) * pl; b0 += load8(h0 + i + 8) * ph;
+    a1 += load8(h1 + i) * pl; b1 += load8(h1 + i + 8) * ph;
+    a2 += load8(h2 + i) * pl; b2 += load8(h2 + i + 8) * ph;
+    a3 += load8(h3 + i) * pl; b3 += load8(h3 + i + 8) * ph;
+  }
+#endif
+  if (i + 8 <= n) {
+    v8 pl = load8(p + i);
+    a0 += load8(h0 + i) * pl; a1 += load8(h1 + i) * pl;
+    a2 += load8(h2 + i) * pl; a3 += load8(h3 + i) * pl;
+    i += 8;
+  }
+  float s0 = hsum8(a0 + b0), s1 = hsum8(a1 + b1), s2 = hsum8(a2 + b2), s3 = hsum8(a3 + b3);
+  for (; i < n; i++) { s0 += h0[i] * p[i]; s1 += h1[i] * p[i]; s2 += h2[i] * p[i]; s3 += h3[i] * p[i]; }
+  out[0] = s0; out[1] = s1; out[2] = s2; out[3] = s3;
+}
+
+// y += c0 h0, then c1 h1, c2 h2, c3 h3 in one pass over y: every element
+// sees the four GK(axpy)s' fused multiply-adds in their order (bit for bit).
+static inline __attribute__((always_inline)) void GK(axpy4)(long n, const float *c, const float *h0,
+                                                             const float *h1, const float *h2,
+                                                             const float *h3, float *y) {
+  long i = 0;
+#if GK_VW == 16
+  v16 c0 = splat16(c[0]), c1 = splat16(c[1]), c2 = splat16(c[2]), c3 = splat16(c[3]);
+  for (; i + 16 <= n; i += 16) {
+    v16 v = load16(y + i);
+    v = v + c0 * load16(h0 + i);
+    v = v + c1 * load16(h1 + i);
+    v = v + c2 * load16(h2 + i);
+    v = v + c3 * load16(h3 + i);
+    store16(y + i, v);
+  }
+#endif
+  v8 d0 = splat8(c[0]), d1 = splat8(c[1]), d2 = splat8(c[2]), d3 = splat8(c[3]);
+  for (; i + 8 <= n; i += 8) {
+    v8 v = load8(y + i);
+    v = v + d0 * load8(h0 + i);
+    v = v + d1 * load8(h1 + i);
+    v = v + d2 * load8(h2 + i);
+    v = v + d3 * load8(h3 + i);
+    store8(y + i, v);
+  }
+  for (; i < n; i++) {
+    float v = y[i];
+    v += c[0] * h0[i];
+    v += c[1] * h1[i];
+    v += c[2] * h2[i];
+    v += c[3] * h3[i];
+    y[i] = v;
+  }
+}
+
 static void GK(cg_rows)(long k, long nr, const int32_t *rows, long first, const long *offsets,
                         const int32_t *indices, const float *a, const float *b, const float *lambda,
                         const float *gram, const float *fixed, float *target, long steps,
@@ -410,7 +482,31 @@ static void GK(cg_rows)(long k, long nr, const int32_t *rows, long first, const 
       const float *c = copy[t];
       if (!c)
         for (long q = q0; q < q0 + GK_CG_PREFETCH && q < q1; q++) GK(prefetch_row)(fixed + (long)indices[q] * k, k);
-      for (long q = q0; q < q1; q++) {
+      long q = q0;
+      // Four observations at a time: their dots share the loads of p, their
+      // updates one pass over ap (the same values as one at a time).
+      for (; q + 4 <= q1; q += 4) {
+        if (!c)
+          for (long e = q + GK_CG_PREFETCH; e < q + 4 + GK_CG_PREFETCH && e < q1; e++)
+            GK(prefetch_row)(fixed + (long)indices[e] * k, k);
+        if (a[q] == 0 || a[q + 1] == 0 || a[q + 2] == 0 || a[q + 3] == 0) {
+          for (long e = q; e < q + 4; e++) {
+            if (a[e] == 0) continue;
+            const float *h = c ? c + (e - q0) * k : fixed + (long)indices[e] * k;
+            GK(axpy)(k, a[e] * GK(dot)(k, h, p), h, ap);
+          }
+          continue;
+        }
+        const float *h0 = c ? c + (q - q0) * k : fixed + (long)indices[q] * k;
+        const float *h1 = c ? h0 + k : fixed + (long)indices[q + 1] * k;
+        const float *h2 = c ? h1 + k : fixed + (long)indices[q + 2] * k;
+        const float *h3 = c ? h2 + k : fixed + (long)indices[q + 3] * k;
+        float d[4];
+        GK(dot4)(k, h0, h1, h2, h3, p, d);
+        float coef[4] = {a[q] * d[0], a[q + 1] * d[1], a[q + 2] * d[2], a[q + 3] * d[3]};
+        GK(axpy4)(k, coef, h0, h1, h2, h3, ap);
+      }
+      for (; q < q1; q++) {
         if (!c && q + GK_CG_PREFETCH < q1) GK(prefetch_row)(fixed + (long)indices[q + GK_CG_PREFETCH] * k, k);
         if (a[q] == 0) continue;
         const float *h = c ? c + (q - q0) * k : fixed + (long)indices[q] * k;
