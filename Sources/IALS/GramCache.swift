@@ -1,5 +1,4 @@
 import LinearAlgebra
-import Synchronization
 
 /// `MᵀM` of a model's item factors, computed on first use and shared by
 /// every copy of the model that still holds the same factors.
@@ -8,9 +7,10 @@ import Synchronization
 /// Computing it when a model is loaded cost `gramian score` a GEMM and, with
 /// oneDNN as the GEMM backend, the library's load (25-65 ms of a 0.2 s run),
 /// so the first fold-in computes it instead (O(|I| k²), once), under a lock
-/// so that concurrent fold-ins compute it once.
+/// (``Locked``, which ThreadSanitizer can see) so that concurrent fold-ins
+/// compute it once.
 final class GramCache: Sendable {
-  private let value = Mutex<Matrix?>(nil)
+  private let value = Locked<Matrix?>(nil)
 
   init() {}
 

@@ -70,6 +70,16 @@ final class ModelTests: XCTestCase {
                           userIds: model.userIds, itemIds: model.itemIds)
     XCTAssertEqual(changed.foldIn(items: [1, 4], weights: nil), fresh.foldIn(items: [1, 4], weights: nil))
     XCTAssertNotEqual(changed.foldIn(items: [1, 4], weights: nil), loaded.foldIn(items: [1, 4], weights: nil))
+    // Eight threads folding in on a model whose Gram matrix is not yet
+    // computed all get the serial answer (and ThreadSanitizer sees the lock).
+    let fresh2 = IALSModel(config: model.config, userFactors: model.userFactors, itemFactors: model.itemFactors,
+                           userIds: model.userIds, itemIds: model.itemIds)
+    let answers = Locked([[Float]]())
+    DispatchQueue.concurrentPerform(iterations: 8) { _ in
+      let v = fresh2.foldIn(items: [1, 4], weights: nil)
+      answers.withLock { $0.append(v) }
+    }
+    XCTAssertEqual(answers.withLock { $0 }, Array(repeating: loaded.foldIn(items: [1, 4], weights: nil), count: 8))
   }
 
   /// implicit's checkerboard (its `get_checker_board`): even users like even
