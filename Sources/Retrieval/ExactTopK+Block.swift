@@ -96,7 +96,8 @@ struct BlockJob {
         // Out of catalogue order an item tied with the K-th best score may
         // still win on its lower index: let ties through to the key test.
         if order != nil { threshold = threshold.nextDown }
-        let found = gk_scan_above(row + c0, biasBase.map { $0 + t0 + c0 }, len, threshold, scratch.candidates)
+        let found = Kernels.scanAbove(
+          row + c0, bias: biasBase.map { $0 + t0 + c0 }, count: len, threshold: threshold, into: scratch.candidates)
         for f in 0..<found {
           let j = c0 + Int(scratch.candidates[f])
           let item = order.map { $0[t0 + j] } ?? Int32(t0 + j)
@@ -113,10 +114,11 @@ struct BlockJob {
   }
 }
 
-extension Optional where Wrapped == [Float] {
+extension Optional {
   /// Calls `body` with the array's base address, or nil.
   @inline(__always)
-  func withUnsafeBufferPointerOrNil<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+  func withUnsafeBufferPointerOrNil<Element, R>(_ body: (UnsafePointer<Element>?) -> R) -> R
+  where Wrapped == [Element] {
     switch self {
     case .none: return body(nil)
     case .some(let a): return a.withUnsafeBufferPointer { body($0.baseAddress) }

@@ -85,9 +85,9 @@ public struct ExactTopK: Sendable {
       let results = SendablePointer(out.baseAddress!)
       queries.storage.withUnsafeBufferPointer { q in
         (sorted?.items ?? itemFactors).storage.withUnsafeBufferPointer { v in
-          (sorted?.order ?? []).withUnsafeBufferPointer { order in
+          (sorted?.order).withUnsafeBufferPointerOrNil { order in
             let qp = SendableConstPointer(q.baseAddress!), vp = SendableConstPointer(v.baseAddress!)
-            let op = sorted == nil ? nil : order.baseAddress.map { SendableConstPointer($0) }  // an empty array may have a base address
+            let op = order.map { SendableConstPointer($0) }
             let bias = sorted.map { $0.bias } ?? itemBias
             BLAS.withThreads(1) {
               Parallel.forEach(blocks, threads: workers, grain: 1) { block, worker in
